@@ -1,0 +1,68 @@
+"""The ``rewardlab`` command. Each command group lives in its own module; every module is light
+to import (heavy libraries load inside the command that needs them), so ``rewardlab --help``
+and ``rewardlab list`` answer at once.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from .. import __version__
+from ..core.errors import RewardlabError
+
+app = typer.Typer(
+    name="rewardlab",
+    help=(
+        "The reward layer for RL of language models and agents: define, verify, learn, compose, "
+        "evaluate and serve rewards.\n\n"
+        "Start with `rewardlab demo`, `rewardlab list` to see every reward, and "
+        "`rewardlab score -r SPEC_OR_NAME -i samples.jsonl` to score a file."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"rewardlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """rewardlab command line."""
+
+
+def _register_commands() -> None:
+    from . import demo, rewards, score  # noqa: F401  (each module adds its commands to `app`)
+
+    for optional in ("stress", "train", "evaluate", "serve", "runs"):
+        try:
+            __import__(f"{__name__}.{optional}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{optional}":
+                raise
+
+
+_register_commands()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    try:
+        app(args=argv, prog_name="rewardlab", standalone_mode=True)
+    except RewardlabError as exc:  # pragma: no cover - exercised through the CLI tests
+        from .common import err_console
+
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        sys.exit(2)

@@ -1,0 +1,136 @@
+"""JSON Lines in and out, line by line, with malformed lines reported rather than fatal.
+
+Gzip-compressed files (``.gz``) are read and written transparently; ``-`` is stdin/stdout.
+
+>>> import io
+>>> rows = list(iter_jsonl(io.StringIO('{"a": 1}\\nnot json\\n\\n[1]\\n'), source="x.jsonl"))
+>>> [(r.line, r.ok) for r in rows]
+[(1, True), (2, False), (4, False)]
+>>> rows[1].error
+'invalid JSON: Expecting value (column 1)'
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import math
+import os
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["JsonlRow", "dumps", "iter_jsonl", "open_text", "read_jsonl", "write_jsonl"]
+
+
+@dataclass
+class JsonlRow:
+    """One line of a JSONL file: its 1-based number and either the parsed object or the error."""
+
+    line: int
+    data: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@contextmanager
+def open_text(path: str | os.PathLike[str] | None, mode: str = "r") -> Iterator[IO[str]]:
+    """Open a text file (``.gz`` transparently); ``None`` or ``-`` is stdin/stdout."""
+    if path is None or str(path) == "-":
+        stream = sys.stdin if "r" in mode else sys.stdout
+        yield stream
+        if "w" in mode or "a" in mode:
+            stream.flush()
+        return
+    p = Path(path)
+    if p.suffix == ".gz":
+        with gzip.open(p, mode + "t", encoding="utf-8") as fh:
+            yield fh
+    else:
+        with open(p, mode, encoding="utf-8") as fh:
+            yield fh
+
+
+def iter_jsonl(stream: IO[str] | Iterable[str], *, source: str | None = None) -> Iterator[JsonlRow]:
+    """Parse a JSONL stream; blank lines are skipped; each bad line yields a row with ``error``."""
+    for number, text in enumerate(stream, start=1):
+        if not text.strip():
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield JsonlRow(number, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+            continue
+        if not isinstance(data, dict):
+            yield JsonlRow(number, error=f"expected a JSON object, got {type(data).__name__}")
+            continue
+        yield JsonlRow(number, data=data)
+
+
+def read_jsonl(path: str | os.PathLike[str], *, strict: bool = True) -> list[dict[str, Any]]:
+    """Every object of a JSONL file; with ``strict`` a malformed line raises ``InputError``."""
+    from ..core.errors import InputError
+
+    out: list[dict[str, Any]] = []
+    with open_text(path) as fh:
+        for row in iter_jsonl(fh, source=str(path)):
+            if row.ok:
+                out.append(row.data)  # type: ignore[arg-type]
+            elif strict:
+                raise InputError(row.error or "malformed line", source=str(path), line=row.line)
+    return out
+
+
+def _default(value: Any) -> Any:
+    # numpy scalars and arrays, sets, pydantic models, anything else: a JSON-able stand-in.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _clean(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def dumps(obj: Any) -> str:
+    """Strict JSON on one line (NaN/inf become null; numpy values become numbers)."""
+    try:
+        return json.dumps(obj, ensure_ascii=False, allow_nan=False, default=_default)
+    except ValueError:
+        return json.dumps(_clean(json.loads(json.dumps(obj, default=_default))), ensure_ascii=False)
+
+
+def write_jsonl(path: str | os.PathLike[str] | None, rows: Iterable[Any]) -> int:
+    """Write rows as JSON Lines; returns how many were written."""
+    n = 0
+    with open_text(path, "w") as fh:
+        for row in rows:
+            fh.write(dumps(row) + "\n")
+            n += 1
+    return n
+
+
+def count_lines(path: str | os.PathLike[str]) -> int | None:
+    """Number of lines of a file (for progress bars); ``None`` for stdin."""
+    if str(path) == "-":
+        return None
+    with open_text(path) as fh:
+        return sum(1 for _ in fh)

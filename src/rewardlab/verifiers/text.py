@@ -1,0 +1,132 @@
+"""Text helpers shared by verifiers: normalization, answer extraction and length measurement.
+
+>>> normalize_text("  The  Answer, is: Paris! ", ignore_case=True, remove_punctuation=True, remove_articles=True)
+'answer is paris'
+>>> extract_answer("Reasoning... <answer> 42 </answer>", "answer_tag")
+'42'
+>>> extract_answer("so \\\\boxed{\\\\frac{1}{2}} is it", "boxed")
+'\\\\frac{1}{2}'
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import unicodedata
+from functools import lru_cache
+from typing import Any, Literal
+
+__all__ = ["Extract", "Unit", "extract_answer", "last_boxed", "measure_length", "normalize_text"]
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
+_PUNCT_TABLE = str.maketrans("", "", string.punctuation)
+_WS = re.compile(r"\s+")
+
+Extract = Literal["none", "answer_tag", "boxed", "last_line", "regex"]
+Unit = Literal["chars", "words", "tokens"]
+
+
+def normalize_text(
+    text: str,
+    *,
+    ignore_case: bool = True,
+    strip: bool = True,
+    collapse_whitespace: bool = True,
+    remove_punctuation: bool = False,
+    remove_articles: bool = False,
+    unicode_nfkc: bool = True,
+) -> str:
+    """Normalize text for comparison (the SQuAD recipe when every option is on)."""
+    if unicode_nfkc:
+        text = unicodedata.normalize("NFKC", text)
+    if ignore_case:
+        text = text.lower()
+    if remove_punctuation:
+        text = text.translate(_PUNCT_TABLE)
+    if remove_articles:
+        text = _ARTICLES.sub(" ", text)
+    if collapse_whitespace:
+        text = _WS.sub(" ", text)
+    if strip:
+        text = text.strip()
+    return text
+
+
+def last_boxed(text: str) -> str | None:
+    r"""Content of the last ``\boxed{...}`` (or ``\fbox{...}``), braces balanced; ``None`` if absent."""
+    best = None
+    for marker in ("\\boxed", "\\fbox"):
+        idx = text.rfind(marker)
+        if idx > (best[0] if best else -1):
+            best = (idx, marker)
+    if best is None or best[0] < 0:
+        return None
+    i = best[0] + len(best[1])
+    while i < len(text) and text[i] == " ":
+        i += 1
+    if i >= len(text) or text[i] != "{":
+        return None
+    depth = 0
+    for j in range(i, len(text)):
+        if text[j] == "{":
+            depth += 1
+        elif text[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return text[i + 1 : j]
+    return None  # unbalanced
+
+
+_ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+
+
+def extract_answer(text: str, how: Extract = "none", pattern: str | None = None) -> str | None:
+    """The answer part of a completion, or ``None`` when it has none.
+
+    ``answer_tag``: the content of the only ``<answer>`` block (several blocks -> ``None``: an
+    answer must be unambiguous); ``boxed``: the last ``\\boxed{}``; ``last_line``: the last
+    non-empty line; ``regex``: group 1 (or the whole match) of the last match of ``pattern``.
+    """
+    if how == "none":
+        return text
+    if how == "answer_tag":
+        found = _ANSWER_TAG.findall(text)
+        return found[0].strip() if len(found) == 1 else None
+    if how == "boxed":
+        value = last_boxed(text)
+        return value.strip() if value is not None else None
+    if how == "last_line":
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        return lines[-1] if lines else None
+    if how == "regex":
+        if not pattern:
+            raise ValueError("extract 'regex' needs a 'pattern'")
+        matches = list(_compile(pattern).finditer(text))
+        if not matches:
+            return None
+        m = matches[-1]
+        return (m.group(1) if m.groups() else m.group(0)).strip()
+    raise ValueError(f"unknown extraction '{how}'")
+
+
+@lru_cache(maxsize=256)
+def _compile(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.DOTALL)
+
+
+@lru_cache(maxsize=8)
+def _tokenizer(path: str) -> Any:
+    from transformers import AutoTokenizer  # heavy: only when a token count is asked for
+
+    return AutoTokenizer.from_pretrained(path, local_files_only=True)
+
+
+def measure_length(text: str, unit: Unit = "words", tokenizer: str | None = None) -> int:
+    """Length of ``text`` in characters, whitespace-separated words, or tokens of a local tokenizer."""
+    if unit == "chars":
+        return len(text)
+    if unit == "words":
+        return len(text.split())
+    if tokenizer is None:
+        raise ValueError("unit 'tokens' needs 'tokenizer' (a local tokenizer directory) or 'length_field'")
+    return len(_tokenizer(tokenizer)(text, add_special_tokens=False)["input_ids"])
