@@ -46,7 +46,8 @@ def _root(
 def _register_commands() -> None:
     from . import demo, rewards, score  # noqa: F401  (each module adds its commands to `app`)
 
-    for optional in ("stress", "train", "evaluate", "serve", "runs"):
+    # Command groups added by later capabilities; each is its own module.
+    for optional in ("stress", "train", "train_prm", "judge", "evaluate", "runs", "serve"):
         try:
             __import__(f"{__name__}.{optional}")
         except ModuleNotFoundError as exc:

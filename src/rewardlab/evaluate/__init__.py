@@ -1,1 +1,1 @@
-"""evaluate"""
+"""Evaluating rewards: preference accuracy, best-of-N, robustness, agreement, distances, reports."""

@@ -1,1 +1,1 @@
-"""integrations"""
+"""Adapters that drop rewardlab into TRL, verl, OpenRLHF and gymnasium unchanged."""

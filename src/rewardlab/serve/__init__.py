@@ -1,1 +1,1 @@
-"""serve"""
+"""The reward server (FastAPI), its client, batching, cache, auth and metrics."""
