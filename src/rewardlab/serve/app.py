@@ -1,0 +1,337 @@
+"""The FastAPI application: routes, error responses, middleware, lifespan.
+
+``create_app(spec, config)`` builds the app; ``rewardlab serve`` runs it with uvicorn and
+``rewardlab serve --ray`` as Ray Serve replicas. Routes:
+
+- ``POST /v1/score``: samples in, one result per sample out (the CLI's and library's JSON);
+- ``POST /get_reward``: OpenRLHF's remote reward contract;
+- ``GET /healthz`` (the process answers), ``GET /readyz`` (the spec's models are loaded),
+  ``GET /v1/spec`` (spec, hash, components), ``GET /metrics`` (Prometheus).
+
+Every error is an :class:`~rewardlab.serve.schemas.ErrorResponse`: 401 (token), 413 (body or
+sample count over the limit), 422 (validation, with the path of the field), 503 (not ready,
+or queue full: with ``Retry-After``). Request bodies are not logged unless ``log_bodies``.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from ..core.reward import Reward
+from ..core.spec import Spec, resolve
+from .config import ServerConfig
+from .engine import ScoringService
+from .limits import GuardMiddleware, QueueFull
+from .schemas import (
+    ErrorResponse,
+    GetRewardRequest,
+    GetRewardResponse,
+    HealthResponse,
+    ReadyResponse,
+    ScoreRequest,
+    ScoreResponse,
+    SpecResponse,
+)
+
+__all__ = ["TIMEOUT_HEADER", "create_app"]
+
+log = logging.getLogger("rewardlab.serve")
+
+TIMEOUT_HEADER = "X-Request-Timeout"
+
+_ERRORS = {
+    401: {"model": ErrorResponse, "description": "Missing or wrong bearer token."},
+    413: {"model": ErrorResponse, "description": "Body or number of samples over the server's limit."},
+    422: {"model": ErrorResponse, "description": "The body does not validate; `errors[].loc` is the field path."},
+    500: {"model": ErrorResponse, "description": "Unexpected server error."},
+    503: {
+        "model": ErrorResponse,
+        "description": "Not ready yet (models loading) or queue full; retry after the `Retry-After` header.",
+        "headers": {"Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}}},
+    },
+}
+
+
+def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def create_app(
+    spec: str | Spec | Reward,
+    config: ServerConfig | None = None,
+    *,
+    service: ScoringService | None = None,
+) -> Any:
+    """The reward server for ``spec`` (a spec file, a reward name, ``SCHEME:ARG``, or a Spec)."""
+    from fastapi import FastAPI, Header, Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse, Response
+    from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from .. import __version__
+    from ..integrations.openrlhf import openrlhf_payload, samples_from_openrlhf
+
+    cfg = (config or ServerConfig()).with_env_token()
+    svc = service or ScoringService(resolve(spec) if not isinstance(spec, Spec) else spec, cfg)
+    metrics = svc.metrics
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await svc.start()
+        try:
+            yield
+        finally:
+            await svc.stop()
+
+    app = FastAPI(
+        title="rewardlab reward server",
+        version=__version__,
+        summary=f"Scores samples with the spec '{svc.spec.name}' (hash {svc.spec.hash}).",
+        description=(
+            "Rewards for RL post-training over HTTP: the same results as the rewardlab library and CLI. "
+            "Authenticate with `Authorization: Bearer <token>` when the server has a token "
+            "(`/healthz` and `/readyz` are open). Failures are results with status `error`/`timeout` "
+            "and a message, never a silent 0."
+        ),
+        lifespan=lifespan,
+    )
+    app.state.service = svc
+    app.state.config = cfg
+
+    def too_large(detail: str) -> JSONResponse:
+        metrics.rejected.labels(reason="too_large").inc()
+        return JSONResponse(status_code=413, content={"error": "too_large", "detail": detail, "errors": []})
+
+    def unavailable(detail: str, retry_after: int, error: str) -> JSONResponse:
+        return JSONResponse(
+            status_code=503,
+            content={"error": error, "detail": detail, "errors": []},
+            headers={"Retry-After": str(retry_after)},
+        )
+
+    def parse_timeout(header: str | None, field: float | None) -> float | JSONResponse | None:
+        if field is not None:
+            return field
+        if header is None:
+            return None
+        try:
+            value = float(header)
+        except ValueError:
+            value = -1.0
+        if not 0 < value <= 3600:
+            return JSONResponse(
+                status_code=422,
+                content={
+                    "error": "invalid_request",
+                    "detail": f"header {TIMEOUT_HEADER}: expected seconds in (0, 3600], got {header!r}",
+                    "errors": [
+                        {
+                            "loc": ["header", TIMEOUT_HEADER],
+                            "msg": "expected seconds in (0, 3600]",
+                            "type": "value_error",
+                        }
+                    ],
+                },
+            )
+        return value
+
+    async def run(
+        samples: list[Any], *, group_key: str | None, step: int | None, timeout_s: float | None, cache: bool
+    ) -> Any:
+        if len(samples) > cfg.max_samples:
+            return too_large(
+                f"{len(samples)} samples in one request; the limit is {cfg.max_samples} (--max-samples): "
+                "split the request"
+            )
+        ready, reason = svc.readiness
+        if not ready:
+            return unavailable(f"the server is not ready: {reason}", 2, "not_ready")
+        try:
+            return await svc.score(samples, group_key=group_key, step=step, timeout_s=timeout_s, use_cache=cache)
+        except QueueFull as exc:
+            return unavailable(str(exc), int(exc.retry_after), "overloaded")
+
+    # ---- routes ----------------------------------------------------------------------------
+    @app.post(
+        "/v1/score",
+        response_model=ScoreResponse,
+        responses=_ERRORS,
+        summary="Score samples",
+        tags=["scoring"],
+    )
+    async def score(
+        body: ScoreRequest,
+        x_request_timeout: str | None = Header(
+            default=None, alias=TIMEOUT_HEADER, description="Deadline of the request in seconds (like `timeout_s`)."
+        ),
+    ) -> Any:
+        """Score samples with the server's spec: one result per sample, in order.
+
+        Each result has `score`, `components` (every leaf reward), `status` (`ok`, `not_applicable`,
+        `error`, `timeout`), `error`, `latency_ms`, `info` (`info.cache == "hit"` when it came from the
+        cache) and `spec_hash`.
+        """
+        if cfg.log_bodies:
+            log.info("POST /v1/score body: %s", body.model_dump_json())
+        timeout = parse_timeout(x_request_timeout, body.timeout_s)
+        if isinstance(timeout, JSONResponse):
+            return timeout
+        out = await run(body.samples, group_key=body.group_key, step=body.step, timeout_s=timeout, cache=body.cache)
+        if isinstance(out, Response):
+            return out
+        return ScoreResponse(
+            results=out.results,
+            spec_hash=svc.spec.hash,
+            spec_name=svc.spec.name,
+            elapsed_ms=out.elapsed_ms,
+            cache_hits=out.cache_hits,
+        )
+
+    @app.post(
+        "/get_reward",
+        response_model=GetRewardResponse,
+        responses=_ERRORS,
+        summary="OpenRLHF remote reward",
+        tags=["scoring"],
+    )
+    async def get_reward(
+        body: GetRewardRequest,
+        x_request_timeout: str | None = Header(default=None, alias=TIMEOUT_HEADER),
+    ) -> Any:
+        """OpenRLHF's remote reward-model contract (`--remote_rm_url http://HOST:PORT/get_reward`).
+
+        `query` holds prompt + response texts, `prompts` the prompts (cut off the front of each query to get
+        the response), `labels` the references. A query without a reward has `null` in `rewards` and
+        `scores`, and `statuses`/`errors` say why.
+        """
+        if cfg.log_bodies:
+            log.info("POST /get_reward body: %s", body.model_dump_json())
+        timeout = parse_timeout(x_request_timeout, None)
+        if isinstance(timeout, JSONResponse):
+            return timeout
+        samples = samples_from_openrlhf(body.query, body.prompts, body.labels, label_field=cfg.label_field)
+        out = await run(samples, group_key=None, step=None, timeout_s=timeout, cache=True)
+        if isinstance(out, Response):
+            return out
+        return GetRewardResponse(**openrlhf_payload(out.results, svc.components), spec_hash=svc.spec.hash)
+
+    @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="Liveness")
+    async def healthz() -> HealthResponse:
+        """200 while the process answers (it may still be loading models: see `/readyz`)."""
+        return HealthResponse()
+
+    @app.get(
+        "/readyz",
+        response_model=ReadyResponse,
+        responses={503: {"model": ReadyResponse, "description": "Not ready: models loading, or loading failed."}},
+        tags=["operations"],
+        summary="Readiness",
+    )
+    async def readyz() -> Any:
+        """200 once the spec's models are loaded and scoring threads are free; 503 (with why) before."""
+        ready, reason = svc.readiness
+        body = ReadyResponse(ready=ready, detail=reason, spec_hash=svc.spec.hash)
+        if not ready:
+            return JSONResponse(status_code=503, content=body.model_dump(mode="json"), headers={"Retry-After": "1"})
+        return body
+
+    @app.get(
+        "/v1/spec", response_model=SpecResponse, responses={401: _ERRORS[401]}, tags=["operations"], summary="The spec"
+    )
+    async def get_spec() -> SpecResponse:
+        """The spec this server scores with: its data, content hash and component names."""
+        return SpecResponse(**svc.spec_info())
+
+    @app.get(
+        "/metrics",
+        response_class=Response,
+        responses={
+            200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text format."},
+            401: _ERRORS[401],
+        },
+        tags=["operations"],
+        summary="Prometheus metrics",
+    )
+    async def prometheus() -> Response:
+        """Requests, latency histograms, per-component score summaries, statuses, timeouts, cache hits, queue depth."""
+        data, content_type = metrics.render()
+        return Response(content=data, media_type=content_type)
+
+    # ---- errors ----------------------------------------------------------------------------
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        items = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
+            for e in exc.errors()
+        ]
+        shown = "; ".join(f"{_loc_text(i['loc'])}: {i['msg']}" for i in items[:5])
+        more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
+        return JSONResponse(
+            status_code=422, content={"error": "invalid_request", "detail": shown + more, "errors": items}
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        kind = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return JSONResponse(
+            status_code=exc.status_code,
+            content={"error": kind, "detail": str(exc.detail), "errors": []},
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error on %s", request.url.path)
+        return JSONResponse(
+            status_code=500,
+            content={"error": "internal", "detail": f"{type(exc).__name__}: {exc}", "errors": []},
+        )
+
+    # ---- middleware (outermost last) -------------------------------------------------------
+    routes = {r.path for r in app.routes if hasattr(r, "path")}
+
+    def on_reject(reason: str, path: str) -> None:
+        metrics.rejected.labels(reason=reason).inc()
+        endpoint = path if path in routes else "other"
+        code = "401" if reason == "unauthorized" else "413"
+        metrics.requests.labels(endpoint=endpoint, code=code).inc()
+
+    app.add_middleware(_MetricsMiddleware, metrics=metrics, routes=routes)
+    app.add_middleware(GuardMiddleware, token=cfg.token, max_body_bytes=cfg.max_body_bytes, on_reject=on_reject)
+    return app
+
+
+class _MetricsMiddleware:
+    """Counts requests by endpoint and status code and times them (paths outside the app: 'other')."""
+
+    def __init__(self, app: Any, *, metrics: Any, routes: set[str]) -> None:
+        self.app = app
+        self.metrics = metrics
+        self.routes = routes
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope.get("path", "")
+        endpoint = path if path in self.routes else "other"
+        started = time.perf_counter()
+        status = {"code": 500}
+
+        async def send_wrapper(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            self.metrics.requests.labels(endpoint=endpoint, code=str(status["code"])).inc()
+            self.metrics.latency.labels(endpoint=endpoint).observe(time.perf_counter() - started)

@@ -1,0 +1,83 @@
+"""Settings of the reward server, with the defaults ``rewardlab serve`` uses.
+
+>>> cfg = ServerConfig(max_batch_size=32)
+>>> cfg.max_batch_size, cfg.host
+(32, '127.0.0.1')
+>>> ServerConfig(max_batch_size=0)
+Traceback (most recent call last):
+...
+ValueError: max_batch_size must be at least 1, got 0
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+__all__ = ["TOKEN_ENV", "ServerConfig"]
+
+TOKEN_ENV = "REWARDLAB_TOKEN"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Everything the server needs besides the spec.
+
+    - batching: up to ``max_batch_size`` samples or ``max_delay_ms`` after the first one,
+      whichever comes first; ``workers`` batches run at once (``None``: 1 for specs with model
+      rewards, 4 otherwise);
+    - backpressure: at most ``max_queue`` samples wait; past that, 503 with ``Retry-After``;
+    - limits: bodies over ``max_body_bytes`` and requests over ``max_samples`` get 413;
+    - deadlines: ``default_timeout_s`` unless the request sets its own (field or header);
+    - cache: ``cache_url`` is ``None`` (the default SQLite file under ``$REWARDLAB_HOME``),
+      ``"off"``, a path / ``sqlite:///PATH``, or ``redis://HOST:PORT/DB``;
+    - security: ``token`` (bearer) is compared in constant time; bodies are logged only with
+      ``log_bodies``.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    token: str | None = None
+    max_batch_size: int = 64
+    max_delay_ms: float = 10.0
+    workers: int | None = None
+    max_queue: int = 4096
+    max_body_bytes: int = 16 * 1024 * 1024
+    max_samples: int = 4096
+    default_timeout_s: float = 300.0
+    cache_url: str | None = None
+    label_field: str = "answer"
+    log_bodies: bool = False
+    warmup: bool = True
+    batching: Literal["auto", "merge", "per_request"] = "auto"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        checks = {
+            "max_batch_size": 1,
+            "max_queue": 1,
+            "max_body_bytes": 1024,
+            "max_samples": 1,
+        }
+        for name, minimum in checks.items():
+            value = getattr(self, name)
+            if value < minimum:
+                raise ValueError(f"{name} must be at least {minimum}, got {value}")
+        if self.max_delay_ms < 0:
+            raise ValueError(f"max_delay_ms must be >= 0, got {self.max_delay_ms}")
+        if self.default_timeout_s <= 0:
+            raise ValueError(f"default_timeout_s must be > 0, got {self.default_timeout_s}")
+        if self.workers is not None and self.workers < 1:
+            raise ValueError(f"workers must be at least 1, got {self.workers}")
+        if not 0 <= self.port <= 65535:
+            raise ValueError(f"port must be in 0..65535, got {self.port}")
+
+    def with_env_token(self) -> ServerConfig:
+        """This config with the token taken from ``$REWARDLAB_TOKEN`` when none is set."""
+        if self.token is None and os.environ.get(TOKEN_ENV):
+            return replace(self, token=os.environ[TOKEN_ENV])
+        return self
+
+    def replace(self, **changes: Any) -> ServerConfig:
+        return replace(self, **changes)
