@@ -1,7 +1,9 @@
-"""Format rewards: tag templates (``<think>...</think><answer>...</answer>``) and regexes.
+"""Format rewards: tag templates (``<think>...</think><answer>...</answer>``), JSON and regexes.
 
 Defaults refuse to pay for format without content: every tag must occur exactly once and hold
-non-whitespace text, so ``<answer></answer>`` or two ``<answer>`` blocks earn 0.
+non-whitespace text, so ``<answer></answer>`` or two ``<answer>`` blocks earn 0; with
+``template: json`` the completion must be one strict JSON value that is not empty (``{}``,
+``[]``, ``""`` and ``null`` earn 0).
 
 >>> f = Format(template="think_answer")
 >>> f.score({"completion": "<think>2+2=4</think>\\n<answer>4</answer>"}).score
@@ -10,6 +12,10 @@ non-whitespace text, so ``<answer></answer>`` or two ``<answer>`` blocks earn 0.
 'tag <answer> is empty'
 >>> Format(pattern=r"\\d+ apples").score({"completion": "I have 3 apples"}).score
 1.0
+>>> Format(template="json").score({"completion": '```json\\n{"city": "Paris"}\\n```'}).score
+1.0
+>>> Format(template="json").score({"completion": "{}"}).info["reason"]
+'empty JSON value'
 """
 
 from __future__ import annotations
@@ -25,8 +31,9 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
+from .jsontext import Where, is_empty_value, parse_json
 
-__all__ = ["TEMPLATES", "Format", "check_tags"]
+__all__ = ["TEMPLATES", "Format", "check_json", "check_tags"]
 
 TEMPLATES: dict[str, tuple[str, ...]] = {
     "think_answer": ("think", "answer"),
@@ -79,6 +86,38 @@ def check_tags(text: str, tags: tuple[str, ...], *, whole: bool, require_content
     return good / len(tags), info
 
 
+def check_json(
+    text: str, *, where: Where = "whole", require_content: bool = True, max_chars: int = 1_000_000
+) -> tuple[float, dict[str, Any]]:
+    """1.0 when ``text`` holds one strict JSON value (see :mod:`.jsontext`), else 0.0, with info.
+
+    >>> check_json('[1, 2]')
+    (1.0, {'json_type': 'array'})
+    >>> check_json('{"a": 1} {"b": 2}')[1]["reason"]
+    'not valid JSON: Extra data at line 1 column 10'
+    """
+    parsed = parse_json(text, where=where, max_chars=max_chars)
+    if not parsed.ok:
+        return 0.0, {"reason": parsed.reason}
+    info: dict[str, Any] = {"json_type": _json_type(parsed.value)}
+    if require_content and is_empty_value(parsed.value):
+        info["reason"] = "empty JSON value"
+        return 0.0, info
+    return 1.0, info
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return "null" if value is None else "string"
+
+
 @register("format", family="verifier")
 class Format(Reward):
     """1.0 when the completion follows a tag template or matches a regex, else 0.0.
@@ -86,7 +125,11 @@ class Format(Reward):
     ``template``: ``think_answer`` (``<think>..</think><answer>..</answer>``, nothing else
     around), ``answer`` or ``think``; or custom ``tags``. Or ``pattern``: a regex that must
     match (``match='full'`` for the whole completion, ``'search'`` anywhere). ``partial``
-    pays the fraction of well-formed tags instead of 0/1.
+    pays the fraction of well-formed tags instead of 0/1. Or ``template: json``: the
+    completion is one JSON value (``json_where``: the whole completion, optionally in one
+    Markdown fence; ``fenced``: the only fenced block; ``anywhere``: the only JSON object or
+    array in the text), standard JSON only (no NaN, no duplicate keys), and not empty unless
+    ``require_content`` is false. For a schema, use ``json_schema``.
 
     >>> Format(tags=["plan", "code"], whole=False).score({"completion": "x <plan>p</plan><code>c</code>"}).score
     1.0
@@ -94,17 +137,23 @@ class Format(Reward):
 
     reads: ClassVar[tuple[str, ...]] = ("completion",)
 
-    template: Literal["think_answer", "answer", "think"] | None = Field(
-        default=None, description="A built-in tag template."
+    template: Literal["think_answer", "answer", "think", "json"] | None = Field(
+        default=None, description="A built-in template: think_answer, answer, think (tags) or json."
     )
     tags: list[str] | None = Field(default=None, description="Custom tags, in the order they must appear.")
     whole: bool | None = Field(
         default=None, description="Nothing may stand outside the tags (default: true for think_answer, else false)."
     )
-    require_content: bool = Field(default=True, description="Every tag must hold non-whitespace text.")
+    require_content: bool = Field(
+        default=True, description="Every tag must hold non-whitespace text; a JSON value must not be empty."
+    )
     partial: bool = Field(default=False, description="Pay the fraction of well-formed tags instead of 0/1.")
     pattern: str | None = Field(default=None, description="A regex the completion must match.")
     match: Literal["full", "search"] = Field(default="search", description="How 'pattern' must match.")
+    json_where: Where = Field(
+        default="whole", description="template=json: where the JSON is: whole, fenced or anywhere."
+    )
+    max_chars: int = Field(default=1_000_000, gt=0, description="template=json: longer completions earn 0.")
 
     @model_validator(mode="after")
     def _check(self) -> Format:
@@ -126,7 +175,7 @@ class Format(Reward):
 
     @cached_property
     def _tags(self) -> tuple[str, ...]:
-        if self.template:
+        if self.template and self.template != "json":
             return TEMPLATES[self.template]
         return tuple(self.tags or ())
 
@@ -136,6 +185,11 @@ class Format(Reward):
 
     def _score_one(self, sample: Sample, ctx: ScoreContext) -> Any:
         text = sample.completion_text
+        if self.template == "json":
+            score, info = check_json(
+                text, where=self.json_where, require_content=self.require_content, max_chars=self.max_chars
+            )
+            return RewardResult.ok(score, info=info)
         if self._regex is not None:
             ok = (self._regex.fullmatch(text) if self.match == "full" else self._regex.search(text)) is not None
             return RewardResult.ok(1.0 if ok else 0.0, info={} if ok else {"reason": "pattern does not match"})
