@@ -1,0 +1,262 @@
+"""``eval prefs``: preference accuracy of any reward on chosen/rejected data, with its confounders.
+
+One run scores every chosen and rejected response (each pair in the same batch), then reports:
+accuracy overall and per subset with bootstrap intervals (ties are misses, as in RewardBench; ties
+and unscored pairs counted), the RewardBench v1 section scores when the subsets are RewardBench's,
+the v2 best-of-4 / Ties scores for ranked items, the "longer wins" / "shorter wins" baselines and
+the accuracy split by which answer is longer, the score-length correlation, and the calibration
+of sigma(r_c - r_r).
+
+>>> from rewardlab.core.spec import resolve
+>>> from rewardlab.evaluate.pairs import PreferencePair, PreferenceSet
+>>> data = PreferenceSet(pairs=[PreferencePair("1", "q", "a long answer", "short"),
+...                             PreferencePair("2", "q", "tiny", "a much longer answer")])
+>>> result, rows = evaluate_preferences(resolve("length_band", params={"min_length": 10, "unit": "chars"}), data)
+>>> result["headline"]["accuracy"], result["headline"]["longer_wins"]
+(0.5, 0.5)
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from ..core.spec import Spec
+from .calibration import calibration
+from .length_bias import length_baselines, length_split_accuracy, score_length_correlation
+from .pairs import PreferenceSet, load_preferences
+from .preference import TIE_RULE, preference_accuracy, subset_accuracies
+from .rewardbench import v1_report, v2_report
+from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .scoring import score_all
+
+__all__ = ["PrefsOptions", "evaluate_preferences", "run_prefs"]
+
+
+@dataclass(frozen=True)
+class PrefsOptions:
+    """Settings of a preference evaluation."""
+
+    batch_size: int = 32
+    n_boot: int = 1000
+    confidence: float = 0.95
+    seed: int = 0
+    calibration_bins: int = 10
+    calibration_scale: float = 1.0
+    progress: bool | None = None
+
+
+def _outcome(c: float | None, r: float | None) -> str:
+    if c is None or r is None:
+        return "unscored"
+    return "win" if c > r else "tie" if c == r else "loss"
+
+
+def evaluate_preferences(
+    spec: Spec, data: PreferenceSet, options: PrefsOptions | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Score ``data`` with ``spec`` and compute every preference metric.
+
+    Returns ``(result, rows)``: ``result`` holds ``headline``, ``metrics`` and ``failures`` for
+    ``summary.json``; ``rows`` one per pair / ranked item for ``samples.jsonl``.
+    """
+    opt = options or PrefsOptions()
+    boot = {"n_boot": opt.n_boot, "confidence": opt.confidence, "seed": opt.seed}
+    samples: list[dict[str, Any]] = []
+    groups: list[int] = []
+    for g, pair in enumerate(data.pairs):
+        samples += [pair.sample("chosen"), pair.sample("rejected")]
+        groups += [g, g]
+    offset = len(data.pairs)
+    for g, item in enumerate(data.ranked):
+        item_samples = item.samples()
+        samples += item_samples
+        groups += [offset + g] * len(item_samples)
+    if not samples:
+        raise ValueError("the data holds no preference pair or ranked item to evaluate")
+
+    scored = score_all(
+        spec, samples, batch_size=opt.batch_size, progress=opt.progress, groups=groups, description="scoring pairs"
+    )
+    scores = scored.scores
+    results = scored.results
+
+    rows: list[dict[str, Any]] = []
+    n_pairs = len(data.pairs)
+    chosen_scores = [scores[2 * i] for i in range(n_pairs)]
+    rejected_scores = [scores[2 * i + 1] for i in range(n_pairs)]
+    for i, pair in enumerate(data.pairs):
+        rc, rr = results[2 * i], results[2 * i + 1]
+        c, r = chosen_scores[i], rejected_scores[i]
+        rows.append(
+            {
+                "kind": "pair",
+                "id": pair.id,
+                "subset": pair.subset,
+                "chosen_score": c,
+                "rejected_score": r,
+                "margin": None if c is None or r is None else c - r,
+                "outcome": _outcome(c, r),
+                "chosen_status": rc.status.value,
+                "rejected_status": rr.status.value,
+                "chosen_error": rc.error,
+                "rejected_error": rr.error,
+                "chosen_chars": len(pair.chosen),
+                "rejected_chars": len(pair.rejected),
+            }
+        )
+
+    metrics: dict[str, Any] = {"tie_rule": TIE_RULE}
+    headline: dict[str, Any] = {}
+    if n_pairs:
+        overall = preference_accuracy(chosen_scores, rejected_scores, **boot)
+        subsets_named = any(p.subset is not None for p in data.pairs)
+        per_subset = (
+            subset_accuracies(chosen_scores, rejected_scores, [p.subset for p in data.pairs], **boot)
+            if subsets_named
+            else {}
+        )
+        chosen_texts = [p.chosen for p in data.pairs]
+        rejected_texts = [p.rejected for p in data.pairs]
+        length = length_baselines(chosen_texts, rejected_texts, **boot)
+        length["reward_by_length"] = length_split_accuracy(
+            chosen_scores, rejected_scores, chosen_texts, rejected_texts, **boot
+        )
+        if per_subset:
+            length["subsets"] = {}
+            for name in per_subset:
+                idx = [i for i, p in enumerate(data.pairs) if (p.subset or "(none)") == name]
+                lb = length_baselines([chosen_texts[i] for i in idx], [rejected_texts[i] for i in idx], n_boot=1)
+                length["subsets"][name] = {
+                    "longer_wins": lb["longer_wins"]["accuracy"],
+                    "shorter_wins": lb["shorter_wins"]["accuracy"],
+                }
+        length["score_length_spearman"] = score_length_correlation(
+            chosen_scores + rejected_scores, chosen_texts + rejected_texts
+        )
+        cal = calibration(chosen_scores, rejected_scores, n_bins=opt.calibration_bins, scale=opt.calibration_scale)
+        rb1 = v1_report({k: v["accuracy"] for k, v in per_subset.items()}) if per_subset else None
+        metrics.update(
+            accuracy=overall,
+            subsets=per_subset,
+            length=length,
+            calibration=cal,
+            rewardbench_v1=rb1,
+            score_stats=_score_stats(chosen_scores, rejected_scores),
+        )
+        headline.update(
+            accuracy=overall["accuracy"],
+            ci_low=overall["ci_low"],
+            ci_high=overall["ci_high"],
+            pairs=overall["n"],
+            ties=overall["ties"],
+            unscored_pairs=overall["unscored"],
+            longer_wins=length["longer_wins"]["accuracy"],
+            shorter_wins=length["shorter_wins"]["accuracy"],
+            ece=cal["ece"],
+        )
+        if rb1 is not None:
+            headline["rewardbench_v1"] = rb1["overall"]
+
+    if data.ranked:
+        v2_rows, v2 = _ranked(data, scores, results, offset=2 * n_pairs)
+        rows += v2_rows
+        metrics["rewardbench_v2"] = v2
+        headline["rewardbench_v2"] = v2["overall"]
+        headline["ranked_items"] = v2["n_scored"]
+
+    failures = scored.failure_summary()
+    headline["failed_samples"] = failures["failed"]
+    return {"headline": headline, "metrics": metrics, "failures": failures}, rows
+
+
+def _ranked(
+    data: PreferenceSet, scores: list[float | None], results: list[Any], *, offset: int
+) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    usable: list[tuple[str, str | None, list[float], int]] = []
+    pos = offset
+    for item in data.ranked:
+        k = len(item.responses)
+        item_scores = scores[pos : pos + k]
+        statuses = [r.status.value for r in results[pos : pos + k]]
+        pos += k
+        complete = all(s is not None for s in item_scores)
+        if complete:
+            usable.append((item.id, item.subset, [float(s) for s in item_scores], item.num_correct))  # type: ignore[arg-type]
+        rows.append(
+            {
+                "kind": "ranked",
+                "id": item.id,
+                "subset": item.subset,
+                "num_correct": item.num_correct,
+                "scores": item_scores,
+                "statuses": statuses,
+                "scored": complete,
+            }
+        )
+    report = v2_report(usable) if usable else {"subsets": {}, "overall": None}
+    report["n_scored"] = len(usable)
+    report["n_unscored"] = len(data.ranked) - len(usable)
+    return rows, report
+
+
+def _score_stats(chosen: list[float | None], rejected: list[float | None]) -> dict[str, Any]:
+    def stats(values: list[float | None]) -> dict[str, Any]:
+        arr = np.array([v for v in values if v is not None], dtype=float)
+        if not arr.size:
+            return {"n": 0}
+        return {
+            "n": int(arr.size),
+            "mean": float(arr.mean()),
+            "std": float(arr.std()),
+            "min": float(arr.min()),
+            "max": float(arr.max()),
+        }
+
+    margins = [c - r for c, r in zip(chosen, rejected, strict=True) if c is not None and r is not None]
+    return {"chosen": stats(chosen), "rejected": stats(rejected), "margin": stats(list(margins))}
+
+
+def run_prefs(
+    spec: Spec,
+    data_path: str,
+    *,
+    reward_ref: str | None = None,
+    out: str | None = None,
+    options: PrefsOptions | None = None,
+    limit: int | None = None,
+    subset_field: str = "subset",
+    record: bool = True,
+) -> RunOutcome:
+    """Evaluate ``spec`` on a preference file and write a run directory (see :mod:`.rundir`)."""
+    import os
+
+    opt = options or PrefsOptions()
+    run_id = new_run_id("prefs")
+    run_dir = prepare_run_dir(out, run_id)
+    data = load_preferences(data_path, subset_field=subset_field, limit=limit)
+    started = time.perf_counter()
+    result, rows = evaluate_preferences(spec, data, opt)
+    summary = summary_header(
+        "prefs",
+        run_id,
+        reward=reward_info(spec, reward_ref),
+        data={
+            "path": os.path.abspath(data_path),
+            "pairs": len(data.pairs),
+            "ranked_items": len(data.ranked),
+            "skipped_lines": len(data.skipped),
+            "skipped_examples": data.skipped[:5],
+            "limit": limit,
+            "subset_field": subset_field,
+        },
+        params=asdict(opt) | {"progress": None},
+    )
+    summary.update(result)
+    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    report = write_run(run_dir, summary, rows, record=record)
+    return RunOutcome(run_dir, summary, report)

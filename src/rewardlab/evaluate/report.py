@@ -1,0 +1,188 @@
+"""The standalone HTML report of a run: built from its ``summary.json`` and ``samples.jsonl``.
+
+``build_report(run_dir)`` writes ``report.html``: a header (run, reward, data, headline numbers),
+the kind's sections (tables and plots, :mod:`.report_sections`), what failed, and the parameters.
+Plots are PNGs embedded as data URIs and the CSS is inline, so the file opens offline. Every plot
+is an ``<img data-plot=NAME>``; ``<body data-plots=...>`` lists the names the page should show.
+``rewardlab report RUN`` rebuilds it at any time (e.g. after an upgrade).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from .rundir import REPORT_FILE, iter_samples, read_summary
+
+__all__ = ["Page", "build_report", "fmt", "pct", "render_report"]
+
+_CSS = """
+body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;
+ color:#1d2433;background:#f6f7f9}
+main{max-width:1100px;margin:0 auto;padding:24px}
+h1{font-size:1.5em;margin:0 0 4px}h2{font-size:1.2em;margin:28px 0 8px;border-bottom:1px solid #d8dce3;
+ padding-bottom:4px}h3{font-size:1.02em;margin:18px 0 6px}
+.meta{color:#5b6475;font-size:.9em}.meta code{background:#eceff3;padding:1px 4px;border-radius:3px}
+.cards{display:flex;flex-wrap:wrap;gap:10px;margin:16px 0}
+.card{background:#fff;border:1px solid #d8dce3;border-radius:6px;padding:8px 12px;min-width:120px}
+.card .v{font-size:1.35em;font-weight:600}.card .k{color:#5b6475;font-size:.8em}
+table{border-collapse:collapse;background:#fff;margin:6px 0 12px;font-size:.9em}
+th,td{border:1px solid #d8dce3;padding:4px 8px;text-align:left}th{background:#eef1f5}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+figure{background:#fff;border:1px solid #d8dce3;border-radius:6px;padding:8px;margin:10px 0;display:inline-block}
+figure img{max-width:100%;height:auto;display:block}figcaption{color:#5b6475;font-size:.85em;margin-top:4px}
+.note{color:#5b6475;font-size:.88em;max-width:900px}.warn{color:#a4260c}
+pre{background:#fff;border:1px solid #d8dce3;padding:8px;overflow:auto;font-size:.8em}
+"""
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    """A number for a table cell (``-`` for missing)."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return "-"
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def pct(value: Any, digits: int = 1) -> str:
+    """A 0-1 number shown as a percentage (``-`` for missing)."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return f"{100.0 * float(value):.{digits}f}"
+
+
+class Page:
+    """An HTML page under construction: sections of tables, figures and notes."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.plots: list[str] = []
+
+    def h2(self, text: str) -> None:
+        self.parts.append(f"<h2>{html.escape(text)}</h2>")
+
+    def h3(self, text: str) -> None:
+        self.parts.append(f"<h3>{html.escape(text)}</h3>")
+
+    def note(self, text: str, *, warn: bool = False) -> None:
+        cls = "note warn" if warn else "note"
+        self.parts.append(f'<p class="{cls}">{html.escape(text)}</p>')
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric_from: int = 1) -> None:
+        head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
+        body = []
+        for row in rows:
+            cells = []
+            for j, cell in enumerate(row):
+                cls = ' class="n"' if j >= numeric_from else ""
+                cells.append(f"<td{cls}>{html.escape(cell if isinstance(cell, str) else fmt(cell))}</td>")
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
+
+    def figure(self, name: str, uri: str, caption: str) -> None:
+        self.plots.append(name)
+        alt = html.escape(caption, quote=True)
+        self.parts.append(
+            f'<figure><img data-plot="{html.escape(name, quote=True)}" alt="{alt}" src="{uri}">'
+            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+        )
+
+    def raw(self, markup: str) -> None:
+        self.parts.append(markup)
+
+
+def _cards(headline: dict[str, Any]) -> str:
+    out = []
+    for key, value in headline.items():
+        shown = fmt(value, 4) if isinstance(value, float) else html.escape(fmt(value))
+        out.append(f'<div class="card"><div class="v">{shown}</div><div class="k">{html.escape(key)}</div></div>')
+    return '<div class="cards">' + "".join(out) + "</div>"
+
+
+def _header(summary: dict[str, Any]) -> str:
+    reward = summary.get("reward") or {}
+    data = summary.get("data") or {}
+    title = f"{summary.get('kind', 'run')}: {reward.get('name', '?')}"
+    bits = [
+        f"run <code>{html.escape(str(summary.get('run_id')))}</code>",
+        f"created {html.escape(str(summary.get('created_at')))}",
+        f"rewardlab {html.escape(str(summary.get('rewardlab_version')))}",
+    ]
+    if reward.get("spec_hash"):
+        bits.append(f"spec <code>{html.escape(str(reward['spec_hash']))}</code>")
+    if data.get("path"):
+        bits.append(f"data <code>{html.escape(os.path.basename(str(data['path'])))}</code>")
+    if summary.get("elapsed_s") is not None:
+        bits.append(f"{summary['elapsed_s']} s")
+    return f"<h1>{html.escape(title)}</h1><div class='meta'>{' &middot; '.join(bits)}</div>"
+
+
+def _failures(page: Page, failures: dict[str, Any]) -> None:
+    page.h2("Failures")
+    blocks = failures if "status_counts" not in failures else {"reward": failures}
+    for name, block in blocks.items():
+        if not isinstance(block, dict) or "status_counts" not in block:
+            continue
+        counts = block["status_counts"]
+        page.table(
+            ["reward", *counts.keys()],
+            [[name, *counts.values()]],
+        )
+        if block.get("top_errors"):
+            page.table(["error", "samples"], [[e["error"], e["count"]] for e in block["top_errors"]])
+    page.note(
+        "Failed samples (status error or timeout) have no score: they are left out of every number above and "
+        "counted here, never read as 0."
+    )
+
+
+def render_report(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
+    """The report's HTML for a run's summary and sample rows."""
+    from .report_sections import SECTIONS
+
+    page = Page()
+    kind = summary.get("kind")
+    section = SECTIONS.get(str(kind))
+    if section is None:
+        page.note(f"no report section for run kind {kind!r}", warn=True)
+    else:
+        section(page, summary, rows)
+    _failures(page, summary.get("failures") or {})
+    page.h2("Parameters")
+    details = {k: summary.get(k) for k in ("params", "data", "reward")}
+    page.raw(
+        "<details><summary>parameters, data and the reward's spec</summary><pre>"
+        + html.escape(json.dumps(details, indent=2, default=str))
+        + "</pre></details>"
+    )
+    plots = html.escape(",".join(page.plots), quote=True)
+    title = html.escape(f"rewardlab {kind} report: {(summary.get('reward') or {}).get('name', '')}")
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        f"<title>{title}</title><style>{_CSS}</style></head>"
+        f'<body data-plots="{plots}"><main>{_header(summary)}{_cards(summary.get("headline") or {})}'
+        + "\n".join(page.parts)
+        + "</main></body></html>\n"
+    )
+
+
+def build_report(run_dir: str | os.PathLike[str]) -> Path:
+    """(Re)build ``report.html`` in a run directory from its summary and samples; returns its path."""
+    summary = read_summary(run_dir)
+    rows = list(iter_samples(run_dir))
+    path = Path(run_dir) / REPORT_FILE
+    path.write_text(render_report(summary, rows), encoding="utf-8")
+    return path
