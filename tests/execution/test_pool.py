@@ -63,7 +63,7 @@ def test_exceptions_are_reraised_with_their_type(pool):
 
 def test_timeout_kills_and_replaces_the_worker(pool):
     before = pool.stats()
-    with pytest.raises(RewardTimeout, match="ran past its 0.3 s limit"):
+    with pytest.raises(RewardTimeout, match=r"ran past its 0\.3 s limit"):
         pool.call(tasks.spin, timeout=0.3)
     assert pool.call(tasks.add, 20, 22) == 42
     assert pool.stats().timeouts == before.timeouts + 1
@@ -172,7 +172,7 @@ def test_bad_arguments_are_explained():
 
 def test_close_leaves_no_processes_and_refuses_new_work():
     p = WorkerPool(size=2, name="closing").start()
-    pids = p.worker_pids() + [p.template_pid]
+    pids = [*p.worker_pids(), p.template_pid]
     assert len(pids) == 3 and all(alive(x) for x in pids)
     p.close()
     assert wait_gone(pids) == []

@@ -11,8 +11,8 @@ Everything here applies to the *calling* process (used right after a fork, in th
 from __future__ import annotations
 
 import ctypes
-import math
 import ctypes.util
+import math
 import os
 import resource
 import signal
