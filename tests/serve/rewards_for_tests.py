@@ -1,0 +1,63 @@
+"""Rewards used by the server tests (importable by a server subprocess: ``--import tests.serve.rewards_for_tests``)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any, ClassVar
+
+from pydantic import Field, PrivateAttr
+
+from rewardlab.core import register
+from rewardlab.core.reward import Reward
+
+
+@register("t_serve_hang", family="verifier")
+class Hang(Reward):
+    """Hangs (sleeps ``seconds``) on completions that say 'hang'; 1.0 otherwise."""
+
+    seconds: float = Field(default=5.0)
+
+    def _score_one(self, sample: Any, ctx: Any) -> Any:
+        if "hang" in sample.completion_text:
+            time.sleep(self.seconds)
+        return 1.0
+
+
+@register("t_serve_boom", family="verifier")
+class Boom(Reward):
+    """Raises on completions that say 'boom'; the completion length otherwise."""
+
+    def _score_one(self, sample: Any, ctx: Any) -> Any:
+        if "boom" in sample.completion_text:
+            raise ValueError("boom happened")
+        return float(len(sample.completion_text))
+
+
+@register("t_serve_model", family="model")
+class FakeModel(Reward):
+    """A batch reward that behaves like a model: a fixed cost per call plus a small cost per sample.
+
+    The score is a deterministic function of the completion, so batched and unbatched calls
+    must agree. Batch sizes are recorded (per process) to check dynamic batching.
+    """
+
+    call_cost_s: float = Field(default=0.005)
+    sample_cost_s: float = Field(default=0.0002)
+    load_s: float = Field(default=0.0)
+
+    _loaded: bool = PrivateAttr(default=False)
+    sizes: ClassVar[list[int]] = []
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def load(self) -> None:
+        if not self._loaded:
+            time.sleep(self.load_s)
+            self._loaded = True
+
+    def _score_batch(self, samples: list[Any], ctx: Any) -> Any:
+        self.load()
+        with FakeModel._lock:
+            FakeModel.sizes.append(len(samples))
+        time.sleep(self.call_cost_s + self.sample_cost_s * len(samples))
+        return [float(sum(map(ord, s.completion_text)) % 97) / 97.0 for s in samples]
