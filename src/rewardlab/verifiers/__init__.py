@@ -7,7 +7,8 @@ from .exact_match import ExactMatch
 from .format import Format
 from .json_schema import JsonSchema
 from .length import LengthBand, Overlong
+from .math import MathAnswer
 from .qa import QA
 from .repetition import Repetition
 
-__all__ = ["QA", "Choice", "ExactMatch", "Format", "JsonSchema", "LengthBand", "Overlong", "Repetition"]
+__all__ = ["QA", "Choice", "ExactMatch", "Format", "JsonSchema", "LengthBand", "MathAnswer", "Overlong", "Repetition"]

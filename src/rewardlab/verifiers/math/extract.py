@@ -1,0 +1,390 @@
+r"""Finding the final answer in a completion.
+
+Strategies, tried in a configurable priority order (the default is :data:`DEFAULT_ORDER`); the
+first strategy that finds anything wins and *all* of its matches are returned, so the grader can
+tell one answer from several:
+
+===============  ===========================================================================
+``answer_tag``   the content of ``<answer>...</answer>`` (its ``\boxed{}`` if it holds one)
+``boxed``        every top-level ``\boxed{...}`` / ``\fbox{...}`` / ``\framebox{...}``, braces
+                 balanced (escaped ``\{ \}`` ignored). A box whose whole content is another box
+                 is unwrapped (``\boxed{\boxed{5}}`` is ``5``, at most 8 levels); a box holding a
+                 box *and* something else is flagged ``nested_box``; an empty box (also
+                 ``\boxed{{}}``, ``\boxed{\boxed{}}``) is flagged ``empty_answer``, and empty
+                 boxes are ignored when a non-empty one exists. Unbalanced boxes are skipped.
+``gsm8k``        the text after ``####`` on its line (GSM8K reference format)
+``answer_is``    the rest of the sentence after "the answer is", "final answer:", "Answer =";
+                 when that line is empty, the next non-empty line
+``answer_line``  the text after ``A:`` at the start of a line (the GSM8K model solutions)
+``last_number``  the last number in the text (a fallback). The numbers just before it that are
+                 separated from it only by commas, spaces, "and", "or", "..." form a *run*: a run
+                 with several values is flagged (``multiple_candidates``, ``hedged`` when joined
+                 by "or", ``padding`` when it has 5 or more), and so is any completion holding a
+                 run of 10 or more numbers. The sentence around the number is kept for the
+                 hedge check.
+===============  ===========================================================================
+
+Before searching, verbatim copies of the prompt (the whole prompt, or any of its sentences of
+20 characters or more) are blanked out of the completion: numbers and "the answer is" from a
+restated question are not answers. ``restated`` says whether anything was blanked.
+
+Very long completions are searched in their last ``max_chars`` characters only.
+
+>>> ex = extract(r"so $x=3$ and the total is \boxed{\frac{1}{2}}.")
+>>> ex.strategy, [c.text for c in ex.candidates]
+('boxed', ['\\frac{1}{2}'])
+>>> [c.text for c in extract("First \\boxed{3}, then \\boxed{4}").candidates]
+['3', '4']
+>>> extract("Natalia sold 48 clips.\n#### 72").candidates[0].text
+'72'
+>>> extract(r"\boxed{}").candidates[0].problem
+<Reason.EMPTY_ANSWER: 'empty_answer'>
+>>> extract("The numbers are 1, 2, 3, 4 or 5").candidates[0].problem
+<Reason.PADDING: 'padding'>
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from .errors import Reason
+from .literals import number_tokens, parse_number
+from .normalize import clean_answer
+
+__all__ = [
+    "DEFAULT_ORDER",
+    "EXPLICIT",
+    "STRATEGIES",
+    "Candidate",
+    "Extraction",
+    "Strategy",
+    "blank_prompt",
+    "extract",
+    "find_boxes",
+]
+
+Strategy = Literal["answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_number"]
+STRATEGIES: tuple[str, ...] = ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_number")
+DEFAULT_ORDER: tuple[str, ...] = STRATEGIES
+EXPLICIT = frozenset(STRATEGIES) - {"last_number"}
+"""Strategies that read an explicit final-answer marker (everything but ``last_number``)."""
+
+MAX_BOX_DEPTH = 8
+PADDING_RUN = 5
+"""A run of this many numbers at the end is padding, not an answer."""
+PADDING_ANYWHERE = 10
+"""A run of this many numbers anywhere in the completion is padding."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """One possible final answer found in the completion."""
+
+    text: str
+    """The raw answer text (LaTeX kept; nested boxes unwrapped)."""
+    strategy: str
+    start: int = 0
+    end: int = 0
+    problem: Reason | None = None
+    """Set when the candidate itself is unusable (empty, nested box, a padded run ...)."""
+    context: str = ""
+    """``last_number``: the sentence around the number; ``run_text``: see below."""
+    run_text: str = ""
+    """``last_number``: the whole run of numbers ending with this one (for collection references)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """What :func:`extract` found."""
+
+    strategy: str | None
+    candidates: tuple[Candidate, ...] = ()
+    explicit: tuple[Candidate, ...] = ()
+    """Candidates of every explicit strategy (not only the winner), for cross-checks."""
+    restated: bool = False
+    truncated: bool = False
+    blanked_candidates: bool = False
+    """Something was found only inside blanked copies of the prompt."""
+    notes: list[str] = field(default_factory=list)
+
+
+# ---- braces and boxes -------------------------------------------------------------------------
+_BRACE = re.compile(r"(?<!\\)[{}]")
+_BOX = re.compile(r"\\(?:boxed|fbox|framebox)\s*\{")
+_EMPTYISH = re.compile(r"^(?:\s|\{\s*\}|\\[,;:! ]|\\quad|\\qquad|~|\$)*$")
+
+
+def _brace_map(text: str) -> dict[int, int]:
+    """Position of each unescaped ``{`` -> its matching ``}`` (unmatched ones are absent)."""
+    stack: list[int] = []
+    pairs: dict[int, int] = {}
+    for m in _BRACE.finditer(text):
+        if m.group(0) == "{":
+            stack.append(m.start())
+        elif stack:
+            pairs[stack.pop()] = m.start()
+    return pairs
+
+
+def find_boxes(text: str) -> list[tuple[int, int, str]]:
+    r"""Top-level boxes of ``text`` as ``(start, end, content)``; unbalanced ones are skipped.
+
+    >>> find_boxes(r"a \boxed{x^{2}} b \boxed{\{1\}} \boxed{")
+    [(2, 15, 'x^{2}'), (18, 31, '\\{1\\}')]
+    """
+    if "\\" not in text:
+        return []
+    pairs: dict[int, int] | None = None
+    out: list[tuple[int, int, str]] = []
+    pos = 0
+    for m in _BOX.finditer(text):
+        if m.start() < pos:
+            continue  # inside the previous box
+        if pairs is None:
+            pairs = _brace_map(text)
+        open_at = m.end() - 1
+        close = pairs.get(open_at)
+        if close is None:
+            continue
+        out.append((m.start(), close + 1, text[open_at + 1 : close]))
+        pos = close + 1
+    return out
+
+
+def _unwrap_box(content: str) -> tuple[str, Reason | None]:
+    """Unwrap ``\\boxed{\\boxed{x}}``; flag empty and mixed nested boxes."""
+    for _ in range(MAX_BOX_DEPTH + 1):
+        inner = content.strip()
+        if _EMPTYISH.match(inner):
+            return inner, Reason.EMPTY_ANSWER
+        if not _BOX.search(inner):
+            return inner, None
+        boxes = find_boxes(inner)
+        if len(boxes) == 1 and boxes[0][0] == 0 and boxes[0][1] == len(inner):
+            content = boxes[0][2]
+            continue
+        return inner, Reason.NESTED_BOX
+    return content.strip(), Reason.NESTED_BOX
+
+
+def _box_candidates(text: str, strategy: str, offset: int = 0) -> list[Candidate]:
+    found = []
+    for start, end, content in find_boxes(text):
+        inner, problem = _unwrap_box(content)
+        found.append(Candidate(inner, strategy, offset + start, offset + end, problem))
+    if any(c.problem is not Reason.EMPTY_ANSWER for c in found):
+        found = [c for c in found if c.problem is not Reason.EMPTY_ANSWER]
+    return found
+
+
+# ---- line and phrase markers --------------------------------------------------------------------
+_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
+_GSM8K = re.compile(r"^[ \t]*####[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_A_LINE = re.compile(r"^[ \t]*A[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
+_ANSWER_IS = re.compile(
+    r"(?:\bfinal\s+answer|\banswer)\s*[*_]*\s*(?:\bis\b|\bwould\s+be\b|\bwill\s+be\b|:|=)[ \t]*[*_:]*[ \t]*",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\[)")
+
+
+def _tag_candidates(text: str) -> list[Candidate]:
+    found = []
+    for m in _TAG.finditer(text):
+        body = m.group(1)
+        boxes = _box_candidates(body, "answer_tag", m.start(1))
+        if boxes:
+            found.extend(boxes)
+            continue
+        stripped = body.strip()
+        problem = Reason.EMPTY_ANSWER if _EMPTYISH.match(stripped) else None
+        found.append(Candidate(stripped, "answer_tag", m.start(1), m.end(1), problem))
+    return found
+
+
+def _line_candidates(text: str, pattern: re.Pattern[str], strategy: str) -> list[Candidate]:
+    found = []
+    for m in pattern.finditer(text):
+        body = m.group(1).strip()
+        problem = Reason.EMPTY_ANSWER if _EMPTYISH.match(body) else None
+        found.append(Candidate(body, strategy, m.start(1), m.end(1), problem))
+    return found
+
+
+def _answer_is_candidates(text: str) -> list[Candidate]:
+    found = []
+    for m in _ANSWER_IS.finditer(text):
+        start = m.end()
+        line_end = text.find("\n", start)
+        line_end = len(text) if line_end < 0 else line_end
+        if not text[start:line_end].strip():
+            # "The final answer is:\n\n$$ 42 $$": the next non-empty line (or display block)
+            nxt = start
+            while nxt < len(text) and text[nxt] in " \t\r\n":
+                nxt += 1
+            if nxt >= len(text) or nxt - start > 200:
+                continue
+            start = nxt
+            opener = _DISPLAY_OPEN.match(text, start)
+            if opener:
+                closer = "$$" if opener.group(1) == "$$" else "\\]"
+                close_at = text.find(closer, opener.end())
+                if close_at < 0:
+                    continue
+                end = close_at + len(closer)
+                found.append(Candidate(text[start:end].strip(), "answer_is", start, end))
+                continue
+        stop = _SENTENCE_END.search(text, start)
+        end = stop.start() if stop else len(text)
+        body = text[start:end].strip()
+        if not body:
+            continue
+        found.append(Candidate(body, "answer_is", start, end))
+    return found
+
+
+# ---- the last number ----------------------------------------------------------------------------
+_SEP = re.compile(
+    r"(?:\s|,|;|\||&|\.\.\.|…|\\ldots|\\dots|\\cdots|\\quad|\\,|\band\b|\bor\b|\\text\{\s*or\s*\})+", re.I
+)
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
+_SENTENCE_BOUNDARY = re.compile(r"(?<=[.!?])\s+|\n")
+
+
+def _value_key(token: str) -> object:
+    number = parse_number(clean_answer(token))
+    return number.value if number is not None else token.strip()
+
+
+def _last_number(text: str) -> list[Candidate]:
+    tokens = number_tokens(text)
+    if not tokens:
+        return []
+    # runs of numbers separated only by separators
+    runs: list[list[int]] = [[0]]
+    for i in range(1, len(tokens)):
+        gap = text[tokens[i - 1].end() : tokens[i].start()]
+        if gap and _SEP.fullmatch(gap):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    last_run = runs[-1]
+    last = tokens[last_run[-1]]
+    run_start = tokens[last_run[0]].start()
+    run_text = text[run_start : last.end()]
+    values = {_value_key(tokens[i].group(0)) for i in last_run}
+    problem: Reason | None = None
+    if max(len(r) for r in runs) >= PADDING_ANYWHERE or (len(last_run) >= PADDING_RUN and len(values) > 1):
+        problem = Reason.PADDING
+    elif len(values) > 1:
+        problem = Reason.HEDGED if _OR.search(run_text) else Reason.MULTIPLE_CANDIDATES
+    # the sentence around the number, for the hedge check
+    sent_start = 0
+    for b in _SENTENCE_BOUNDARY.finditer(text, 0, last.start()):
+        sent_start = b.end()
+    nxt = _SENTENCE_BOUNDARY.search(text, last.end())
+    context = text[sent_start : nxt.start() if nxt else len(text)]
+    return [
+        Candidate(
+            last.group(0).strip(),
+            "last_number",
+            last.start(),
+            last.end(),
+            problem,
+            context=context.strip(),
+            run_text=run_text,
+        )
+    ]
+
+
+# ---- the prompt -------------------------------------------------------------------------------
+_PROMPT_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+MIN_COPIED_CHARS = 20
+
+
+def blank_prompt(text: str, prompt: str | None) -> tuple[str, bool]:
+    """``text`` with verbatim copies of ``prompt`` (or of its long sentences) replaced by spaces.
+
+    >>> blank_prompt("Q: Tom has 5 apples and eats 2 of them. A: 3", "Tom has 5 apples and eats 2 of them.")
+    ('Q:                                      A: 3', True)
+    """
+    if not prompt or not text:
+        return text, False
+    pieces = [prompt.strip()]
+    pieces += [p.strip() for p in _PROMPT_SENTENCE.split(prompt) if len(p.strip()) >= MIN_COPIED_CHARS]
+    spans: list[tuple[int, int]] = []
+    for piece in pieces:
+        if len(piece) < MIN_COPIED_CHARS:
+            continue
+        at = text.find(piece)
+        while at >= 0:
+            spans.append((at, at + len(piece)))
+            at = text.find(piece, at + len(piece))
+    if not spans:
+        return text, False
+    chars = list(text)
+    for a, b in spans:
+        for i in range(a, b):
+            if chars[i] not in "\n":
+                chars[i] = " "
+    return "".join(chars), True
+
+
+# ---- the entry point ----------------------------------------------------------------------------
+def _run(strategy: str, text: str) -> list[Candidate]:
+    if strategy == "boxed":
+        return _box_candidates(text, "boxed")
+    if strategy == "answer_tag":
+        return _tag_candidates(text) if "<" in text else []
+    if strategy == "gsm8k":
+        return _line_candidates(text, _GSM8K, "gsm8k") if "####" in text else []
+    if strategy == "answer_line":
+        return _line_candidates(text, _A_LINE, "answer_line") if "A" in text else []
+    if strategy == "answer_is":
+        return _answer_is_candidates(text)
+    if strategy == "last_number":
+        return _last_number(text)
+    raise ValueError(f"unknown extraction strategy '{strategy}'; expected one of {', '.join(STRATEGIES)}")
+
+
+def extract(
+    completion: str,
+    order: Sequence[str] = DEFAULT_ORDER,
+    *,
+    prompt: str | None = None,
+    max_chars: int = 100_000,
+    cross_check: bool = True,
+) -> Extraction:
+    """Find the final answer candidates of ``completion`` (see the module doc)."""
+    truncated = len(completion) > max_chars
+    text = completion[-max_chars:] if truncated else completion
+    blanked, restated = blank_prompt(text, prompt)
+    results: dict[str, list[Candidate]] = {}
+    winner: str | None = None
+    for strategy in order:
+        found = _run(strategy, blanked)
+        results[strategy] = found
+        if found:
+            winner = strategy
+            break
+    explicit: list[Candidate] = []
+    if cross_check:
+        for strategy in order:
+            if strategy in EXPLICIT:
+                found = results[strategy] if strategy in results else _run(strategy, blanked)
+                explicit.extend(found)
+    blanked_candidates = False
+    if winner is None and restated:
+        blanked_candidates = any(_run(s, text) for s in order)
+    return Extraction(
+        strategy=winner,
+        candidates=tuple(results[winner]) if winner else (),
+        explicit=tuple(explicit),
+        restated=restated,
+        truncated=truncated,
+        blanked_candidates=blanked_candidates,
+    )

@@ -1,0 +1,169 @@
+r"""The fast path: decide an answer against one reference without sympy or a subprocess.
+
+It decides whenever the reference is a number (the GSM8K case), a word, or written exactly like
+the answer; otherwise it says *undecided* and the grader goes symbolic.
+
+Against a number reference the answer is read as:
+
+1. the right-hand side of its last ``=`` (``x = 5``, ``2 + 3 = 5``);
+2. a number literal (:func:`~rewardlab.verifiers.math.literals.parse_number`), or else a
+   sentence with exactly one number and only words around it (``John has 5 apples``);
+3. several numbers -> ``multiple_candidates``; an expression -> ``not_a_number`` in strict mode,
+   undecided (symbolic) in lenient mode.
+
+Numbers compare exactly (as fractions) up to ``rel_tol``; percentages by the ``percent`` rule;
+units by the ``units`` rule; in lenient mode a decimal that is the reference rounded to the
+digits written also counts.
+
+>>> from rewardlab.verifiers.math.modes import STRICT, LENIENT
+>>> from rewardlab.verifiers.math.reference import prepare_references
+>>> ref = prepare_references("1000")[0]
+>>> compare_fast(r"\$1{,}000.00", ref, STRICT).equal
+True
+>>> v = compare_fast("2+998", ref, STRICT); (v.decided, v.equal, v.reason.value)
+(True, False, 'not_a_number')
+>>> compare_fast("2+998", ref, LENIENT).decided
+False
+>>> third = prepare_references(r"\frac{1}{3}")[0]
+>>> compare_fast("0.33", third, STRICT).equal, compare_fast("0.33", third, LENIENT).equal
+(False, True)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+
+from .errors import Reason
+from .literals import Number, number_tokens, parse_number
+from .modes import Policy
+from .normalize import clean_answer, compact, normalize_words
+from .reference import Reference, is_collection
+
+__all__ = ["FastVerdict", "compare_fast", "numbers_equal", "read_number"]
+
+
+@dataclass(frozen=True, slots=True)
+class FastVerdict:
+    """The fast path's answer: decided (equal or not, with a reason) or undecided."""
+
+    decided: bool
+    equal: bool = False
+    reason: Reason | None = None
+    well_formed: bool = False
+    """The answer was read as a proper value (a number literal, a word ...)."""
+    value: str | None = None
+    """What the answer was read as (for ``info``)."""
+
+
+UNDECIDED = FastVerdict(decided=False)
+
+_RELATION = re.compile(r"\\le|\\ge|\\leq|\\geq|\\ne|\\neq|<|>|≤|≥")
+_APPROX = re.compile(r"^(?:\\approx|≈|~|about|approximately|around|roughly)\s*", re.IGNORECASE)
+_WORDS = re.compile(r"[A-Za-z\s'.,;:!()\-]*")
+
+
+def _rhs(clean: str) -> str:
+    if "=" not in clean or _RELATION.search(clean):
+        return clean
+    rhs = clean.rsplit("=", 1)[1].strip()
+    return rhs or clean
+
+
+def read_number(answer: str, policy: Policy) -> tuple[Number | None, Reason | None, str]:
+    """Read ``answer`` as one number; returns ``(number, problem, what_was_read)``."""
+    clean = _rhs(clean_answer(answer))
+    if policy.mode == "lenient":
+        clean = _APPROX.sub("", clean)
+    number = parse_number(clean)
+    if number is not None:
+        return number, None, clean
+    tokens = number_tokens(clean)
+    if len(tokens) == 1:
+        rest = clean[: tokens[0].start()] + " " + clean[tokens[0].end() :]
+        if _WORDS.fullmatch(rest) and "\\" not in rest:
+            token_number = parse_number(clean_answer(tokens[0].group(0)))
+            if token_number is not None:
+                return token_number, None, tokens[0].group(0)
+    if len(tokens) > 1:
+        values = {(n.value if (n := parse_number(clean_answer(t.group(0)))) else t.group(0)) for t in tokens}
+        if len(values) > 1 and not re.search(r"[-+*/^]|\\[a-z]", clean):
+            return None, Reason.MULTIPLE_CANDIDATES, clean
+    return None, Reason.NOT_A_NUMBER, clean
+
+
+def _values(n: Number, percent: str) -> tuple[Fraction, ...]:
+    if not n.percent or percent == "number":
+        return (n.value,)
+    if percent == "fraction":
+        return (n.value / 100,)
+    return (n.value, n.value / 100)
+
+
+def _unit_key(unit: str | None) -> str | None:
+    if unit is None:
+        return None
+    return unit[:-1] if unit.endswith("s") and len(unit) > 3 else unit
+
+
+def _rounds_to(answer: Number, ref_value: Fraction, answer_value: Fraction) -> bool:
+    k = answer.decimals
+    if k < 1 or answer.scale_word:
+        return False
+    scale = Fraction(10) ** k
+    if (ref_value * scale).denominator == 1:
+        return False  # the reference is exact at k decimals: no rounding involved
+    digits = len(str(abs(answer_value.numerator * scale // answer_value.denominator)).lstrip("0"))
+    if digits < 2:
+        return False
+    return abs(answer_value - ref_value) <= Fraction(1, 2) / scale
+
+
+def numbers_equal(answer: Number, ref: Number, policy: Policy) -> bool:
+    """Whether two number literals are equal under ``policy``."""
+    if policy.units == "match":
+        a, b = _unit_key(answer.unit), _unit_key(ref.unit)
+        if a is not None and b is not None and a != b:
+            return False
+    for av in _values(answer, policy.percent):
+        for rv in _values(ref, policy.percent):
+            if av == rv:
+                return True
+            if policy.rel_tol and abs(av - rv) <= Fraction(policy.rel_tol) * max(abs(av), abs(rv)):
+                return True
+            if policy.rounding and _rounds_to(answer, rv, av):
+                return True
+    return False
+
+
+def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
+    """Decide ``answer`` (already unicode-checked) against one reference, or say undecided."""
+    if ref.kind == "number":
+        assert ref.number is not None
+        number, problem, read = read_number(answer, policy)
+        if number is None:
+            if problem is Reason.NOT_A_NUMBER and not policy.require_number:
+                return UNDECIDED
+            return FastVerdict(decided=True, equal=False, reason=problem, value=read)
+        equal = numbers_equal(number, ref.number, policy)
+        return FastVerdict(
+            decided=True,
+            equal=equal,
+            reason=None if equal else Reason.NOT_EQUAL,
+            well_formed=True,
+            value=read,
+        )
+    clean = clean_answer(answer)
+    if compact(clean) == ref.compact:
+        return FastVerdict(decided=True, equal=True, well_formed=True, value=clean)
+    if ref.kind == "text":
+        if normalize_words(clean) == ref.words:
+            return FastVerdict(decided=True, equal=True, well_formed=True, value=clean)
+        if (_WORDS.fullmatch(clean) and "\\" not in clean) or parse_number(clean) is not None:
+            return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
+        return UNDECIDED
+    if ref.kind == "collection" and not is_collection(clean) and parse_number(_rhs(clean)) is not None:
+        # one number against a tuple / set / interval
+        return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
+    return UNDECIDED

@@ -1,0 +1,87 @@
+r"""Checks that refuse answers which are not *an* answer: hedges, negations, restated questions.
+
+They look at the extracted answer (and, for the ``last_number`` fallback, the sentence around
+it) and at the references: a word that a reference itself contains is never a hedge ("red or
+blue" is a fine answer when the reference is "red or blue"), and when every reference is a
+collection, "or" / "and" just separate its elements.
+
+>>> from rewardlab.verifiers.math.reference import prepare_references
+>>> refs = prepare_references("3")
+>>> hedge_reason("3 or 4", refs), hedge_reason("either 3 or 4", refs), hedge_reason("3, maybe 4", refs)
+(<Reason.HEDGED: 'hedged'>, <Reason.HEDGED: 'hedged'>, <Reason.HEDGED: 'hedged'>)
+>>> hedge_reason("not 3", refs), hedge_reason("3 apples", refs) is None
+(<Reason.NEGATED: 'negated'>, True)
+>>> restates_question("2+3", "What is 2 + 3?", refs)
+True
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .errors import Reason
+from .normalize import clean_answer, compact
+from .reference import Reference
+
+__all__ = ["hedge_reason", "restates_question"]
+
+_HEDGES = re.compile(
+    r"\b(?:or|either|maybe|perhaps|possibly|probably|likely|might|could|unsure|not\s+sure|i\s+think|i\s+guess"
+    r"|i\s+believe|guess|somewhere|between)\b|\?|\\lor\b|\\vee\b",
+    re.IGNORECASE,
+)
+_SENTENCE_HEDGES = re.compile(
+    r"\b(?:or|either|maybe|perhaps|possibly|probably|not\s+sure|unsure|i\s+guess)\b|\?", re.IGNORECASE
+)
+_NEGATIONS = re.compile(
+    r"\b(?:not|no|never|none|isn't|aren't|wasn't|wrong|incorrect|false)\b|n't\b|\\neq?\b|\\not\b|≠",
+    re.IGNORECASE,
+)
+_SEPARATOR_WORDS = {"or", "and", "either"}
+
+
+def _allowed(found: str, refs: Sequence[Reference]) -> bool:
+    word = " ".join(found.lower().split())
+    if any(word in r.text.lower() for r in refs):
+        return True
+    return bool(refs) and all(r.kind == "collection" for r in refs) and word in _SEPARATOR_WORDS
+
+
+def hedge_reason(answer: str, refs: Sequence[Reference], *, sentence: bool = False) -> Reason | None:
+    """``HEDGED`` or ``NEGATED`` when ``answer`` hedges or negates, else ``None``.
+
+    With ``sentence=True`` (the context of a ``last_number`` answer) only the strong hedges count
+    (not "might"/"could", which reasoning uses all the time) and negations are not checked.
+    """
+    text = clean_answer(answer) if not sentence else answer
+    pattern = _SENTENCE_HEDGES if sentence else _HEDGES
+    for m in pattern.finditer(text):
+        if not _allowed(m.group(0), refs):
+            return Reason.HEDGED
+    if not sentence:
+        for m in _NEGATIONS.finditer(text):
+            if not _allowed(m.group(0), refs):
+                return Reason.NEGATED
+    return None
+
+
+_OPERATOR = re.compile(r"[-+*/^=<>]|\\[A-Za-z]+")
+
+
+def restates_question(answer: str, prompt: str | None, refs: Sequence[Reference]) -> bool:
+    r"""Whether ``answer`` is an expression copied from the prompt (``What is 2+3?`` -> ``2+3``).
+
+    Only expressions count (an operator or a LaTeX command), never a bare number: numbers from
+    the question are often the answer. An answer written exactly like a reference is never a
+    restatement.
+    """
+    if not prompt:
+        return False
+    clean = clean_answer(answer)
+    if len(compact(clean)) < 3 or not _OPERATOR.search(clean):
+        return False
+    key = compact(clean)
+    if any(key == r.compact for r in refs):
+        return False
+    return key in compact(clean_answer(prompt)) or key in compact(prompt)

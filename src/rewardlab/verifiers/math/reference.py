@@ -1,0 +1,104 @@
+r"""Reference answers: read once, classified by what decides them.
+
+The ``answer`` field holds one reference or a list of acceptable ones. A reference may be a
+bare answer (``18``, ``\frac{1}{2}``, ``[1, 2)``) or a worked solution ending in ``#### 18`` or
+``\boxed{18}``: then the marked part is the reference.
+
+Each reference gets a *kind*:
+
+- ``number``: a number literal the fast path reads (``18``, ``0.5``, ``3/4``, ``10%``, ``$18``);
+- ``text``: words without digits or LaTeX (``yes``, ``Tuesday``, ``\text{(C)}``);
+- ``collection``: a tuple, set, interval, list or matrix (``(1, 2)``, ``\{1,2\}``, ``[0, 1)``);
+- ``expression``: anything else (``\frac{\sqrt3}{2}``, ``x^2+1``, ``x = 2``).
+
+>>> [r.kind for r in prepare_references(["18", "yes", "(1, 2)", r"\sqrt{2}", "Natalia sold.\n#### 72"])]
+['number', 'text', 'collection', 'expression', 'number']
+>>> prepare_references("#### 1,000")[0].number.value
+Fraction(1000, 1)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .extract import find_boxes
+from .literals import Number, parse_number
+from .normalize import clean_answer, compact, fold_digits, fold_typography, normalize_words
+
+__all__ = ["Reference", "ReferenceKind", "prepare_references"]
+
+ReferenceKind = Literal["number", "text", "collection", "expression"]
+
+_WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z\s'.,;:!?()\-]*")
+_TOP_COMMA = re.compile(r",(?!\d{3}(?!\d))")
+_MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}|\\begin\{array\}")
+
+
+@dataclass(frozen=True, slots=True)
+class Reference:
+    """One acceptable answer, prepared for grading."""
+
+    raw: str
+    text: str
+    """The answer part (a marked solution's ``####``/``\\boxed{}`` content), typography folded."""
+    kind: ReferenceKind
+    number: Number | None
+    words: str
+    """Lower-cased words (text references)."""
+    compact: str
+    """The cleaned answer without whitespace (form-insensitive identity)."""
+
+
+def _answer_part(raw: str) -> str:
+    boxes = find_boxes(raw)
+    if boxes:
+        return boxes[-1][2].strip()
+    marker = raw.rfind("####")
+    if marker >= 0:
+        return raw[marker + 4 :].strip()
+    return raw.strip()
+
+
+def is_collection(clean: str) -> bool:
+    """Whether a cleaned answer is a tuple, set, interval, list or matrix."""
+    if _MATRIX.search(clean):
+        return True
+    depth = 0
+    for i, ch in enumerate(clean):
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif ch == "," and depth <= 1 and _TOP_COMMA.match(clean, i):
+            return True
+    return False
+
+
+def _prepare_one(raw: str) -> Reference:
+    text = fold_digits(fold_typography(_answer_part(raw)))
+    clean = clean_answer(text)
+    number = parse_number(clean)
+    if number is not None:
+        kind: ReferenceKind = "number"
+    elif is_collection(clean):
+        kind = "collection"
+    elif _WORDS_ONLY.fullmatch(clean) and "\\" not in clean:
+        kind = "text"
+    else:
+        kind = "expression"
+    return Reference(raw=raw, text=text, kind=kind, number=number, words=normalize_words(clean), compact=compact(clean))
+
+
+def prepare_references(value: Any) -> list[Reference]:
+    """The references of a sample's answer field (a string, a number, or a list of them)."""
+    values = value if isinstance(value, (list, tuple)) else [value]
+    refs = []
+    for v in values:
+        if v is None or isinstance(v, bool):
+            continue
+        text = v if isinstance(v, str) else str(v)
+        if text.strip():
+            refs.append(_prepare_one(text))
+    return refs
