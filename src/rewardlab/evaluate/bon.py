@@ -35,6 +35,7 @@ import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -63,6 +64,24 @@ def kl_bon(n: int) -> float:
     return math.log(n) - (n - 1) / n
 
 
+@lru_cache(maxsize=4096)
+def _rank_weights(k: int, n: int) -> np.ndarray:
+    """P(the candidate ranked j-th from the bottom is picked), j = 1..k: C(j-1, n-1) / C(k, n)."""
+    total = math.comb(k, n)
+    weights = np.array([math.comb(j, n - 1) for j in range(k)], dtype=float) / total
+    weights.flags.writeable = False
+    return weights
+
+
+@lru_cache(maxsize=65536)
+def _tied_pick(below: int, tied: int, n: int, k: int) -> float:
+    """P(a given one of ``tied`` equal top candidates is picked), ``below`` candidates ranking lower."""
+    p = 0.0
+    for m in range(1, min(tied, n) + 1):
+        p += math.comb(tied - 1, m - 1) * math.comb(below, n - m) / m
+    return p / math.comb(k, n)
+
+
 def pick_probabilities(scores: Sequence[float], n: int, tie_break: TieBreak = "index") -> np.ndarray:
     """Probability that each candidate is the pick of a uniformly random ``n``-subset."""
     s = np.asarray(scores, dtype=float)
@@ -73,24 +92,18 @@ def pick_probabilities(scores: Sequence[float], n: int, tie_break: TieBreak = "i
         raise ValueError(f"n must be in [1, {k}] (the number of candidates), got {n}")
     if np.isnan(s).any():
         raise ValueError("every candidate needs a score")
-    total = math.comb(k, n)
     probs = np.zeros(k)
     if tie_break == "index":
         # ascending rank: by score, and among equal scores the higher index ranks lower
-        order = sorted(range(k), key=lambda i: (s[i], -i))
-        for j, i in enumerate(order):  # j = rank - 1 from the bottom
-            probs[i] = math.comb(j, n - 1) / total
+        order = np.lexsort((-np.arange(k), s))
+        probs[order] = _rank_weights(k, n)
         return probs
     if tie_break != "random":
         raise ValueError(f"tie_break must be 'index' or 'random', got {tie_break!r}")
-    for i in range(k):
-        below = int(np.sum(s < s[i]))
-        tied = int(np.sum(s == s[i]))
-        p = 0.0
-        for m in range(1, min(tied, n) + 1):
-            p += math.comb(tied - 1, m - 1) * math.comb(below, n - m) / m
-        probs[i] = p / total
-    return probs
+    _, inverse, counts = np.unique(s, return_inverse=True, return_counts=True)
+    below = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    per_value = np.array([_tied_pick(int(b), int(t), n, k) for b, t in zip(below, counts, strict=True)])
+    return per_value[inverse]
 
 
 def expected_best_of_n(

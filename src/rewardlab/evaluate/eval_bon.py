@@ -54,21 +54,23 @@ def _ns(requested: Sequence[int], k: int) -> list[int]:
     return sorted({n for n in requested if n <= k} | {k})
 
 
-def _rule_values(prompt: BonPrompt, rule: str, n: int) -> float:
-    idx = prompt.gold_indices
-    cands = [prompt.candidates[i] for i in idx]
-    gold = [float(prompt.gold[i]) for i in idx]  # type: ignore[arg-type]
-    tie = "random" if rule == "random pick (expected)" else "index"
-    return expected_best_of_n(rule_scores(rule, cands, gold), gold, min(n, len(idx)), tie_break=tie)
-
-
 def baseline_table(prompts: Sequence[BonPrompt], ns: Sequence[int]) -> dict[str, dict[str, dict[str, float]]]:
     """Expected gold (mean, se over prompts) of every baseline rule at each N."""
+    values: dict[str, dict[int, list[float]]] = {rule: {n: [] for n in ns} for rule in RULES}
+    for p in prompts:
+        idx = p.gold_indices
+        cands = [p.candidates[i] for i in idx]
+        gold = [float(p.gold[i]) for i in idx]  # type: ignore[arg-type]
+        for rule in RULES:
+            scores = rule_scores(rule, cands, gold)
+            tie: TieBreak = "random" if rule == "random pick (expected)" else "index"
+            for n in ns:
+                values[rule][n].append(expected_best_of_n(scores, gold, min(n, len(idx)), tie_break=tie))
     table: dict[str, dict[str, dict[str, float]]] = {}
     for rule in RULES:
         table[rule] = {}
         for n in ns:
-            mean, se = mean_se([_rule_values(p, rule, n) for p in prompts])
+            mean, se = mean_se(values[rule][n])
             table[rule][str(n)] = {"mean": mean, "se": se}
     return table
 

@@ -9,8 +9,9 @@ of sigma(r_c - r_r).
 
 >>> from rewardlab.core.spec import resolve
 >>> from rewardlab.evaluate.pairs import PreferencePair, PreferenceSet
->>> data = PreferenceSet(pairs=[PreferencePair("1", "q", "a long answer", "short"),
-...                             PreferencePair("2", "q", "tiny", "a much longer answer")])
+>>> q = [{"role": "user", "content": "q"}]
+>>> data = PreferenceSet(pairs=[PreferencePair("1", q, "a long answer", "short"),
+...                             PreferencePair("2", q, "tiny", "a much longer answer")])
 >>> result, rows = evaluate_preferences(resolve("length_band", params={"min_length": 10, "unit": "chars"}), data)
 >>> result["headline"]["accuracy"], result["headline"]["longer_wins"]
 (0.5, 0.5)

@@ -76,7 +76,7 @@ def evaluate_robustness(
             if rewritten is None:
                 continue
             prompt, chosen, rejected = rewritten
-            base = {**p.extra, "id": p.id, "prompt": prompt, "transform": name}
+            base = {**p.meta, "id": f"{p.id}:{name}", "prompt": prompt, "transform": name}
             plan.append((name, i, len(samples)))
             samples += [{**base, "completion": chosen}, {**base, "completion": rejected}]
             groups += [g, g]
