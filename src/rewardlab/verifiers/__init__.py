@@ -5,10 +5,26 @@ backends (math-verify, sqlglot, the sandbox) are imported only when a reward run
 from .choice import Choice
 from .exact_match import ExactMatch
 from .format import Format
+from .ifeval import IFEval
 from .json_schema import JsonSchema
 from .length import LengthBand, Overlong
 from .math import MathAnswer
 from .qa import QA
 from .repetition import Repetition
+from .sql import Sql
+from .toolcall import ToolCall
 
-__all__ = ["QA", "Choice", "ExactMatch", "Format", "JsonSchema", "LengthBand", "MathAnswer", "Overlong", "Repetition"]
+__all__ = [
+    "QA",
+    "Choice",
+    "ExactMatch",
+    "Format",
+    "IFEval",
+    "JsonSchema",
+    "LengthBand",
+    "MathAnswer",
+    "Overlong",
+    "Repetition",
+    "Sql",
+    "ToolCall",
+]
