@@ -43,7 +43,9 @@ def strip_volatile(result: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in result.items() if k != "latency_ms"}
 
 
-def test_score_returns_the_library_results_and_matches_openapi(server: BackgroundServer, checker: OpenAPIChecker) -> None:
+def test_score_returns_the_library_results_and_matches_openapi(
+    server: BackgroundServer, checker: OpenAPIChecker
+) -> None:
     body = {"samples": SAMPLES}
     checker.validate_request("/v1/score", body)
     r = httpx.post(server.url + "/v1/score", json=body)

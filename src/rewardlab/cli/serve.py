@@ -39,7 +39,7 @@ def serve_command(
     max_batch_size: int = typer.Option(64, "--max-batch-size", min=1, help="Most samples per scoring call."),
     max_delay_ms: float = typer.Option(10.0, "--max-delay-ms", min=0, help="Longest wait to fill a batch."),
     workers: int | None = typer.Option(
-        None, "--workers", min=1, help="Scoring calls at once (default: 1 with model rewards, else 4)."
+        None, "--workers", min=1, help="Scoring calls at once (default: 1 with model rewards, else 8)."
     ),
     max_queue: int = typer.Option(4096, "--max-queue", min=1, help="Most samples waiting; beyond: 503 + Retry-After."),
     max_body_bytes: int = typer.Option(

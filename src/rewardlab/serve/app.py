@@ -252,6 +252,7 @@ def create_app(
     @app.get(
         "/metrics",
         response_class=Response,
+        response_model=None,
         responses={
             200: {"content": {"text/plain": {"schema": {"type": "string"}}}, "description": "Prometheus text format."},
             401: _ERRORS[401],
@@ -259,7 +260,7 @@ def create_app(
         tags=["operations"],
         summary="Prometheus metrics",
     )
-    async def prometheus() -> Response:
+    async def prometheus() -> Any:
         """Requests, latency histograms, per-component score summaries, statuses, timeouts, cache hits, queue depth."""
         data, content_type = metrics.render()
         return Response(content=data, media_type=content_type)

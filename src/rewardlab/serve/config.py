@@ -26,7 +26,9 @@ class ServerConfig:
 
     - batching: up to ``max_batch_size`` samples or ``max_delay_ms`` after the first one,
       whichever comes first; ``workers`` batches run at once (``None``: 1 for specs with model
-      rewards, 4 otherwise);
+      rewards, 8 otherwise). ``batching="auto"`` merges requests for model rewards that are not
+      batch dependent and scores other specs request by request (``merge`` / ``per_request``
+      force one way);
     - backpressure: at most ``max_queue`` samples wait; past that, 503 with ``Retry-After``;
     - limits: bodies over ``max_body_bytes`` and requests over ``max_samples`` get 413;
     - deadlines: ``default_timeout_s`` unless the request sets its own (field or header);

@@ -69,7 +69,10 @@ class ScoringService:
         self._cache_arg = cache
         self.cache: ResultCache | None = None
         model = has_model_rewards(spec)
-        merge = {"auto": not self.batch_dependent, "merge": True, "per_request": False}[self.config.batching]
+        # Model rewards gain from merging requests (one forward pass for many); verifiers are
+        # scored request by request, so a sample that hangs holds up only its own request.
+        auto = model and not self.batch_dependent
+        merge = {"auto": auto, "merge": True, "per_request": False}[self.config.batching]
         if merge and self.batch_dependent:
             raise ValueError(
                 "batching='merge' would normalize samples of different requests together: "
@@ -80,7 +83,7 @@ class ScoringService:
             max_batch_size=self.config.max_batch_size,
             max_delay_s=self.config.max_delay_ms / 1000.0,
             max_queue=self.config.max_queue,
-            workers=self.config.workers or (1 if model else 4),
+            workers=self.config.workers or (1 if model else 8),
             merge=merge,
             metrics=self.metrics,
         )
