@@ -16,8 +16,6 @@ import yaml
 from rewardlab.client import AsyncRewardClient
 from rewardlab.core.spec import resolve
 
-from .conftest import ServerProcess
-
 pytestmark = pytest.mark.integration
 
 VERIFIER_SPEC = {
