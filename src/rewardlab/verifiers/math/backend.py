@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 __all__ = ["PoolChoice", "math_pool", "run_symbolic"]
 
 PoolChoice = Literal["math", "default"]
-PRELOAD = ("math_verify", "rewardlab.verifiers.math.symbolic")
+PRELOAD = ("math_verify", "rewardlab.verifiers.math.warmup")
 
 _POOL: WorkerPool | None = None
 _POOL_PID = 0

@@ -244,7 +244,8 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
         if not body:
             continue
         found.append(Candidate(body, "answer_is", start, end))
-    return found
+    # "Final Answer: The final answer is $42$": the inner statement is the answer
+    return [c for i, c in enumerate(found) if not any(c.start <= o.start < c.end for o in found[i + 1 :])]
 
 
 # ---- the last number ----------------------------------------------------------------------------

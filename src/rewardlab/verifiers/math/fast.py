@@ -80,7 +80,7 @@ def read_number(answer: str, policy: Policy) -> tuple[Number | None, Reason | No
     if number is not None:
         return number, None, clean
     tokens = number_tokens(clean)
-    if len(tokens) == 1:
+    if len(tokens) == 1 and not clean[tokens[0].end() :].startswith("!"):  # "5!" is a factorial
         rest = clean[: tokens[0].start()] + " " + clean[tokens[0].end() :]
         if _WORDS.fullmatch(rest) and "\\" not in rest:
             token_number = parse_number(clean_answer(tokens[0].group(0)))
@@ -104,7 +104,7 @@ def _values(n: Number, percent: str) -> tuple[Fraction, ...]:
 def _unit_key(unit: str | None) -> str | None:
     if unit is None:
         return None
-    return unit[:-1] if unit.endswith("s") and len(unit) > 3 else unit
+    return unit[:-1] if unit.endswith("s") and not unit.endswith("ss") and len(unit) >= 3 else unit
 
 
 def _rounds_to(answer: Number, ref_value: Fraction, answer_value: Fraction) -> bool:
@@ -130,9 +130,11 @@ def numbers_equal(answer: Number, ref: Number, policy: Policy) -> bool:
         for rv in _values(ref, policy.percent):
             if av == rv:
                 return True
-            if policy.rel_tol and abs(av - rv) <= Fraction(policy.rel_tol) * max(abs(av), abs(rv)):
+            exact = av.denominator == 1 and rv.denominator == 1  # integers compare exactly
+            if not exact and policy.rel_tol and abs(av - rv) <= Fraction(policy.rel_tol) * max(abs(av), abs(rv)):
                 return True
-            if policy.rounding and _rounds_to(answer, rv, av):
+            # rounding: only against a reference that is not itself written as a decimal (1/3, 100/3)
+            if policy.rounding and ref.decimals == 0 and _rounds_to(answer, rv, av):
                 return True
     return False
 
@@ -163,7 +165,13 @@ def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
         if (_WORDS.fullmatch(clean) and "\\" not in clean) or parse_number(clean) is not None:
             return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
         return UNDECIDED
-    if ref.kind == "collection" and not is_collection(clean) and parse_number(_rhs(clean)) is not None:
+    if (
+        ref.kind == "collection"
+        and not is_collection(clean)
+        and clean.count("=") <= 1
+        and len(number_tokens(clean)) == 1
+        and parse_number(_rhs(clean)) is not None
+    ):
         # one number against a tuple / set / interval
         return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
     return UNDECIDED

@@ -38,6 +38,7 @@ _NEGATIONS = re.compile(
     r"\b(?:not|no|never|none|isn't|aren't|wasn't|wrong|incorrect|false)\b|n't\b|\\neq?\b|\\not\b|≠",
     re.IGNORECASE,
 )
+_SENTENCE_NEGATIONS = re.compile(r"\b(?:not|wrong|incorrect|isn't|aren't|wasn't)\b|n't\b", re.IGNORECASE)
 _SEPARATOR_WORDS = {"or", "and", "either"}
 
 
@@ -51,22 +52,34 @@ def _allowed(found: str, refs: Sequence[Reference]) -> bool:
 def hedge_reason(answer: str, refs: Sequence[Reference], *, sentence: bool = False) -> Reason | None:
     """``HEDGED`` or ``NEGATED`` when ``answer`` hedges or negates, else ``None``.
 
-    With ``sentence=True`` (the context of a ``last_number`` answer) only the strong hedges count
-    (not "might"/"could", which reasoning uses all the time) and negations are not checked.
+    With ``sentence=True`` (the context of a ``last_number`` answer) only the strong hedges and
+    negations count (not "might"/"could"/"no", which reasoning uses all the time).
     """
     text = clean_answer(answer) if not sentence else answer
     pattern = _SENTENCE_HEDGES if sentence else _HEDGES
     for m in pattern.finditer(text):
         if not _allowed(m.group(0), refs):
             return Reason.HEDGED
-    if not sentence:
-        for m in _NEGATIONS.finditer(text):
-            if not _allowed(m.group(0), refs):
-                return Reason.NEGATED
+    for m in (_SENTENCE_NEGATIONS if sentence else _NEGATIONS).finditer(text):
+        if not _allowed(m.group(0), refs):
+            return Reason.NEGATED
     return None
 
 
-_OPERATOR = re.compile(r"[-+*/^=<>]|\\[A-Za-z]+")
+_OPERATOR = re.compile(r"[-+*/^=<>!]|\\[A-Za-z]+")
+_SPOKEN = (
+    (re.compile(r"\\times|\\cdot|\\ast|×|·|\btimes\b|\bmultiplied\s+by\b"), "*"),
+    (re.compile(r"\bplus\b"), "+"),
+    (re.compile(r"\bminus\b"), "-"),
+    (re.compile(r"\\div|÷|\bdivided\s+by\b|\bover\b"), "/"),
+    (re.compile(r"\\dfrac|\\tfrac"), "\\frac"),
+)
+
+
+def _operators_spelled_alike(text: str) -> str:
+    for pattern, replacement in _SPOKEN:
+        text = pattern.sub(replacement, text)
+    return compact(text.replace("$", ""))
 
 
 def restates_question(answer: str, prompt: str | None, refs: Sequence[Reference]) -> bool:
@@ -81,7 +94,7 @@ def restates_question(answer: str, prompt: str | None, refs: Sequence[Reference]
     clean = clean_answer(answer)
     if len(compact(clean)) < 3 or not _OPERATOR.search(clean):
         return False
-    key = compact(clean)
-    if any(key == r.compact for r in refs):
+    if any(compact(clean) == r.compact for r in refs):
         return False
-    return key in compact(clean_answer(prompt)) or key in compact(prompt)
+    key = _operators_spelled_alike(clean)
+    return key in _operators_spelled_alike(prompt)

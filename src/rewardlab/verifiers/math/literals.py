@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 __all__ = ["MAX_DIGITS", "Number", "number_tokens", "parse_number"]
 
@@ -52,6 +53,7 @@ _HEAD = re.compile(
       | (?P<mixw2>\d+)\s+(?P<mixn2>\d+)\s*/\s*(?P<mixd2>\d+)(?![\d.])
       | \\frac\s*(?:\{{\s*(?P<fn>{_SNUM})\s*\}}|(?P<fn1>\d))\s*(?:\{{\s*(?P<fd>{_SNUM})\s*\}}|(?P<fd1>\d))
       | (?P<sn>{_NUM})\s*/\s*(?P<sd>{_NUM})
+      | 10\s*\^\s*(?:\{{\s*(?P<p10>[+-]?\d+)\s*\}}|(?P<p10b>\d))(?![\d.])
       | (?P<num>{_NUM})
         (?:
             \s*[eE]\s*(?P<e1>[+-]?\d+)
@@ -66,9 +68,9 @@ _PERCENT = re.compile(r"^(?:%|percent\b|per\s*cent\b)\s*", re.IGNORECASE)
 _DEGREES = re.compile(r"^(?:\^\s*\{?\s*\\circ\s*\}?|degrees?\b)\s*", re.IGNORECASE)
 _SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10**12}
 _SCALE_RE = re.compile(r"^(thousand|million|billion|trillion)\b\s*", re.IGNORECASE)
-_UNIT = re.compile(
-    r"^[A-Za-z][A-Za-z.']*(?:\^\{?[23]\}?)?(?:(?:\s+|\s*/\s*|-)[A-Za-z][A-Za-z.']*(?:\^\{?[23]\}?)?){0,4}$"
-)
+_POWER = r"(?:\s*\^\s*\{?[23]\}?)?"
+_UNIT = re.compile(rf"^[A-Za-z][A-Za-z.']*{_POWER}(?:(?:\s+|\s*/\s*|-)[A-Za-z][A-Za-z.']*{_POWER}){{0,4}}$")
+_TRAILING_CURRENCY = re.compile(r"^(?:€|£|¥|₹|\$)$")
 _CURRENCY_WORDS = {
     "$": "usd", "us$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd",
     "€": "eur", "eur": "eur", "euro": "eur", "euros": "eur",
@@ -115,6 +117,7 @@ def _canonical_unit(unit: str) -> str:
     return _CURRENCY_WORDS.get(u, u)
 
 
+@lru_cache(maxsize=8192)
 def parse_number(text: str) -> Number | None:
     """The number literal ``text`` spells (see the module doc), or ``None``."""
     s = text.strip()
@@ -143,6 +146,11 @@ def parse_number(text: str) -> Number | None:
         if num_v is None or den_v is None or den_v == 0:
             return None
         value = num_v / den_v
+    elif g["p10"] is not None or g["p10b"] is not None:
+        e = int(g["p10"] if g["p10"] is not None else g["p10b"])
+        if abs(e) > MAX_EXPONENT:
+            return None
+        value = Fraction(10) ** e
     elif g["sn"] is not None:
         num_v, den_v = _frac(g["sn"]), _frac(g["sd"])
         if num_v is None or den_v is None or den_v == 0:
@@ -184,6 +192,8 @@ def parse_number(text: str) -> Number | None:
             unit = "degrees"
             rest = rest[deg.end() :]
         rest = rest.strip()
+        if rest and unit is None and _TRAILING_CURRENCY.match(rest):  # "18€"
+            unit, rest = _canonical_unit(rest), ""
         if rest:
             if not _UNIT.match(rest):
                 return None

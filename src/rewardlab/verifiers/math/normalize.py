@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "clean_answer",
@@ -155,6 +156,8 @@ def strip_math_delimiters(text: str) -> str:
     ('\\frac12', '$18')
     """
     text = text.strip()
+    if not text or (text[0] not in "$\\" and text[-1] not in "$\\"):
+        return text
     changed = True
     while changed:
         changed = False
@@ -175,10 +178,11 @@ _TEXT_MACRO = re.compile(
 _SPACING = re.compile(r"\\[,;:! ]|\\quad\b|\\qquad\b|~")
 _DROP = re.compile(r"\\(?:left|right|displaystyle|textstyle|big|Big|bigg|Bigg)\b\.?")
 _WS = re.compile(r"\s+")
-_TRAILING = re.compile(r"[\s.,;:!]+$")
+_TRAILING = re.compile(r"[\s.,;:]+$")
 _MARKUP_EDGE = re.compile(r"^[\s*_`\"']+|[\s*_`\"']+$")
 
 
+@lru_cache(maxsize=8192)
 def clean_answer(text: str) -> str:
     r"""The answer in the plain form the fast path parses.
 
@@ -212,7 +216,7 @@ def compact(text: str) -> str:
 
 
 _PUNCT = re.compile(r"[\s.,;:!?()\[\]{}\"'`*_\\-]+")
-_ARTICLES = re.compile(r"\b(?:a|an|the)\b")
+_ARTICLES = re.compile(r"\b(?:a|an|the)\s+(?=\w)")
 
 
 def normalize_words(text: str) -> str:

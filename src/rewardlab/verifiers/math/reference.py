@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 from .extract import find_boxes
@@ -76,6 +77,18 @@ def is_collection(clean: str) -> bool:
     return False
 
 
+_WORD2 = re.compile(r"[A-Za-z]{2,}")
+_LETTER = re.compile(r"\(?[A-Za-z]\)?")
+
+
+def is_text(clean: str) -> bool:
+    """Words (``Tuesday``, ``north-east``) or one option letter (``C``, ``(C)``), no math."""
+    if "\\" in clean or not _WORDS_ONLY.fullmatch(clean):
+        return False
+    return bool(_WORD2.search(clean)) or bool(_LETTER.fullmatch(clean.strip()))
+
+
+@lru_cache(maxsize=4096)
 def _prepare_one(raw: str) -> Reference:
     text = fold_digits(fold_typography(_answer_part(raw)))
     clean = clean_answer(text)
@@ -84,7 +97,7 @@ def _prepare_one(raw: str) -> Reference:
         kind: ReferenceKind = "number"
     elif is_collection(clean):
         kind = "collection"
-    elif _WORDS_ONLY.fullmatch(clean) and "\\" not in clean:
+    elif is_text(clean):
         kind = "text"
     else:
         kind = "expression"
