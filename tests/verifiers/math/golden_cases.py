@@ -15,9 +15,21 @@ from typing import Any
 import yaml
 
 GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
-_KEYS = {
-    "id", "category", "completion", "answer", "expect", "lenient", "prompt", "params", "reason", "note", "known_failure"
-}
+_KEYS = frozenset(
+    [
+        "id",
+        "category",
+        "completion",
+        "answer",
+        "expect",
+        "lenient",
+        "prompt",
+        "params",
+        "reason",
+        "note",
+        "known_failure",
+    ]
+)
 
 
 @dataclass(frozen=True)
