@@ -1,0 +1,159 @@
+"""TRL: a reward spec as a GRPO ``reward_funcs`` entry, in process or through ``rewardlab serve``.
+
+::
+
+    from trl import GRPOTrainer
+    from rewardlab.integrations.trl import TRLReward
+
+    trainer = GRPOTrainer(model=..., reward_funcs=[TRLReward("examples/math_grpo.yaml")], ...)
+    # or remote, overlapping with generation (TRL awaits async reward functions concurrently):
+    trainer = GRPOTrainer(model=..., reward_funcs=[AsyncTRLReward(urls="http://127.0.0.1:8000")], ...)
+
+TRL calls ``reward_func(prompts=..., completions=..., completion_ids=..., **columns)`` where the
+columns are the dataset's other fields (``answer``, ``tests``, ...) plus ``trainer_state``,
+``log_extra`` and ``log_metric``. Each row becomes a sample (``prompt``, ``completion``, and
+the columns as fields); the training step (``trainer_state.global_step``) drives annealed
+weights. The function returns one float per completion, or ``None`` where the spec gives no
+score (not applicable, or failed: TRL then ignores that reward for that completion). Every
+component's mean and the share of each status are logged with ``log_metric`` under
+``<name>/<component>``, the per-completion components with ``log_extra``; failures are counted
+(``<name>/error``, ``<name>/timeout``) and warned about, never turned into 0. With
+``on_failure="raise"`` a failed sample stops the step instead.
+
+Instances are picklable (TRL and accelerate copy reward functions across processes).
+
+>>> reward = TRLReward("exact_match", name="em")
+>>> reward(prompts=["2+2?", "2+2?"], completions=["4", "5"], answer=["4", "4"])
+[1.0, 0.0]
+>>> reward.__name__
+'em'
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from ..core.result import RewardResult, Status
+from ..core.reward import Reward
+from ..core.sample import Sample
+from ..core.spec import Spec
+from .common import MissingReward, RewardSource
+
+__all__ = ["AsyncTRLReward", "TRLReward"]
+
+log = logging.getLogger("rewardlab.integrations.trl")
+
+# Keyword arguments TRL adds that are not dataset columns.
+TRL_RESERVED = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
+
+
+class TRLReward:
+    """A picklable TRL reward function backed by a spec (in process) or a server (``urls``)."""
+
+    def __init__(
+        self,
+        spec: str | Spec | Reward | None = None,
+        *,
+        urls: str | Sequence[str] | None = None,
+        token: str | None = None,
+        name: str | None = None,
+        group_key: str | None = None,
+        log_components: bool = True,
+        on_failure: Literal["none", "raise"] = "none",
+    ) -> None:
+        self.source = RewardSource.create(spec, urls=urls, token=token)
+        self.group_key = group_key
+        self.log_components = log_components
+        if on_failure not in ("none", "raise"):
+            raise ValueError(f"on_failure must be 'none' or 'raise', got {on_failure!r}")
+        self.on_failure = on_failure
+        default = self.source.spec.name if self.source.spec is not None else "rewardlab"
+        self.__name__ = name or default
+
+    # ---- building samples --------------------------------------------------------------
+    def samples(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[Sample]:
+        """The samples TRL's arguments describe (dataset columns become sample fields)."""
+        n = len(completions)
+        if len(prompts) != n:
+            raise ValueError(f"TRL passed {len(prompts)} prompts and {n} completions")
+        columns = {
+            k: v for k, v in kwargs.items() if k not in TRL_RESERVED and isinstance(v, (list, tuple)) and len(v) == n
+        }
+        out = []
+        for i in range(n):
+            fields = {k: v[i] for k, v in columns.items() if k not in ("prompt", "completion")}
+            out.append(Sample.model_validate({**fields, "prompt": prompts[i], "completion": completions[i]}))
+        return out
+
+    @staticmethod
+    def _step(kwargs: dict[str, Any]) -> int | None:
+        state = kwargs.get("trainer_state")
+        step = getattr(state, "global_step", None)
+        return int(step) if isinstance(step, int) else None
+
+    # ---- the call ----------------------------------------------------------------------
+    def __call__(
+        self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None, **kwargs: Any
+    ) -> list[float | None]:
+        samples = self.samples(prompts, completions, **kwargs)
+        results = self.source.score(samples, step=self._step(kwargs), group_key=self.group_key)
+        return self._finish(results, kwargs)
+
+    def _finish(self, results: list[RewardResult], kwargs: dict[str, Any]) -> list[float | None]:
+        failed = [(i, r) for i, r in enumerate(results) if r.status.failed and r.score is None]
+        if failed and self.on_failure == "raise":
+            i, r = failed[0]
+            raise MissingReward(
+                f"{self.__name__}: {len(failed)} of {len(results)} completions failed; sample {i}: {r.error}"
+            )
+        if failed:
+            i, r = failed[0]
+            warnings.warn(
+                f"{self.__name__}: {len(failed)} of {len(results)} completions could not be scored "
+                f"(TRL ignores their reward); sample {i}: {r.status.value}: {r.error}",
+                RuntimeWarning,
+                stacklevel=3,
+            )
+        if self.log_components:
+            self._log(results, kwargs.get("log_metric"), kwargs.get("log_extra"))
+        return [r.score for r in results]
+
+    def _log(self, results: list[RewardResult], log_metric: Any, log_extra: Any) -> None:
+        n = len(results)
+        if not n:
+            return
+        names: list[str] = []
+        for r in results:
+            names.extend(k for k in r.components if k not in names)
+        if callable(log_metric):
+            for status in Status:
+                count = sum(r.status is status for r in results)
+                if count or status in (Status.ERROR, Status.TIMEOUT):
+                    log_metric(f"{self.__name__}/{status.value}", count / n)
+            for name in names:
+                values = [r.components.get(name) for r in results]
+                present = [v for v in values if v is not None]
+                if present:
+                    log_metric(f"{self.__name__}/{name}", sum(present) / len(present))
+        if callable(log_extra):
+            log_extra(f"{self.__name__}/status", [r.status.value for r in results])
+            for name in names:
+                log_extra(f"{self.__name__}/{name}", [r.components.get(name) for r in results])
+
+    def __repr__(self) -> str:
+        return f"TRLReward({self.__name__!r}, {self.source.describe()})"
+
+
+class AsyncTRLReward(TRLReward):
+    """The same, as an ``async`` reward function: TRL awaits it concurrently with its other async
+    rewards, so a remote reward overlaps with the rest of the step."""
+
+    async def __call__(  # type: ignore[override]
+        self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None, **kwargs: Any
+    ) -> list[float | None]:
+        samples = self.samples(prompts, completions, **kwargs)
+        results = await self.source.ascore(samples, step=self._step(kwargs), group_key=self.group_key)
+        return self._finish(results, kwargs)
