@@ -10,7 +10,7 @@ module in its config::
     custom_reward_function:
       path: /path/to/rewardlab/integrations/verl_reward_fn.py   # printed by: python -m rewardlab.integrations.verl
       name: compute_score                      # or compute_score_batch with reward_model.reward_manager=batch
-      reward_kwargs: {spec: /path/to/spec.yaml}   # or {urls: "http://rm-host:8000"}; or $REWARDLAB_SPEC / $REWARDLAB_URL
+      reward_kwargs: {spec: /path/to/spec.yaml}  # or {urls: "http://rm:8000"}; or $REWARDLAB_SPEC / $REWARDLAB_URL
 
 The sample is ``completion = solution_str``, ``answer = ground_truth`` (``answer_field``),
 ``data_source``, and the keys of ``extra_info`` (``question`` or ``prompt`` becomes the prompt).
