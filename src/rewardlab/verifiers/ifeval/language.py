@@ -25,7 +25,6 @@ ar fa ur (Arabic script); hi mr ne (Devanagari); ko ja zh th el he ka hy bn ta t
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from functools import lru_cache
@@ -100,8 +99,22 @@ _OWN_SCRIPT = {
 SUPPORTED_LANGUAGES = frozenset(
     {lang for langs in _STOPWORDS.values() for lang in langs} | set(_OWN_SCRIPT.values()) | {"ja", "zh"}
 )
-_WORD = re.compile(r"\w+", re.UNICODE)
 _SCRIPT_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", *_OWN_SCRIPT, *_STOPWORDS)
+
+
+def _tokens(text: str) -> list[str]:
+    """Whitespace-separated words without surrounding punctuation (keeps combining vowel signs,
+    which ``\\w`` would split Devanagari words at)."""
+    out = []
+    for raw in text.split():
+        start, end = 0, len(raw)
+        while start < end and unicodedata.category(raw[start])[0] in "PSN":
+            start += 1
+        while end > start and unicodedata.category(raw[end - 1])[0] in "PSN":
+            end -= 1
+        if start < end:
+            out.append(raw[start:end].lower())
+    return out
 
 
 @lru_cache(maxsize=8192)
@@ -129,7 +142,7 @@ def detect_language(text: str, *, min_hits: int = 2, margin: float = 1.5) -> str
         return None
     if script in _OWN_SCRIPT:
         return _OWN_SCRIPT[script]
-    tokens = [t.lower() for t in _WORD.findall(text[:20_000])]
+    tokens = _tokens(text[:20_000])
     if len(tokens) < 3:
         return None
     hits = sorted(

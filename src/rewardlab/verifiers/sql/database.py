@@ -187,6 +187,8 @@ def resolve_database(value: Any, *, root: str | os.PathLike[str] | None = None, 
         if "sql" in value:
             return _inline(value["sql"], field)
         return _file(value["path"], root, field)
+    if isinstance(value, os.PathLike):
+        return _file(os.fspath(value), root, field)
     if not isinstance(value, str) or not value.strip():
         raise ValueError(
             f"field '{field}': expected a SQLite file path or inline SQL (CREATE TABLE ...), got {type(value).__name__}"

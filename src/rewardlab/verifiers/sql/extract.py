@@ -17,12 +17,34 @@ __all__ = ["SqlExtract", "extract_sql"]
 
 SqlExtract = Literal["auto", "sql_fence", "answer_tag", "whole"]
 
-_SQL_FENCE = re.compile(r"```[ \t]*(sql|sqlite)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
+_FENCE_LINE = re.compile(r"^[ \t]*```[ \t]*([\w+-]*)[ \t]*$")
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 
 
 def _clean(sql: str) -> str:
     return sql.strip().rstrip(";").strip()
+
+
+def fenced_blocks(text: str) -> list[tuple[str, str]]:
+    """``(language, body)`` of every closed Markdown code fence, in order.
+
+    >>> fenced_blocks("```python\\nx = 1\\n```\\ntext\\n```sql\\nSELECT 1\\n```")
+    [('python', 'x = 1'), ('sql', 'SELECT 1')]
+    """
+    blocks: list[tuple[str, str]] = []
+    lang: str | None = None
+    body: list[str] = []
+    for line in text.split("\n"):
+        m = _FENCE_LINE.match(line)
+        if lang is None:
+            if m:
+                lang, body = m.group(1).lower(), []
+        elif m and not m.group(1):
+            blocks.append((lang, "\n".join(body)))
+            lang = None
+        else:
+            body.append(line)
+    return blocks
 
 
 def extract_sql(text: str, how: SqlExtract = "auto") -> tuple[str | None, str]:
@@ -32,9 +54,9 @@ def extract_sql(text: str, how: SqlExtract = "auto") -> tuple[str | None, str]:
     is labelled sql), else the content of the only ``<answer>`` tag, else the whole completion.
     """
     if how in ("auto", "sql_fence"):
-        fences = _SQL_FENCE.findall(text)
-        labelled = [body for lang, body in fences if lang]
-        chosen = labelled or [body for _, body in fences]
+        fences = fenced_blocks(text)
+        labelled = [body for lang, body in fences if lang in ("sql", "sqlite")]
+        chosen = labelled or [body for lang, body in fences if not lang]
         if chosen:
             return _clean(chosen[-1]), "sql_fence"
         if how == "sql_fence":
