@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .preference import preference_accuracy
+from .stats import spearman
 
 __all__ = ["length_baselines", "length_split_accuracy", "score_length_correlation"]
 
@@ -63,13 +64,12 @@ def length_split_accuracy(
 
 def score_length_correlation(scores: Sequence[float | None], texts: Sequence[str]) -> dict[str, Any]:
     """Spearman correlation between a response's score and its length (scored responses only)."""
-    from scipy.stats import spearmanr
-
     pairs = [(float(s), float(len(t))) for s, t in zip(scores, texts, strict=True) if s is not None]
     if len(pairs) < 3:
-        return {"spearman": None, "p_value": None, "n": len(pairs)}
+        return {"spearman": None, "n": len(pairs)}
     s, n = np.array(pairs).T
-    if np.all(s == s[0]) or np.all(n == n[0]):
-        return {"spearman": None, "p_value": None, "n": len(pairs), "note": "constant scores or lengths"}
-    res = spearmanr(s, n)
-    return {"spearman": float(res.statistic), "p_value": float(res.pvalue), "n": len(pairs)}
+    rho = spearman(s, n)
+    out: dict[str, Any] = {"spearman": rho, "n": len(pairs)}
+    if rho is None:
+        out["note"] = "constant scores or lengths"
+    return out

@@ -29,10 +29,12 @@ __all__ = [
 _COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
 
 
-def _figure(width: float = 7.0, height: float = 4.2) -> tuple[Any, Any]:
+def _figure(width: float = 7.0, height: float = 4.2, *, left: float = 0.8, bottom: float = 0.75) -> tuple[Any, Any]:
+    """A figure with one axes; margins in inches (fixed: no layout pass, one draw per plot)."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+    fig = Figure(figsize=(width, height), dpi=100)
+    fig.subplots_adjust(left=left / width, right=1 - 0.25 / width, bottom=bottom / height, top=1 - 0.45 / height)
     ax = fig.subplots()
     ax.grid(True, alpha=0.3)
     return fig, ax
@@ -66,8 +68,12 @@ def bar_chart(
     import numpy as np
 
     n = len(labels)
-    height = max(3.5, 0.35 * n + 1.5) if horizontal else 4.2
-    fig, ax = _figure(8.0 if horizontal else max(7.0, 0.6 * n + 3), height)
+    longest = max((len(str(label)) for label in labels), default=1)
+    rotated = not horizontal and n > 4
+    bottom = min(2.5, 0.5 + 0.06 * longest) if rotated else 0.75
+    height = max(3.5, 0.35 * n + 1.5) if horizontal else 3.5 + bottom
+    left = min(3.5, 0.3 + 0.075 * longest) if horizontal else 0.8
+    fig, ax = _figure(8.0 if horizontal else max(7.0, 0.6 * n + 3), height, left=left, bottom=bottom)
     k = max(1, len(series))
     width = 0.8 / k
     x = np.arange(n)

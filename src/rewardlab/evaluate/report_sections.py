@@ -459,7 +459,8 @@ def distance_section(page: Page, summary: dict[str, Any], rows: list[dict[str, A
     page.note(
         "gamma = 0 (a prompt is a state, a completion an action): canonicalization removes each prompt's mean score. "
         "EPIC = sqrt((1 - rho)/2); STARC = half the L2 distance of the unit-normalized canonical rewards. 0: same "
-        "ranking of every prompt's completions up to offset and positive scale; 1: opposite rewards."
+        "ranking of every prompt's completions up to offset and positive scale; 1: opposite rewards. Every prompt's "
+        "canonical rewards have mean 0, so here STARC-L2 equals EPIC: sqrt((1 - rho)/2) both."
         + (f" Note: {d['note']}." if d.get("note") else "")
     )
     groups: dict[Any, list[tuple[float, float]]] = defaultdict(list)

@@ -5,6 +5,8 @@
 >>> lo, hi = bootstrap_ci([1.0] * 30 + [0.0] * 10, seed=0)
 >>> 0.6 < lo < 0.75 < hi < 0.9
 True
+>>> round(spearman([1, 2, 3, 4], [10, 20, 20, 40]), 6)
+0.948683
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Estimate", "bootstrap_ci", "estimate", "mean_se"]
+__all__ = ["Estimate", "average_ranks", "bootstrap_ci", "estimate", "mean_se", "spearman"]
 
 
 def mean_se(values: Sequence[float]) -> tuple[float, float]:
@@ -94,3 +96,21 @@ def estimate(values: Sequence[float], *, n_boot: int = 1000, confidence: float =
 
 def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
+
+
+def average_ranks(values: Sequence[float]) -> np.ndarray:
+    """Ranks 1..n, ties sharing the average of their ranks (as ``scipy.stats.rankdata``)."""
+    x = np.asarray(values, dtype=float)
+    order = np.argsort(x, kind="mergesort")
+    ranks = np.empty(x.size)
+    ranks[order] = np.arange(1, x.size + 1)
+    _, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
+    return (np.bincount(inverse, weights=ranks) / counts)[inverse]
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> float | None:
+    """Spearman's rank correlation (Pearson of average ranks); ``None`` if either side is constant."""
+    rx, ry = average_ranks(x), average_ranks(y)
+    if rx.size < 2 or np.all(rx == rx[0]) or np.all(ry == ry[0]):
+        return None
+    return float(np.corrcoef(rx, ry)[0, 1])

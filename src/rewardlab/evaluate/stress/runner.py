@@ -49,6 +49,7 @@ class StressTarget:
     kind: str
     node: dict[str, Any]
     skip: str | None = None
+    imports: tuple[str, ...] = ()  # modules the worker imports first (rewards registered outside rewardlab)
 
 
 # ---- choosing targets ------------------------------------------------------------------------
@@ -118,8 +119,9 @@ class Reply:
 class ProcessScorer:
     """A verifier in its own worker process (spawned, in its own process group)."""
 
-    def __init__(self, node: dict[str, Any]) -> None:
+    def __init__(self, node: dict[str, Any], imports: tuple[str, ...] = ()) -> None:
         self.node = node
+        self.imports = imports
         self._proc: Any = None
         self._conn: Any = None
 
@@ -128,7 +130,9 @@ class ProcessScorer:
 
         ctx = multiprocessing.get_context("spawn")
         parent, child = ctx.Pipe()
-        self._proc = ctx.Process(target=worker_main, args=(child, self.node), name="rewardlab-stress-worker")
+        self._proc = ctx.Process(
+            target=worker_main, args=(child, self.node, self.imports), name="rewardlab-stress-worker"
+        )
         self._proc.start()
         child.close()
         self._conn = parent
@@ -315,7 +319,7 @@ def probe_verifier(
         report.state, report.message = "skipped", f"cannot be probed: {exc}"
         return report
     scorer: ProcessScorer | InlineScorer = (
-        ProcessScorer(target.node) if isolation == "process" else InlineScorer(target.node)
+        ProcessScorer(target.node, target.imports) if isolation == "process" else InlineScorer(target.node)
     )
     try:
         _run_probes(report, probe_set, scorer, timeout_s, on_probe)

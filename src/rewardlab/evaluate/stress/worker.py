@@ -12,14 +12,18 @@ from typing import Any
 __all__ = ["worker_main"]
 
 
-def worker_main(conn: Any, node: dict[str, Any]) -> None:
+def worker_main(conn: Any, node: dict[str, Any], imports: tuple[str, ...] = ()) -> None:
     """Entry point of a spawned worker process (see :class:`~.runner.ProcessScorer`)."""
     if hasattr(os, "setsid"):
         with contextlib.suppress(OSError):
             os.setsid()  # its own process group: the runner can kill it and everything it started
     try:
+        import importlib
+
         from rewardlab.core.spec import build_reward
 
+        for module in imports:
+            importlib.import_module(module)
         reward = build_reward(node)
     except BaseException as exc:  # report why, then exit
         conn.send(("error", f"cannot build the reward: {type(exc).__name__}: {exc}"))
