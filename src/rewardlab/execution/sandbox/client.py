@@ -1,0 +1,414 @@
+"""The checker's handle on a sandbox: starts the fork server inside the isolation, spawns and
+finishes program processes.
+
+>>> sb = Sandbox(isolation="rlimits-only")
+>>> run = sb.run_stdio("print(sum(map(int, input().split())))", "2 3\\n", SandboxLimits(cpu_seconds=5))
+>>> run.stdout, run.status
+('5\\n', 'exit code 0')
+>>> sb.close()
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import selectors
+import socket
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..limits import describe_signal
+from ..wire import wait_readable
+from .errors import SandboxError
+from .isolation import IsolationPlan, detect_isolation
+
+__all__ = ["DEFAULT_PRELOAD", "Sandbox", "SandboxLimits", "StdioRun", "describe_finish"]
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+CONTROL_MAX = 1 << 22
+
+DEFAULT_PRELOAD = (
+    "array",
+    "bisect",
+    "cmath",
+    "collections",
+    "copy",
+    "dataclasses",
+    "datetime",
+    "decimal",
+    "enum",
+    "fractions",
+    "functools",
+    "hashlib",
+    "heapq",
+    "itertools",
+    "json",
+    "math",
+    "numbers",
+    "operator",
+    "random",
+    "re",
+    "statistics",
+    "string",
+    "textwrap",
+    "typing",
+    "unicodedata",
+)
+
+
+@dataclass(frozen=True)
+class SandboxLimits:
+    """Hard limits of one program process.
+
+    ``cpu_seconds``: RLIMIT_CPU (the wall-clock deadline is the checker's, per test);
+    ``memory_mb``: address space (RLIMIT_AS); ``file_size_mb``: largest file it may write
+    (RLIMIT_FSIZE); ``processes``: processes and threads it may have (RLIMIT_NPROC);
+    ``open_files``: RLIMIT_NOFILE.
+    """
+
+    cpu_seconds: float = 10.0
+    memory_mb: int = 1024
+    file_size_mb: int = 16
+    processes: int = 16
+    open_files: int = 128
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cpu_seconds": float(self.cpu_seconds),
+            "memory_mb": int(self.memory_mb),
+            "file_size_mb": int(self.file_size_mb),
+            "processes": int(self.processes),
+            "open_files": int(self.open_files),
+        }
+
+
+@dataclass
+class StdioRun:
+    """What a program run on stdin/stdout did."""
+
+    stdout: str
+    stderr: str
+    status: str  # "exit code 0", "killed by SIGKILL", ...
+    exit_code: int | None
+    timed_out: bool
+    output_truncated: bool
+    seconds: float
+    finish: dict[str, Any] = field(default_factory=dict)
+
+
+def describe_finish(finish: dict[str, Any]) -> str:
+    if "signal" in finish:
+        return describe_signal(int(finish["signal"]))
+    if "exit_code" in finish:
+        return f"exit code {finish['exit_code']}"
+    return finish.get("error", "unknown")
+
+
+class Sandbox:
+    """A fork server inside the strongest isolation available (see ``isolation``).
+
+    Parameters: ``isolation`` ("auto", "bwrap", "netns", "rlimits-only"); ``packages``:
+    installed packages programs may import (bubblewrap exposes only the standard library
+    otherwise); ``preload``: modules imported once in the fork server; ``disk_mb``: size of the
+    private /tmp. Not thread-safe for concurrent runs: one checker uses one sandbox.
+    """
+
+    def __init__(
+        self,
+        isolation: str = "auto",
+        *,
+        packages: tuple[str, ...] = (),
+        preload: tuple[str, ...] = DEFAULT_PRELOAD,
+        disk_mb: int = 256,
+        start_timeout: float = 30.0,
+    ) -> None:
+        self.requested = isolation
+        self.packages = tuple(packages)
+        self.preload = tuple(preload) + self.packages
+        self.disk_mb = int(disk_mb)
+        self.start_timeout = start_timeout
+        self.plan: IsolationPlan | None = None
+        self.info: dict[str, Any] = {}
+        self.restarts = 0
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._control: socket.socket | None = None
+        self._lock = threading.RLock()
+        self._run_ids = 0
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    @property
+    def isolation(self) -> str:
+        """The isolation in use ("bwrap", "netns" or "rlimits-only"); starts the sandbox if needed."""
+        self._ensure()
+        assert self.plan is not None
+        return self.plan.kind
+
+    def describe(self) -> dict[str, Any]:
+        self._ensure()
+        assert self.plan is not None
+        return {**self.plan.describe(), "separate_uid": bool(self.info.get("separate_uid"))}
+
+    def start(self) -> Sandbox:
+        self._ensure()
+        return self
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._proc.poll() is None and self._control is not None:
+            return
+        with self._lock:
+            if self._proc is not None:
+                self.restarts += 1
+                self._stop()
+            self._start()
+
+    def _start(self) -> None:
+        if self.plan is None:
+            self.plan = detect_isolation(self.requested, disk_mb=self.disk_mb, packages=self.packages)
+        plan = self.plan
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        cfg = {"isolation": plan.kind, "preload": self.preload, "disk_mb": self.disk_mb, "setuid": True}
+        argv = [*plan.argv_prefix, sys.executable, "-I", str(ZYGOTE), str(theirs.fileno())]
+        argv.append(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL).hex())
+        try:
+            self._proc = subprocess.Popen(
+                argv,
+                pass_fds=(theirs.fileno(),),
+                env=plan.env,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                cwd="/",
+            )
+        except OSError as exc:
+            ours.close()
+            theirs.close()
+            raise SandboxError(f"could not start the sandbox ({plan.kind}): {exc}") from exc
+        theirs.close()
+        self._control = ours
+        try:
+            reply = self._recv(time.monotonic() + self.start_timeout)
+        except SandboxError:
+            self._stop()
+            raise
+        if reply[0] != "ready":
+            self._stop()
+            raise SandboxError(f"the sandbox ({plan.kind}) failed to start: {reply[1] if len(reply) > 1 else reply}")
+        self.info = dict(reply[1])
+
+    def _stop(self) -> None:
+        control, self._control = self._control, None
+        if control is not None:
+            with contextlib.suppress(OSError):
+                control.close()
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            try:
+                proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, 9)
+                proc.kill()
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    proc.wait(timeout=5)
+
+    def close(self) -> None:
+        """Stop the fork server; it kills whatever program is still running."""
+        with self._lock:
+            self._stop()
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def healthy(self) -> bool:
+        """Whether the fork server answers (restarting it is left to the next run)."""
+        try:
+            return self._request(("ping",), [], 5.0)[0] == "pong"
+        except SandboxError:
+            return False
+
+    # ---- control channel ---------------------------------------------------------------------
+    def _recv(self, deadline: float) -> tuple[Any, ...]:
+        control = self._control
+        if control is None:
+            raise SandboxError("the sandbox is not running")
+        if not wait_readable(control.fileno(), deadline):
+            raise SandboxError("the sandbox's fork server did not answer in time")
+        data = control.recv(CONTROL_MAX)
+        if not data:
+            raise SandboxError("the sandbox's fork server exited")
+        return pickle.loads(data)
+
+    def _request(self, message: tuple[Any, ...], fds: list[int], timeout: float) -> tuple[Any, ...]:
+        with self._lock:
+            for attempt in range(2):
+                self._ensure()
+                control = self._control
+                assert control is not None
+                try:
+                    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+                    if fds:
+                        socket.send_fds(control, [payload], fds)
+                    else:
+                        control.sendall(payload)
+                    return self._recv(time.monotonic() + timeout)
+                except (OSError, SandboxError) as exc:
+                    # The fork server died (or a program killed it, where isolation allows):
+                    # restart it once; the run in progress is lost either way.
+                    self.restarts += 1
+                    self._stop()
+                    if attempt or message[0] != "spawn":
+                        raise SandboxError(f"the sandbox's fork server failed: {exc}") from None
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _next_id(self) -> int:
+        self._run_ids += 1
+        return self._run_ids
+
+    # ---- runs --------------------------------------------------------------------------------
+    def spawn_rpc(self, code: str, limits: SandboxLimits, *, module: str = "solution") -> tuple[int, socket.socket]:
+        """Start a program process that loads ``code`` as ``module`` and answers calls on the socket."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        run_id = self._next_id()
+        spec = {"mode": "rpc", "code": code, "module": module, "limits": limits.as_dict()}
+        try:
+            reply = self._request(("spawn", run_id, spec), [theirs.fileno()], 30.0)
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        if reply[0] != "spawned":
+            ours.close()
+            raise SandboxError(f"could not start the program: {reply}")
+        return run_id, ours
+
+    def finish(self, run_id: int, wait_s: float = 0.0) -> dict[str, Any]:
+        """Wait up to ``wait_s`` for the run to exit, then kill it and everything it started."""
+        try:
+            reply = self._request(("finish", run_id, float(wait_s)), [], wait_s + 30.0)
+        except SandboxError as exc:
+            return {"error": str(exc), "killed": True}
+        return dict(reply[2])
+
+    def run_stdio(
+        self,
+        code: str,
+        stdin: str,
+        limits: SandboxLimits,
+        *,
+        timeout: float | None = None,
+        max_output_bytes: int = 4 * 1024 * 1024,
+    ) -> StdioRun:
+        """Run ``code`` as ``__main__`` with ``stdin``; wall-clock ``timeout`` (default: the CPU limit + 1 s)."""
+        timeout = float(timeout if timeout is not None else limits.cpu_seconds + 1.0)
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        run_id = self._next_id()
+        spec = {"mode": "stdio", "code": code, "limits": limits.as_dict()}
+        start = time.monotonic()
+        try:
+            reply = self._request(("spawn", run_id, spec), [in_r, out_w, err_w], 30.0)
+        except BaseException:
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
+            raise
+        finally:
+            for fd in (in_r, out_w, err_w):
+                os.close(fd)
+        if reply[0] != "spawned":
+            for fd in (in_w, out_r, err_r):
+                os.close(fd)
+            raise SandboxError(f"could not start the program: {reply}")
+        deadline = start + timeout
+        stdout, stderr, timed_out, truncated = _pump(
+            in_w, stdin.encode("utf-8"), out_r, err_r, deadline, max_output_bytes
+        )
+        wait_s = 0.0 if (timed_out or truncated) else max(0.0, deadline - time.monotonic())
+        finish = self.finish(run_id, wait_s)
+        if finish.get("killed") and not truncated and "exit_code" not in finish:
+            timed_out = True
+        seconds = time.monotonic() - start
+        return StdioRun(
+            stdout=stdout.decode("utf-8", errors="replace"),
+            stderr=stderr.decode("utf-8", errors="replace")[-4000:],
+            status="timeout" if timed_out else describe_finish(finish),
+            exit_code=finish.get("exit_code"),
+            timed_out=timed_out,
+            output_truncated=truncated,
+            seconds=seconds,
+            finish=finish,
+        )
+
+
+def _pump(
+    in_w: int, data: bytes, out_r: int, err_r: int, deadline: float, max_output: int
+) -> tuple[bytes, bytes, bool, bool]:
+    """Feed stdin and collect stdout/stderr until both close, the deadline, or too much output."""
+    for fd in (in_w, out_r, err_r):
+        os.set_blocking(fd, False)
+    sel = selectors.DefaultSelector()
+    out, err = bytearray(), bytearray()
+    pending = memoryview(data)
+    if pending:
+        sel.register(in_w, selectors.EVENT_WRITE)
+    else:
+        os.close(in_w)
+        in_w = -1
+    sel.register(out_r, selectors.EVENT_READ)
+    sel.register(err_r, selectors.EVENT_READ)
+    open_reads = 2
+    timed_out = truncated = False
+    try:
+        while open_reads:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
+                break
+            for key, _ in sel.select(remaining):
+                fd = key.fd
+                if fd == in_w:
+                    try:
+                        n = os.write(in_w, pending[:65536])
+                        pending = pending[n:]
+                    except BlockingIOError:
+                        continue
+                    except (BrokenPipeError, OSError):
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(in_w)
+                        os.close(in_w)
+                        in_w = -1
+                    continue
+                try:
+                    chunk = os.read(fd, 65536)
+                except BlockingIOError:
+                    continue
+                if not chunk:
+                    sel.unregister(fd)
+                    open_reads -= 1
+                    continue
+                buf = out if fd == out_r else err
+                buf += chunk
+                if fd == out_r and len(out) > max_output:
+                    truncated = True
+                    del out[max_output:]
+                    open_reads = 0
+                    break
+                if len(err) > 64 * 1024:
+                    del err[: len(err) - 64 * 1024]
+    finally:
+        sel.close()
+        for fd in (in_w, out_r, err_r):
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+    return bytes(out), bytes(err), timed_out, truncated

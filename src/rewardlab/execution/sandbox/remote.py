@@ -1,0 +1,429 @@
+"""Calling into an untrusted program from trusted test code.
+
+A :class:`ProgramSession` loads a program in a sandboxed process; the test code runs in the
+checker's own process and gets :class:`RemoteObject` proxies for the program's functions. A
+call sends the arguments to the program and decodes the answer with the restricted codec, so
+whatever the program does -- exit early, redefine ``check``, patch builtins, start threads --
+happens in its own process and cannot change how the checker judges the answers.
+
+>>> from rewardlab.execution.sandbox import Sandbox
+>>> with Sandbox(isolation="rlimits-only") as sb:
+...     with ProgramSession(sb, "def add(a, b):\\n    return a + b\\n") as program:
+...         add = program.function("add")
+...         add(2, 3), program.names["add"]
+(5, 'function')
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import io
+import pickle
+import socket
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ..wire import ChannelClosed, ChannelTimeout, recv_bytes, send_bytes
+from .client import Sandbox, SandboxLimits, describe_finish
+from .codec import decode
+from .errors import (
+    ProgramDied,
+    ProgramError,
+    ProgramFault,
+    ProgramLoadError,
+    ProgramObjectRefused,
+    ProgramProtocolError,
+    ProgramTimeout,
+    StaleProgramObject,
+)
+
+__all__ = ["ProgramSession", "RemoteObject"]
+
+_BUILTIN_EXCEPTIONS = {
+    name: value
+    for name, value in vars(builtins).items()
+    if isinstance(value, type) and issubclass(value, BaseException)
+}
+_MAX_REPLY = 64 * 1024 * 1024
+
+
+class ProgramSession:
+    """One program, loaded in a sandboxed process, with calls into it under a deadline.
+
+    ``allow_objects``: whether calls may return objects that are not plain data (they come
+    back as :class:`RemoteObject` handles; their comparisons and truthiness are then computed
+    by the program). ``load_timeout``: seconds the program's top-level code may take.
+    After a timeout or a crash, :meth:`restart` loads a fresh copy for the next test.
+    """
+
+    def __init__(
+        self,
+        sandbox: Sandbox,
+        code: str,
+        limits: SandboxLimits | None = None,
+        *,
+        module: str = "solution",
+        allow_objects: bool = False,
+        load_timeout: float = 10.0,
+        call_timeout: float = 10.0,
+    ) -> None:
+        self.sandbox = sandbox
+        self.code = code
+        self.limits = limits or SandboxLimits()
+        self.module = module
+        self.allow_objects = allow_objects
+        self.load_timeout = load_timeout
+        self.call_timeout = call_timeout
+        self.names: dict[str, str] = {}
+        self.generation = 0
+        self.restarts = 0
+        self._run: int | None = None
+        self._sock: socket.socket | None = None
+        self._deadline: float | None = None
+        self._exc_classes: dict[tuple[str, str], type[BaseException]] = {}
+        self.last_status: dict[str, Any] | None = None
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+    def start(self) -> ProgramSession:
+        """Load the program; raises :class:`ProgramLoadError` if it fails before its tests."""
+        self.generation += 1
+        run, sock = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module)
+        self._run, self._sock = run, sock
+        try:
+            reply = self._receive(time.monotonic() + self.load_timeout)
+        except ProgramTimeout:
+            raise ProgramLoadError(
+                f"the program's top-level code ran past {self.load_timeout:g} s", kind="timeout"
+            ) from None
+        except ProgramDied as exc:
+            raise ProgramLoadError(f"the program exited while loading ({exc.status})", kind="crash") from None
+        except ProgramFault as exc:
+            self.stop()
+            raise ProgramLoadError(f"the program misbehaved while loading: {exc}", kind="error") from None
+        tag = reply[0] if type(reply) is tuple and reply else None
+        if tag == "loaded" and len(reply) == 2 and type(reply[1]) is dict:
+            self.names = {str(k): str(v) for k, v in reply[1].items()}
+            return self
+        if tag == "load_error" and len(reply) == 6:
+            self.stop()
+            exc_type, message, tb = str(reply[1]), str(reply[4]), str(reply[5])
+            if exc_type == "SystemExit":
+                raise ProgramLoadError(
+                    f"the program exited while loading (SystemExit: {message or 0})", kind="crash", traceback=tb
+                )
+            raise ProgramLoadError(
+                f"the program failed to load: {exc_type}: {message}", kind="error", traceback=_tail(tb)
+            )
+        self.stop()
+        raise ProgramLoadError("the program sent a malformed greeting", kind="error")
+
+    def restart(self) -> ProgramSession:
+        """Stop the current program process (if any) and load a fresh one."""
+        self.stop()
+        self.restarts += 1
+        return self.start()
+
+    @property
+    def running(self) -> bool:
+        return self._sock is not None
+
+    def stop(self, wait_s: float = 0.0) -> dict[str, Any] | None:
+        """Kill the program process and everything it started; returns how it ended."""
+        sock, self._sock = self._sock, None
+        run, self._run = self._run, None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.close()
+        if run is not None:
+            self.last_status = self.sandbox.finish(run, wait_s)
+        return self.last_status
+
+    def __enter__(self) -> ProgramSession:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # ---- deadlines ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def deadline(self, seconds: float | None, *, until: float | None = None) -> Iterator[None]:
+        """Calls inside this block must all finish within ``seconds`` (and before ``until``)."""
+        previous = self._deadline
+        limit = time.monotonic() + seconds if seconds is not None else None
+        if until is not None:
+            limit = until if limit is None else min(limit, until)
+        self._deadline = limit
+        try:
+            yield
+        finally:
+            self._deadline = previous
+
+    # ---- proxies -----------------------------------------------------------------------------
+    def function(self, name: str) -> RemoteObject:
+        """A proxy for the program's top-level ``name`` (looked up at each use)."""
+        return RemoteObject(self, name, name, self.generation)
+
+    def handle(self, handle_id: int, type_name: str) -> RemoteObject:
+        if not self.allow_objects:
+            raise ProgramObjectRefused(
+                f"the program returned a {type_name} object; only plain values (numbers, strings, bytes, lists, "
+                "tuples, dicts, sets, None) are accepted from programs here"
+            )
+        return RemoteObject(self, handle_id, type_name, self.generation)
+
+    def exception_class(self, qualname: str, base: str, builtin: bool) -> type[BaseException]:
+        """The checker-side class for an exception class of the program."""
+        if builtin and base in _BUILTIN_EXCEPTIONS:
+            cls = _BUILTIN_EXCEPTIONS[base]
+            if issubclass(cls, Exception):
+                return cls
+        key = (qualname, base)
+        cls = self._exc_classes.get(key)
+        if cls is None:
+            parent = _BUILTIN_EXCEPTIONS.get(base, Exception)
+            if not issubclass(parent, Exception) or parent is Exception:
+                bases: tuple[type, ...] = (ProgramError,)
+            else:
+                bases = (ProgramError, parent)
+            name = qualname.rsplit(".", 1)[-1][:100] or "ProgramError"
+            if not name.isidentifier():
+                name = "ProgramError"
+            cls = type(name, bases, {"__module__": self.module, "__qualname__": qualname[:200]})
+            self._exc_classes[key] = cls
+        return cls
+
+    # ---- the channel -------------------------------------------------------------------------
+    def request(self, message: tuple[Any, ...]) -> Any:
+        """Send one request and return the decoded answer (or raise what the program raised)."""
+        sock = self._sock
+        if sock is None:
+            raise ProgramDied("the program is not running (it was stopped after an earlier failure)")
+        payload = self._encode(message)
+        try:
+            send_bytes(sock, payload)
+        except (ChannelClosed, OSError):
+            self._died()
+        deadline = self._deadline if self._deadline is not None else time.monotonic() + self.call_timeout
+        reply = self._receive(deadline)
+        if type(reply) is not tuple or not reply:
+            raise ProgramProtocolError("malformed answer from the program")
+        tag = reply[0]
+        if tag == "ok" and len(reply) == 2:
+            return reply[1]
+        if tag == "raise" and len(reply) == 6:
+            raise self._exception(reply)
+        if tag == "protocol":
+            raise ProgramProtocolError(f"the program could not read the request: {str(reply[1:])[:300]}")
+        raise ProgramProtocolError("malformed answer from the program")
+
+    def _receive(self, deadline: float) -> Any:
+        sock = self._sock
+        if sock is None:
+            raise ProgramDied("the program is not running")
+        try:
+            payload = recv_bytes(sock, deadline, max_bytes=_MAX_REPLY)
+        except ChannelTimeout:
+            self.stop()
+            raise ProgramTimeout("the program did not answer within the time limit; it was killed") from None
+        except ChannelClosed:
+            self._died()
+        except ValueError as exc:  # announced size over the limit
+            self.stop()
+            raise ProgramProtocolError(f"the program sent too much data: {exc}") from None
+        return decode(payload, self)
+
+    def _died(self) -> None:
+        status = self.stop(wait_s=1.0) or {}
+        words = describe_finish(status)
+        raise ProgramDied(f"the program process ended during the call ({words})", status=words)
+
+    def _encode(self, message: tuple[Any, ...]) -> bytes:
+        buf = io.BytesIO()
+        pickler = _RequestPickler(buf, self)
+        try:
+            pickler.dump(message)
+        except ProgramFault:
+            raise
+        except Exception as exc:
+            raise TypeError(f"cannot pass this value to the program: {exc}") from None
+        return buf.getvalue()
+
+    def _exception(self, reply: tuple[Any, ...]) -> BaseException:
+        _tag, qualname, base, builtin, message, tb = reply
+        if not (type(qualname) is str and type(base) is str and type(builtin) is bool and type(message) is str):
+            return ProgramProtocolError("malformed error from the program")
+        tb = tb if type(tb) is str else ""
+        if builtin and qualname in ("SystemExit", "KeyboardInterrupt", "GeneratorExit"):
+            return ProgramDied(f"the program raised {qualname} ({message or 0}) during a call", status=qualname)
+        cls = self.exception_class(qualname, base, builtin)
+        try:
+            exc = cls(message)
+        except Exception:  # e.g. UnicodeDecodeError needs five arguments
+            exc = self.exception_class(qualname, base, False)(message)
+        with contextlib.suppress(Exception):
+            exc.program_traceback = _tail(tb)  # type: ignore[attr-defined]
+        return exc
+
+    # ---- operations used by RemoteObject -------------------------------------------------------
+    def _check(self, obj: RemoteObject) -> Any:
+        if obj._rl_gen != self.generation and type(obj._rl_target) is int:
+            raise StaleProgramObject(
+                f"a {obj._rl_type} object from an earlier run of the program was used after a restart"
+            )
+        return obj._rl_target
+
+
+class _RequestPickler(pickle.Pickler):
+    def __init__(self, buf: io.BytesIO, session: ProgramSession) -> None:
+        super().__init__(buf, protocol=5)
+        self.session = session
+
+    def persistent_id(self, obj: Any) -> Any:
+        if type(obj) is RemoteObject:
+            if obj._rl_session is not self.session:
+                raise TypeError("an object of another program cannot be passed to this one")
+            return ("ref", self.session._check(obj))
+        return None
+
+
+def _tail(text: str, limit: int = 4000) -> str:
+    return text if len(text) <= limit else "..." + text[-limit:]
+
+
+class RemoteObject:
+    """A function, class or object that lives in the program process; every use is a call into it."""
+
+    __slots__ = ("_rl_gen", "_rl_session", "_rl_target", "_rl_type")
+
+    def __init__(self, session: ProgramSession, target: int | str, type_name: str, generation: int) -> None:
+        object.__setattr__(self, "_rl_session", session)
+        object.__setattr__(self, "_rl_target", target)
+        object.__setattr__(self, "_rl_type", type_name)
+        object.__setattr__(self, "_rl_gen", generation)
+
+    def _rl_op(self, name: str, *args: Any) -> Any:
+        session = self._rl_session
+        return session.request(("op", name, session._check(self), args))
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        session = self._rl_session
+        return session.request(("call", session._check(self), args, kwargs))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") and name.endswith("__"):
+            raise AttributeError(name)  # protocol probes (copy, numpy, pytest) stay local
+        session = self._rl_session
+        return session.request(("getattr", session._check(self), name))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        session = self._rl_session
+        session.request(("setattr", session._check(self), name, value))
+
+    def __repr__(self) -> str:
+        if type(self._rl_target) is str:
+            return f"<program {self._rl_type}>"
+        try:
+            text = self._rl_op("repr")
+        except (ProgramFault, Exception):
+            return f"<program object {self._rl_type}>"
+        return text if type(text) is str else f"<program object {self._rl_type}>"
+
+    def __str__(self) -> str:
+        text = self._rl_op("str")
+        if type(text) is not str:
+            raise TypeError("__str__ of a program object did not return a string")
+        return text
+
+    def __bool__(self) -> bool:
+        value = self._rl_op("bool")
+        if type(value) is not bool:
+            raise TypeError("__bool__ of a program object did not return a bool")
+        return value
+
+    def __hash__(self) -> int:
+        value = self._rl_op("hash")
+        if type(value) is not int:
+            raise TypeError("__hash__ of a program object did not return an int")
+        return value
+
+    def __len__(self) -> int:
+        value = self._rl_op("len")
+        if type(value) is not int:
+            raise TypeError("__len__ of a program object did not return an int")
+        return value
+
+    def __iter__(self) -> Any:
+        return self._rl_op("iter")
+
+    def __next__(self) -> Any:
+        return self._rl_op("next")
+
+    def __contains__(self, item: Any) -> bool:
+        return bool(self._rl_op("contains", item))
+
+    def __copy__(self) -> RemoteObject:
+        return self
+
+    def __deepcopy__(self, memo: Any) -> RemoteObject:
+        return self
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a program object cannot be pickled")
+
+    def __enter__(self) -> Any:
+        return self._rl_op("enter")
+
+    def __exit__(self, *exc: Any) -> Any:
+        return self._rl_op("exit", None, None, None)
+
+
+def _forward(op: str) -> Any:
+    def method(self: RemoteObject, *args: Any) -> Any:
+        return self._rl_op(op, *args)
+
+    method.__name__ = f"__{op}__"
+    return method
+
+
+for _op in [
+    "eq",
+    "ne",
+    "lt",
+    "le",
+    "gt",
+    "ge",
+    "getitem",
+    "setitem",
+    "delitem",
+    "int",
+    "float",
+    "index",
+    "neg",
+    "pos",
+    "abs",
+    "invert",
+    "add",
+    "sub",
+    "mul",
+    "truediv",
+    "floordiv",
+    "mod",
+    "pow",
+    "matmul",
+    "and",
+    "or",
+    "xor",
+    "lshift",
+    "rshift",
+    "radd",
+    "rsub",
+    "rmul",
+    "rtruediv",
+    "rfloordiv",
+    "rmod",
+    "rpow",
+]:
+    setattr(RemoteObject, f"__{_op}__", _forward(_op))
+del _op

@@ -1,0 +1,449 @@
+"""Running a program against its tests (executed in a pool worker: the *checker* process).
+
+The checker is trusted: it holds the tests and judges the program's answers. The program runs
+in a sandboxed process (see :mod:`rewardlab.execution.sandbox`) and never sees the tests:
+
+- ``assert`` suites run in the checker with the program's functions as remote proxies; each
+  test is one statement group (see :func:`~rewardlab.verifiers.code_tests.split_assert_units`);
+  after a timeout or crash the program is restarted for the next test;
+- ``stdio`` suites start the program once per case and compare its output in the checker;
+- ``pytest`` suites run pytest in the checker on the test file, with the program's module
+  replaced by a proxy module.
+
+:func:`run_code_job` is what the reward sends to the worker pool; it returns plain data.
+"""
+
+from __future__ import annotations
+
+import builtins
+import contextlib
+import math
+import os
+import tempfile
+import threading
+import time
+import types
+from dataclasses import dataclass
+from typing import Any
+
+from ..execution.sandbox import (
+    ProgramFault,
+    ProgramLoadError,
+    ProgramTimeout,
+    Sandbox,
+    SandboxLimits,
+)
+from ..execution.sandbox.remote import ProgramSession
+from .code_tests import StdioCase, TestSuite, split_assert_units, stub_functions
+
+__all__ = ["CodeJob", "TestOutcome", "compare_output", "run_code_job"]
+
+_MESSAGE_LIMIT = 300
+
+
+@dataclass(frozen=True)
+class CodeJob:
+    """Everything a checker needs to judge one program (plain data)."""
+
+    program: str
+    suite: TestSuite
+    limits: SandboxLimits
+    test_timeout: float
+    total_timeout: float
+    isolation: str = "auto"
+    min_isolation: str = "netns"
+    packages: tuple[str, ...] = ()
+    allow_objects: bool = False
+    fail_fast: bool = False
+    float_tolerance: float = 1e-6
+    prelude: str = ""  # trusted code run in the checker first (a HumanEval prompt: its helper functions)
+
+
+@dataclass
+class TestOutcome:
+    name: str
+    status: str  # pass | fail | error | timeout | skipped
+    message: str = ""
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "status": self.status}
+        if self.message:
+            out["message"] = self.message
+        out["seconds"] = round(self.seconds, 4)
+        return out
+
+
+# ---- the per-process sandbox -----------------------------------------------------------------------
+_SANDBOXES: dict[tuple[str, tuple[str, ...]], Sandbox] = {}
+_SANDBOX_LOCK = threading.Lock()
+_RANK = {"rlimits-only": 0, "netns": 1, "bwrap": 2}
+
+
+def get_sandbox(isolation: str, packages: tuple[str, ...]) -> Sandbox:
+    """This process's sandbox for the settings (started once, restarted if it dies)."""
+    key = (isolation, tuple(sorted(packages)))
+    with _SANDBOX_LOCK:
+        sandbox = _SANDBOXES.get(key)
+        if sandbox is None:
+            sandbox = Sandbox(isolation=isolation, packages=key[1])
+            _SANDBOXES[key] = sandbox
+    return sandbox
+
+
+def _short(text: str, limit: int = _MESSAGE_LIMIT) -> str:
+    text = " ".join(text.split()) if "\n" in text else text
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return _short(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+
+
+# ---- the job ----------------------------------------------------------------------------------------
+def run_code_job(job: CodeJob) -> dict[str, Any]:
+    """Run one program against its suite; returns ``{"tests": [...], "isolation": ..., ...}``."""
+    start = time.monotonic()
+    sandbox = get_sandbox(job.isolation, job.packages)
+    isolation = sandbox.isolation
+    if _RANK[isolation] < _RANK[job.min_isolation]:
+        raise RuntimeError(
+            f"the strongest sandbox isolation available here is {isolation!r}, below min_isolation="
+            f"{job.min_isolation!r}; install bubblewrap (Debian: apt-get install bubblewrap), run as root for "
+            "network namespaces, or lower min_isolation for trusted code"
+        )
+    deadline = start + job.total_timeout
+    info: dict[str, Any] = {"isolation": isolation, "kind": job.suite.kind}
+    if job.suite.kind == "stdio":
+        outcomes = _run_stdio(sandbox, job, deadline)
+    elif job.suite.kind == "pytest":
+        outcomes, extra = _run_pytest(sandbox, job, deadline)
+        info.update(extra)
+    else:
+        outcomes, extra = _run_assert(sandbox, job, deadline)
+        info.update(extra)
+    info["tests"] = [o.as_dict() for o in outcomes]
+    info["seconds"] = round(time.monotonic() - start, 4)
+    info["sandbox_restarts"] = sandbox.restarts
+    return info
+
+
+def _load(session: ProgramSession, deadline: float) -> str | None:
+    """Start (or restart) the program; None when it loaded, else why it did not."""
+    session.load_timeout = max(0.05, min(session.load_timeout, deadline - time.monotonic()))
+    try:
+        if session.running or session.generation:
+            session.restart()
+        else:
+            session.start()
+    except ProgramLoadError as exc:
+        return f"{exc.kind}: {exc}"
+    return None
+
+
+def _load_failure_outcomes(names: list[str], reason: str) -> list[TestOutcome]:
+    status = "timeout" if reason.startswith("timeout") else "error"
+    message = _short(reason.split(": ", 1)[1] if ": " in reason else reason)
+    return [TestOutcome(name, status, message) for name in names]
+
+
+def _classify(exc: BaseException) -> tuple[str, str]:
+    if isinstance(exc, ProgramTimeout):
+        return "timeout", _describe(exc)
+    if isinstance(exc, AssertionError):
+        return "fail", _describe(exc) if str(exc) else "AssertionError"
+    if isinstance(exc, ProgramFault):
+        return "error", _describe(exc)
+    return "error", _describe(exc)
+
+
+# ---- assert suites -----------------------------------------------------------------------------------
+def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
+    suite = job.suite
+    module_code, units = split_assert_units(suite)
+    compiled = [compile(u.source, f"<test: {u.name}>", "exec") for u in units]
+    session = ProgramSession(
+        sandbox,
+        job.program,
+        job.limits,
+        allow_objects=job.allow_objects,
+        load_timeout=job.test_timeout,
+        call_timeout=job.test_timeout,
+    )
+    names = [u.name for u in units]
+    reason = _load(session, deadline)
+    if reason is not None:
+        return _load_failure_outcomes(names, reason), {"load": reason}
+    try:
+        namespace: dict[str, Any] = {"__name__": "__check__", "__builtins__": builtins}
+        # The tests may call the program's functions by name (MBPP; HumanEval/33 calls its own
+        # entry point by name); helpers that the trusted prelude defines stay the checker's own,
+        # so a program cannot weaken a check by redefining them (e.g. HumanEval/32's poly).
+        program_names = [n for n, kind in session.names.items() if kind in ("function", "class", "exception")]
+        for name in program_names:
+            namespace[name] = session.function(name)
+        try:
+            with session.deadline(job.test_timeout, until=deadline):
+                if suite.setup:
+                    exec(compile(suite.setup, "<test setup>", "exec"), namespace)
+                if job.prelude:
+                    exec(compile(job.prelude, "<prompt>", "exec"), namespace)
+                    for name in stub_functions(job.prelude):  # signatures the program implements
+                        if name in session.names:
+                            namespace[name] = session.function(name)
+                if suite.entry_point and suite.entry_point in session.names:
+                    namespace[suite.entry_point] = session.function(suite.entry_point)
+                if module_code:
+                    exec(compile(module_code, "<test module>", "exec"), namespace)
+        except (ProgramFault, Exception) as exc:
+            _status, message = _classify(exc)
+            return [TestOutcome(n, "error", f"test setup failed: {message}") for n in names], {"load": "ok"}
+        if suite.entry_point:
+            if suite.entry_point not in session.names:
+                msg = f"the program does not define {suite.entry_point}()"
+                return [TestOutcome(n, "error", msg) for n in names], {"load": "ok"}
+            namespace["candidate"] = session.function(suite.entry_point)
+        outcomes = _run_units(session, namespace, units, compiled, job, deadline)
+        return outcomes, {"load": "ok", "program_restarts": session.restarts}
+    finally:
+        session.stop()
+
+
+def _run_units(
+    session: ProgramSession,
+    namespace: dict[str, Any],
+    units: list[Any],
+    compiled: list[Any],
+    job: CodeJob,
+    deadline: float,
+) -> list[TestOutcome]:
+    outcomes: list[TestOutcome] = []
+    stop = False
+    for unit, code in zip(units, compiled, strict=True):
+        if stop or time.monotonic() >= deadline:
+            status = "skipped" if stop else "timeout"
+            outcomes.append(TestOutcome(unit.name, status, "" if stop else "the sample's total time limit passed"))
+            continue
+        if not session.running:
+            reason = _load(session, deadline)
+            if reason is not None:
+                outcomes.append(TestOutcome(unit.name, "error", _short(f"program restart failed: {reason}")))
+                continue
+        t0 = time.monotonic()
+        try:
+            with session.deadline(job.test_timeout, until=deadline):
+                exec(code, namespace)
+            outcome = TestOutcome(unit.name, "pass")
+        except (ProgramFault, Exception) as exc:
+            status, message = _classify(exc)
+            outcome = TestOutcome(unit.name, status, message)
+        outcome.seconds = time.monotonic() - t0
+        outcomes.append(outcome)
+        if job.fail_fast and outcome.status != "pass":
+            stop = True
+    return outcomes
+
+
+# ---- stdio suites ------------------------------------------------------------------------------------
+def compare_output(got: str, expected: str, mode: str = "tokens", tolerance: float = 1e-6) -> bool:
+    """Whether a program's output matches the expected output.
+
+    >>> compare_output("1 2\\n3\\n", "1 2 3", "tokens"), compare_output("1 2 \\n", "1 2\\n\\n", "lines")
+    (True, True)
+    >>> compare_output("0.3333333", "0.33333333", "float"), compare_output("1", "1\\n", "exact")
+    (True, False)
+    """
+    if mode == "exact":
+        return got == expected
+    if mode == "lines":
+        a = [line.rstrip() for line in got.rstrip().splitlines()]
+        b = [line.rstrip() for line in expected.rstrip().splitlines()]
+        return a == b
+    ta, tb = got.split(), expected.split()
+    if mode == "tokens" or len(ta) != len(tb):
+        return ta == tb
+    for x, y in zip(ta, tb, strict=True):
+        if x == y:
+            continue
+        try:
+            fx, fy = float(x), float(y)
+        except ValueError:
+            return False
+        if not math.isclose(fx, fy, rel_tol=tolerance, abs_tol=tolerance):
+            return False
+    return True
+
+
+def _case_name(i: int, case: StdioCase) -> str:
+    first = case.input.strip().splitlines()[0] if case.input.strip() else ""
+    return f"case {i + 1}" + (f": {first[:60]}" if first else "")
+
+
+def _run_stdio(sandbox: Sandbox, job: CodeJob, deadline: float) -> list[TestOutcome]:
+    outcomes: list[TestOutcome] = []
+    stop = False
+    try:
+        compile(job.program, "solution.py", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        message = _short(f"the program does not compile: {exc}")
+        return [TestOutcome(_case_name(i, c), "error", message) for i, c in enumerate(job.suite.cases)]
+    for i, case in enumerate(job.suite.cases):
+        name = _case_name(i, case)
+        remaining = deadline - time.monotonic()
+        if stop or remaining <= 0:
+            status = "skipped" if stop else "timeout"
+            outcomes.append(TestOutcome(name, status, "" if stop else "the sample's total time limit passed"))
+            continue
+        run = sandbox.run_stdio(job.program, case.input, job.limits, timeout=min(job.test_timeout, remaining))
+        if run.timed_out:
+            outcome = TestOutcome(name, "timeout", f"no result within {min(job.test_timeout, remaining):.3g} s")
+        elif run.output_truncated:
+            outcome = TestOutcome(name, "fail", "the program wrote too much output")
+        elif run.exit_code != 0:
+            tail = run.stderr.strip().splitlines()[-1] if run.stderr.strip() else ""
+            outcome = TestOutcome(name, "error", _short(f"{run.status}" + (f": {tail}" if tail else "")))
+        elif compare_output(run.stdout, case.output, job.suite.compare, job.float_tolerance):
+            outcome = TestOutcome(name, "pass")
+        else:
+            outcome = TestOutcome(
+                name, "fail", _short(f"expected {case.output.strip()[:80]!r}, got {run.stdout.strip()[:80]!r}")
+            )
+        outcome.seconds = run.seconds
+        outcomes.append(outcome)
+        if job.fail_fast and outcome.status != "pass":
+            stop = True
+    return outcomes
+
+
+# ---- pytest suites -----------------------------------------------------------------------------------
+class _ProgramModule(types.ModuleType):
+    """Stands in for the program's module inside the test file: attributes are remote proxies."""
+
+    def __init__(self, name: str, session: ProgramSession) -> None:
+        super().__init__(name)
+        self.__dict__["_session"] = session
+        self.__dict__["__all__"] = [n for n in session.names if not n.startswith("_")]
+
+    def __getattr__(self, name: str) -> Any:
+        session = self.__dict__["_session"]
+        if name.startswith("__") or name not in session.names:
+            raise AttributeError(f"module {self.__name__!r} (the program) has no attribute {name!r}")
+        return session.function(name)
+
+
+class _Collector:
+    """A pytest plugin: per-test deadlines, program restarts, and the outcome of each test."""
+
+    def __init__(self, session: ProgramSession, job: CodeJob, deadline: float) -> None:
+        self.session = session
+        self.job = job
+        self.deadline = deadline
+        self.outcomes: dict[str, TestOutcome] = {}
+        self.order: list[str] = []
+        self.stop = False
+
+    def pytest_runtest_setup(self, item: Any) -> None:
+        import pytest
+
+        if self.stop:
+            pytest.skip("fail_fast: an earlier test failed")
+        if time.monotonic() >= self.deadline:
+            pytest.skip("the sample's total time limit passed")
+        if not self.session.running:
+            reason = _load(self.session, self.deadline)
+            if reason is not None:
+                raise RuntimeError(f"program restart failed: {reason}")
+
+    def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
+        with self.session.deadline(self.job.test_timeout, until=self.deadline):
+            testfunction = pyfuncitem.obj
+            funcargs = pyfuncitem.funcargs
+            testargs = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
+            testfunction(**testargs)
+        return True
+
+    def pytest_runtest_logreport(self, report: Any) -> None:
+        nodeid = report.nodeid.split("::", 1)[-1]
+        if nodeid not in self.outcomes:
+            self.order.append(nodeid)
+            self.outcomes[nodeid] = TestOutcome(nodeid, "pass")
+        outcome = self.outcomes[nodeid]
+        outcome.seconds += getattr(report, "duration", 0.0)
+        if report.skipped and outcome.status == "pass":
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+            outcome.status, outcome.message = "skipped", _short(str(reason))
+            if "total time limit" in str(reason):
+                outcome.status = "timeout"
+        elif report.failed and outcome.status in ("pass", "skipped"):
+            crash = getattr(report.longrepr, "reprcrash", None)
+            text = str(getattr(crash, "message", "") or report.longreprtext or "error").strip()
+            if "ProgramTimeout" in text:
+                status, message = "timeout", "the program did not answer within the time limit; it was killed"
+            elif report.when == "call" and (text.startswith(("AssertionError", "assert ")) or "\nassert " in text):
+                status, message = "fail", _short(text)
+            else:
+                status, message = (
+                    "error",
+                    _short(text.splitlines()[0] if report.when == "call" else f"{report.when}: {text}"),
+                )
+            outcome.status, outcome.message = status, message
+            if self.job.fail_fast:
+                self.stop = True
+
+
+def _run_pytest(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
+    import sys
+
+    import pytest
+
+    suite = job.suite
+    session = ProgramSession(
+        sandbox,
+        job.program,
+        job.limits,
+        module=suite.module,
+        allow_objects=job.allow_objects,
+        load_timeout=job.test_timeout,
+        call_timeout=job.test_timeout,
+    )
+    reason = _load(session, deadline)
+    if reason is not None:
+        return _load_failure_outcomes(["(all tests)"], reason), {"load": reason}
+    saved_module = sys.modules.get(suite.module)
+    saved_env = os.environ.get("PYTEST_DISABLE_PLUGIN_AUTOLOAD")
+    try:
+        with tempfile.TemporaryDirectory(prefix="rewardlab-pytest-") as tmp:
+            test_path = os.path.join(tmp, f"test_{suite.module}_{os.getpid()}_{time.monotonic_ns()}.py")
+            with open(test_path, "w", encoding="utf-8") as f:
+                if suite.setup:
+                    f.write(suite.setup + "\n")
+                f.write(suite.code)
+            ini = os.path.join(tmp, "pytest.ini")
+            with open(ini, "w", encoding="utf-8") as f:
+                f.write("[pytest]\n")
+            sys.modules[suite.module] = _ProgramModule(suite.module, session)
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+            collector = _Collector(session, job, deadline)
+            with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+                code = pytest.main(
+                    [test_path, "-q", "-c", ini, "--rootdir", tmp, "-p", "no:cacheprovider", "--import-mode=importlib"],
+                    plugins=[collector],
+                )
+        outcomes = [collector.outcomes[n] for n in collector.order]
+        if not outcomes:
+            message = (
+                "pytest collected no tests" if int(code) == 5 else f"pytest could not run the file (exit {int(code)})"
+            )
+            return [TestOutcome("(collection)", "error", message)], {"load": "ok"}
+        return outcomes, {"load": "ok", "program_restarts": session.restarts}
+    finally:
+        session.stop()
+        if saved_module is None:
+            sys.modules.pop(suite.module, None)
+        else:
+            sys.modules[suite.module] = saved_module
+        if saved_env is None:
+            os.environ.pop("PYTEST_DISABLE_PLUGIN_AUTOLOAD", None)
+        else:
+            os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = saved_env
