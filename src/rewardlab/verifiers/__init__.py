@@ -3,6 +3,7 @@ backends (math-verify, sqlglot, the sandbox) are imported only when a reward run
 """
 
 from .choice import Choice
+from .code import CodeReward
 from .exact_match import ExactMatch
 from .format import Format
 from .ifeval import IFEval
@@ -17,6 +18,7 @@ from .toolcall import ToolCall
 __all__ = [
     "QA",
     "Choice",
+    "CodeReward",
     "ExactMatch",
     "Format",
     "IFEval",

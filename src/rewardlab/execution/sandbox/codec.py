@@ -15,7 +15,7 @@ becomes a handle (a proxy whose every use is a call into the program) or is refu
 >>> decode(pickle.dumps(OrderedDict(a=1)), None)
 Traceback (most recent call last):
 ...
-rewardlab.execution.sandbox.errors.ProgramProtocolError: the program sent a collections.OrderedDict object, which is not plain data
+rewardlab.execution.sandbox.errors.ProgramProtocolError: the program sent a collections.OrderedDict object, ...data
 """
 
 from __future__ import annotations
