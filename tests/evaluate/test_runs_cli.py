@@ -226,3 +226,13 @@ def test_importing_evaluate_stays_light() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_rerunning_into_the_same_directory_replaces_the_run(tmp_path: Path) -> None:
+    data = _pairs(tmp_path)
+    out = tmp_path / "again"
+    first = run("eval", "prefs", "-r", "ev_chars", "--data", str(data), "--out", str(out), "--json")
+    second = run("eval", "prefs", "-r", "ev_chars", "--data", str(data), "--out", str(out), "--json")
+    assert first.exit_code == second.exit_code == 0
+    ids = [r.run_id for r in RunStore().list()]
+    assert json.loads(second.stdout)["run_id"] in ids and json.loads(first.stdout)["run_id"] not in ids

@@ -88,8 +88,21 @@ def prepare_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
                 f"--out {path}: the directory is not empty and is not a run directory; "
                 "expected a new or empty directory (or an earlier run's directory, which is replaced)"
             )
+        if (path / SUMMARY_FILE).exists():  # the earlier run is replaced: drop it from the index
+            _forget(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def _forget(path: Path) -> None:
+    from .store import RunStore
+
+    try:
+        old = json.loads((path / SUMMARY_FILE).read_text(encoding="utf-8")).get("run_id")
+    except (OSError, json.JSONDecodeError):
+        return
+    if old:
+        RunStore().delete(str(old))
 
 
 def write_run(

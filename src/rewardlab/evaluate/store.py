@@ -100,6 +100,13 @@ class RunStore:
                 ),
             )
 
+    def delete(self, run_id: str) -> bool:
+        """Remove a run from the index (its directory is left alone); whether it was there."""
+        if not self.path.exists():
+            return False
+        with closing(self._connect()) as conn, conn:
+            return conn.execute("DELETE FROM runs WHERE run_id = ?", (run_id,)).rowcount > 0
+
     def list(self, *, kind: str | None = None, limit: int | None = 50) -> list[RunRecord]:
         """Runs, newest first (``kind`` filters; ``limit=None`` for all)."""
         query = "SELECT run_id, kind, created_at, reward, spec_hash, data, dir, headline FROM runs"
