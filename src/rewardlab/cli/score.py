@@ -40,6 +40,10 @@ def score_command(
     progress: bool | None = typer.Option(
         None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
     ),
+    ray: bool = typer.Option(False, "--ray", help="Score the batches as tasks on a Ray cluster (same output)."),
+    ray_address: str | None = typer.Option(
+        None, "--ray-address", help="Ray cluster for --ray ('auto' = the one `ray start` made; default: a local one)."
+    ),
 ) -> None:
     """Score samples: each output row is the input row plus a `reward` object.
 
@@ -104,8 +108,16 @@ def score_command(
     try:
         with open_text(input) as fin, open_text(output, "w") as fout:
             bar, task = _progress(show_progress, total)
-            for batch in batches(valid_rows(fin), batch_size, key=row_group if dependent else None):
-                results = spec.score_batch([s for _, _, s in batch], step=step, group_key=group_key)
+            cut = batches(valid_rows(fin), batch_size, key=row_group if dependent else None)
+            if ray:
+                from ..serve.ray_batch import ray_score_batches
+
+                scored = ray_score_batches(
+                    spec, cut, sample_of=lambda item: item[2], step=step, group_key=group_key, address=ray_address
+                )
+            else:
+                scored = ((b, spec.score_batch([s for _, _, s in b], step=step, group_key=group_key)) for b in cut)
+            for batch, results in scored:
                 summ.add(results)
                 for (_, data, _), result in zip(batch, results, strict=True):
                     fout.write(dumps({**data, "reward": result.to_json_dict()}) + "\n")
