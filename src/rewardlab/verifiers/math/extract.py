@@ -189,7 +189,7 @@ _ANSWER_IS = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
-_DISPLAY_OPEN = re.compile(r"^\s*(\$\$|\\\[)")
+_DISPLAY_OPEN = re.compile(r"\s*(\$\$|\\\[)")  # used with .match(text, pos)
 
 
 def _tag_candidates(text: str) -> list[Candidate]:

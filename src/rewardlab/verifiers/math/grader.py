@@ -159,7 +159,12 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
     if policy.cross_check and ex.explicit:
         mine = _numeric(chosen.text)
         if mine is not None:
-            others = {v for c in ex.explicit if c.problem is None and (v := _numeric(c.text)) is not None}
+            # several answers of the winning strategy are governed by max_distinct_answers above
+            others = {
+                v
+                for c in ex.explicit
+                if c.strategy != ex.strategy and c.problem is None and (v := _numeric(c.text)) is not None
+            }
             if others - {mine}:
                 return None, _refuse(
                     Reason.MULTIPLE_ANSWERS,
