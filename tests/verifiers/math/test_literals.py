@@ -63,7 +63,11 @@ def test_fraction_spellings_agree(num: int, den: int) -> None:
 @given(st.integers(1, 10**6), st.integers(-12, 12))
 def test_scientific_notation(mantissa: int, exponent: int) -> None:
     value = Fraction(mantissa) * Fraction(10) ** exponent
-    spellings = (f"{mantissa}e{exponent}", rf"{mantissa} \times 10^{{{exponent}}}", rf"{mantissa}\cdot 10^{{{exponent}}}")
+    spellings = (
+        f"{mantissa}e{exponent}",
+        rf"{mantissa} \times 10^{{{exponent}}}",
+        rf"{mantissa}\cdot 10^{{{exponent}}}",
+    )
     for text in spellings:
         number = parse_number(clean_answer(text))
         assert number is not None and number.value == value, text
