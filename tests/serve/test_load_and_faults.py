@@ -23,7 +23,7 @@ VERIFIER_SPEC = {
     "reward": {
         "type": "weighted_sum",
         "children": [
-            {"type": "exact_match", "name": "accuracy", "extract": "answer_tag"},
+            {"type": "math", "name": "accuracy"},
             {"type": "format", "name": "format", "template": "answer", "weight": 0.2},
         ],
     },
@@ -31,9 +31,10 @@ VERIFIER_SPEC = {
 
 
 def verifier_samples(i: int) -> list[dict[str, Any]]:
-    return [{"prompt": f"q{i}", "completion": f"<answer>{i + k}</answer>", "answer": str(i)} for k in range(2)] + [
-        {"prompt": f"q{i}", "completion": "no tags", "answer": str(i)}
-    ]
+    return [
+        {"prompt": f"What is {i} + {k}?", "completion": f"{i} plus 0 is... <answer>{i + k}</answer>", "answer": str(i)}
+        for k in range(2)
+    ] + [{"prompt": f"q{i}", "completion": "no tags, the answer is 3 or 4", "answer": str(i)}]
 
 
 def write_spec(tmp_path: Path, data: dict[str, Any]) -> Path:
