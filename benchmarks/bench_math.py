@@ -1,0 +1,469 @@
+"""Benchmark: rewardlab's ``math`` reward against math-verify called directly, side by side.
+
+Sections (one run measures both tools on the same inputs):
+
+1. **numeric**: GSM8K test answers (``../shared/data/gsm8k_test.jsonl.gz``) written in 10
+   equivalent forms (``#### N`` after the real solution, ``\\boxed{N}``, "The answer is N.",
+   ``A: N``, ``1,234``, ``$N``, ``N.00``, ``x = N``, ``<answer>``, ``\\frac{2N}{2}``) and 6-9
+   non-equivalent ones (off by one, x10, /10, negated, reversed digits, a hedge, two boxes,
+   padding): accuracy and checks per second.
+2. **latex mix**: the golden LaTeX / interval / set / tuple / matrix / equation cases, each
+   embedded at the end of a long worked solution (1-2 kB): accuracy and checks per second
+   (rewardlab's symbolic checks run in its math worker pool, measured with 1 and with all
+   workers; math-verify runs in the calling process).
+3. **golden**: accuracy per category on every golden case (``tests/verifiers/math/golden``),
+   and the share of adversarial answers each tool pays.
+4. **threads**: both tools called from two threads with default settings, compared with their
+   own main-thread answers (math-verify's ``signal.alarm`` timeout raises off the main thread).
+5. **pathological**: power towers that make sympy hang: time to an answer and the outcome.
+
+math-verify is called as its README shows: ``verify(parse(gold), parse(completion))`` with
+default settings, the gold wrapped in ``$...$`` (unless it is a marked solution).
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_math.py            # full run (a few minutes on 2 cores)
+    .venv/bin/python benchmarks/bench_math.py --quick    # about a minute
+    .venv/bin/python benchmarks/bench_math.py --record   # also append the figures to RESULTS.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import importlib.util
+import json
+import logging
+import os
+import platform
+import random
+import sys
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "src"))
+
+from tests.verifiers.math.golden_cases import GoldenCase, load_cases  # noqa: E402
+
+from rewardlab.verifiers.math import MathAnswer  # noqa: E402
+from rewardlab.verifiers.math import backend as math_backend  # noqa: E402
+
+DEFAULT_DATA = Path(os.environ.get("REWARDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+SYMBOLIC_CATEGORIES = ("latex", "intervals", "sets", "tuples", "matrices", "equations")
+HANG_S = 10.0
+"""A single check taking longer than this counts as a hang."""
+
+
+def _load_builder() -> Any:
+    path = REPO / "tests" / "verifiers" / "math" / "golden" / "build_gsm8k.py"
+    spec = importlib.util.spec_from_file_location("build_gsm8k", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# ---- the cases ------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Case:
+    completion: str
+    answer: Any
+    expect: bool
+    prompt: str | None = None
+    category: str = ""
+
+    def sample(self) -> dict[str, Any]:
+        s: dict[str, Any] = {"completion": self.completion, "answer": self.answer}
+        if self.prompt is not None:
+            s["prompt"] = self.prompt
+        return s
+
+
+def gsm8k_cases(rows: list[dict[str, Any]]) -> list[Case]:
+    builder = _load_builder()
+    cases = []
+    for row in rows:
+        for good, forms in ((True, builder.equivalent_forms(row)), (False, builder.wrong_forms(row))):
+            for name, completion, _ in forms:
+                cases.append(Case(completion, row["answer"], good, row["question"], name))
+    return cases
+
+
+def latex_mix(golden: list[GoldenCase], rows: list[dict[str, Any]], rng: random.Random) -> list[Case]:
+    cases = []
+    for case in golden:
+        if case.category not in SYMBOLIC_CATEGORIES or case.params or case.known_failure:
+            continue
+        prefix = "\n".join(r["solution"] for r in rng.sample(rows, 3))
+        prefix = "Let me work through this carefully.\n" + prefix[:1800] + "\nPutting it together, we get:\n"
+        cases.append(Case(prefix + case.completion, case.answer, case.expect, None, case.category))
+    return cases
+
+
+def read_jsonl_gz(path: Path) -> list[dict[str, Any]]:
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+# ---- the two tools ----------------------------------------------------------------------------------
+class MathVerifyDirect:
+    """math-verify as people call it: ``verify(parse(gold), parse(completion))``, default settings."""
+
+    def __init__(self) -> None:
+        import math_verify
+
+        logging.getLogger("math_verify").setLevel(logging.CRITICAL)
+        self.parse, self.verify = math_verify.parse, math_verify.verify
+
+    def gold(self, answer: str) -> Any:
+        text = answer if ("\\boxed" in answer or "####" in answer or "$" in answer) else f"${answer}$"
+        return self.parse(text)
+
+    def check(self, completion: str, answer: Any) -> bool:
+        golds = answer if isinstance(answer, list) else [answer]
+        pred = self.parse(completion)
+        return any(self.verify(self.gold(str(g)), pred) for g in golds)
+
+
+def run_mathverify(cases: Sequence[Case], mv: MathVerifyDirect) -> tuple[list[bool | None], float, int]:
+    """Verdicts (None: raised), seconds, hangs."""
+    out: list[bool | None] = []
+    hangs = 0
+    start = time.perf_counter()
+    for case in cases:
+        t = time.perf_counter()
+        try:
+            out.append(bool(mv.check(case.completion, case.answer)))
+        except Exception:
+            out.append(None)
+        if time.perf_counter() - t > HANG_S:
+            hangs += 1
+    return out, time.perf_counter() - start, hangs
+
+
+def run_ours(cases: Sequence[Case], reward: MathAnswer, batch: int = 256) -> tuple[list[bool | None], float, int]:
+    """Verdicts (None: no score), seconds, timeouts."""
+    out: list[bool | None] = []
+    timeouts = 0
+    start = time.perf_counter()
+    for i in range(0, len(cases), batch):
+        for r in reward.score_batch([c.sample() for c in cases[i : i + batch]]):
+            out.append(None if r.score is None else r.score == 1.0)
+            timeouts += r.status.value == "timeout"
+    return out, time.perf_counter() - start, timeouts
+
+
+def accuracy(cases: Sequence[Case], verdicts: Sequence[bool | None]) -> float:
+    return sum(v is not None and v == c.expect for c, v in zip(cases, verdicts, strict=True)) / max(1, len(cases))
+
+
+def paid_share(cases: Sequence[Case], verdicts: Sequence[bool | None]) -> float:
+    return sum(bool(v) for v in verdicts) / max(1, len(cases))
+
+
+def restart_math_pool(size: int | None) -> None:
+    """Close the math pool and make the next symbolic check start one with ``size`` workers."""
+    with contextlib.suppress(Exception):
+        math_backend.math_pool().close()
+    if size is None:
+        os.environ.pop("REWARDLAB_MATH_POOL_SIZE", None)
+    else:
+        os.environ["REWARDLAB_MATH_POOL_SIZE"] = str(size)
+    math_backend.math_pool().start()
+
+
+# ---- sections -----------------------------------------------------------------------------------------
+Report = dict[str, Any]
+
+
+def section_numeric(rows: list[dict[str, Any]], warm: list[dict[str, Any]], mv: MathVerifyDirect) -> Report:
+    cases = gsm8k_cases(rows)
+    warm_cases = gsm8k_cases(warm)
+    ours = MathAnswer()
+    run_ours(warm_cases, ours)
+    run_mathverify(warm_cases, mv)
+    o, o_s, o_to = run_ours(cases, ours)
+    m, m_s, m_h = run_mathverify(cases, mv)
+    return {
+        "questions": len(rows),
+        "checks": len(cases),
+        "ours_acc": accuracy(cases, o),
+        "mv_acc": accuracy(cases, m),
+        "ours_rate": len(cases) / o_s,
+        "mv_rate": len(cases) / m_s,
+        "ours_timeouts": o_to,
+        "mv_hangs": m_h,
+        "mv_raised": sum(v is None for v in m),
+        "per_form": _per_form(cases, o, m),
+    }
+
+
+def _per_form(cases: Sequence[Case], o: Sequence[bool | None], m: Sequence[bool | None]) -> dict[str, tuple]:
+    table: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for c, a, b in zip(cases, o, m, strict=True):
+        row = table[c.category]
+        row[0] += 1
+        row[1] += a == c.expect
+        row[2] += b == c.expect
+    return {k: tuple(v) for k, v in table.items()}
+
+
+def section_latex(cases: list[Case], warm: list[Case], mv: MathVerifyDirect, workers: int) -> Report:
+    report: Report = {"checks": len(cases)}
+    ours = MathAnswer()
+    for size in sorted({1, workers}):
+        restart_math_pool(size)
+        run_ours(warm, ours)
+        o, o_s, o_to = run_ours(cases, ours, batch=64)
+        report[f"ours_rate_{size}"] = len(cases) / o_s
+        report["ours_acc"] = accuracy(cases, o)
+        report["ours_timeouts"] = o_to
+    restart_math_pool(None)
+    run_mathverify(warm, mv)
+    m, m_s, m_h = run_mathverify(cases, mv)
+    report.update(mv_rate=len(cases) / m_s, mv_acc=accuracy(cases, m), mv_hangs=m_h)
+    report["workers"] = workers
+    return report
+
+
+def section_golden(golden: list[GoldenCase], mv: MathVerifyDirect) -> Report:
+    cases = [Case(c.completion, c.answer, c.expect, c.prompt, c.category) for c in golden if not c.params]
+    lenient_cases = [Case(c.completion, c.answer, c.lenient, c.prompt, c.category) for c in golden if not c.params]
+    strict, _, s_to = run_ours(cases, MathAnswer())
+    lenient, _, l_to = run_ours(lenient_cases, MathAnswer(mode="lenient"))
+    m, _, m_h = run_mathverify(cases, mv)
+    by_cat: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for c, lc, a, b, d in zip(cases, lenient_cases, strict, lenient, m, strict=True):
+        row = by_cat[c.category]
+        row[0] += 1
+        row[1] += a == c.expect
+        row[2] += b == lc.expect
+        row[3] += d == c.expect
+    # adversarial answers that must earn nothing (the adversarial files also hold a few controls that must pay)
+    adversarial = [i for i, c in enumerate(cases) if c.category.startswith("adversarial") and not c.expect]
+    adv_cases = [cases[i] for i in adversarial]
+    return {
+        "cases": len(cases),
+        "strict_acc": accuracy(cases, strict),
+        "lenient_acc": accuracy(lenient_cases, lenient),
+        "mv_acc": accuracy(cases, m),
+        "timeouts": s_to + l_to,
+        "mv_hangs": m_h,
+        "by_category": {k: tuple(v) for k, v in sorted(by_cat.items())},
+        "adversarial": len(adversarial),
+        "adv_paid_strict": paid_share(adv_cases, [strict[i] for i in adversarial]),
+        "adv_paid_lenient": paid_share(adv_cases, [lenient[i] for i in adversarial]),
+        "adv_paid_mv": paid_share(adv_cases, [m[i] for i in adversarial]),
+    }
+
+
+def _two_threads(fn: Callable[[Case], bool | None], cases: Sequence[Case]) -> list[bool | str | None]:
+    out: list[bool | str | None] = [None] * len(cases)
+
+    def work(offset: int) -> None:
+        for i in range(offset, len(cases), 2):
+            try:
+                out[i] = fn(cases[i])
+            except Exception as exc:
+                out[i] = f"raised {type(exc).__name__}"
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return out
+
+
+def section_threads(cases: list[Case], mv: MathVerifyDirect) -> Report:
+    ours = MathAnswer()
+
+    def ours_one(c: Case) -> bool | None:
+        r = ours.score(c.sample())
+        return None if r.score is None else r.score == 1.0
+
+    main_ours = [ours_one(c) for c in cases]
+    main_mv = [bool(mv.check(c.completion, c.answer)) for c in cases]
+    thr_ours = _two_threads(ours_one, cases)
+    thr_mv = _two_threads(lambda c: bool(mv.check(c.completion, c.answer)), cases)
+    mv_raised = sum(isinstance(v, str) for v in thr_mv)
+    return {
+        "checks": len(cases),
+        "ours_differ": sum(a != b for a, b in zip(main_ours, thr_ours, strict=True)),
+        "mv_differ": sum(a != b for a, b in zip(main_mv, thr_mv, strict=True)),
+        "mv_raised": mv_raised,
+        "mv_wrong_value": sum(not isinstance(b, str) and a != b for a, b in zip(main_mv, thr_mv, strict=True)),
+        "mv_error": next((v for v in thr_mv if isinstance(v, str)), None),
+        "ours_acc_threads": accuracy(cases, [v if not isinstance(v, str) else None for v in thr_ours]),
+        "mv_acc_threads": accuracy(cases, [v if not isinstance(v, str) else None for v in thr_mv]),
+    }
+
+
+PATHOLOGICAL = [
+    (r"\boxed{9^{9^{9^{9}}}}", "9^{9^{9}}"),
+    (r"\boxed{2^{2^{2^{2^{2^{2}}}}}}", "2^{65536}"),
+    (r"\boxed{9^{9^{9^{9}}}}", "5"),
+]
+
+
+def section_pathological(mv: MathVerifyDirect, timeout_s: float) -> Report:
+    rows = []
+    ours = MathAnswer(mode="lenient", timeout_s=timeout_s)
+    for completion, answer in PATHOLOGICAL:
+        t = time.perf_counter()
+        r = ours.score({"completion": completion, "answer": answer})
+        ours_s = time.perf_counter() - t
+        t = time.perf_counter()
+        try:
+            mv_out: Any = mv.check(completion, answer)
+        except Exception as exc:
+            mv_out = type(exc).__name__
+        mv_s = time.perf_counter() - t
+        rows.append((completion, answer, r.status.value, ours_s, str(mv_out), mv_s))
+    return {"rows": rows, "timeout_s": timeout_s}
+
+
+# ---- output -----------------------------------------------------------------------------------------
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, load average {load:.1f} at start"
+
+
+def render(results: Report, command: str) -> str:
+    n, lx, g, th, p = (results[k] for k in ("numeric", "latex", "golden", "threads", "pathological"))
+    lines = [
+        f"## math: `math` reward vs math-verify ({results['date']})",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {results['machine']}  ",
+        f"math-verify {results['mv_version']}; rewardlab strict mode unless said otherwise.",
+        "",
+        "| set | checks | rewardlab acc. | math-verify acc. | rewardlab checks/s | math-verify checks/s | ratio |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+        f"| GSM8K numeric forms ({n['questions']} questions) | {n['checks']} | {n['ours_acc']:.1%} | "
+        f"{n['mv_acc']:.1%} | {n['ours_rate']:,.0f} | {n['mv_rate']:,.0f} | **{n['ours_rate'] / n['mv_rate']:.1f}x** |",
+        f"| LaTeX mix in long outputs, 1 worker | {lx['checks']} | {lx['ours_acc']:.1%} | {lx['mv_acc']:.1%} | "
+        f"{lx['ours_rate_1']:,.1f} | {lx['mv_rate']:,.1f} | {lx['ours_rate_1'] / lx['mv_rate']:.2f}x |",
+    ]
+    if lx["workers"] > 1:
+        w = lx["workers"]
+        lines.append(
+            f"| LaTeX mix in long outputs, {w} workers | {lx['checks']} | {lx['ours_acc']:.1%} | {lx['mv_acc']:.1%} | "
+            f"{lx[f'ours_rate_{w}']:,.1f} | {lx['mv_rate']:,.1f} | {lx[f'ours_rate_{w}'] / lx['mv_rate']:.2f}x |"
+        )
+    lines += [
+        f"| golden cases (all categories) | {g['cases']} | {g['strict_acc']:.1%} (lenient labels: "
+        f"{g['lenient_acc']:.1%}) | {g['mv_acc']:.1%} | | | |",
+        "",
+        f"Hangs (a check over {HANG_S:g} s) on these sets: rewardlab 0 (every symbolic check is killed at its "
+        f"`timeout_s`; checks that reached it: {n['ours_timeouts'] + lx['ours_timeouts'] + g['timeouts']}), "
+        f"math-verify {n['mv_hangs'] + lx['mv_hangs'] + g['mv_hangs']}.  ",
+        f"Adversarial golden answers that must earn nothing ({g['adversarial']} cases), share paid: rewardlab strict "
+        f"**{g['adv_paid_strict']:.1%}**, lenient {g['adv_paid_lenient']:.1%}, "
+        f"math-verify **{g['adv_paid_mv']:.1%}**.  ",
+        f"Two threads, default settings ({th['checks']} checks): rewardlab answers differing from its main-thread "
+        f"answers: **{th['ours_differ']}**; math-verify: **{th['mv_differ']}** ({th['mv_raised']} raised, "
+        f"{th['mv_wrong_value']} returned a different value; accuracy {th['mv_acc_threads']:.1%} vs rewardlab "
+        f"{th['ours_acc_threads']:.1%}).",
+        "",
+        "Accuracy per golden category (right / cases):",
+        "",
+        "| category | cases | rewardlab strict | rewardlab lenient | math-verify |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for cat, (total, s, le, m) in g["by_category"].items():
+        lines.append(f"| {cat} | {total} | {s} | {le} | {m} |")
+    lines += [
+        "",
+        f"Pathological inputs (rewardlab lenient, timeout_s={p['timeout_s']:g}; math-verify main thread, its 5 s "
+        "signal timeouts):",
+        "",
+        "| completion | answer | rewardlab | s | math-verify | s |",
+        "|---|---|---|---:|---|---:|",
+    ]
+    for completion, answer, status, ours_s, mv_out, mv_s in p["rows"]:
+        lines.append(f"| `{completion}` | `{answer}` | {status} | {ours_s:.1f} | {mv_out} | {mv_s:.1f} |")
+    lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer questions (about a minute)")
+    parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with gsm8k_test.jsonl.gz")
+    parser.add_argument("--questions", type=int, default=None, help="GSM8K questions for the numeric set")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if not (args.data / "gsm8k_test.jsonl.gz").exists():
+        print(f"GSM8K data not found in {args.data} (set --data or REWARDLAB_SHARED_DATA)", file=sys.stderr)
+        return 2
+    rng = random.Random(args.seed)
+    test = read_jsonl_gz(args.data / "gsm8k_test.jsonl.gz")
+    n_questions = args.questions or (150 if args.quick else len(test))
+    golden = load_cases()
+    mv = MathVerifyDirect()
+    workers = os.cpu_count() or 1
+    results: Report = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": machine(),
+        "mv_version": _version("math-verify"),
+    }
+
+    def step(name: str, fn: Callable[[], Report]) -> Report:
+        print(f"[{name}] ...", file=sys.stderr, flush=True)
+        t = time.perf_counter()
+        out = fn()
+        print(f"[{name}] done in {time.perf_counter() - t:.1f} s", file=sys.stderr, flush=True)
+        return out
+
+    warm_rows = test[-10:]
+    results["numeric"] = step("numeric", lambda: section_numeric(test[:n_questions], warm_rows, mv))
+    mix = latex_mix(golden, test, rng)
+    if args.quick:
+        mix = mix[::3]
+    warm_mix = [Case(r"\boxed{\frac{\sqrt{5}}{3}}", r"\frac{\sqrt5}{3}", True), Case(r"\boxed{[2, 7)}", "[2,7)", True)]
+    results["latex"] = step("latex mix", lambda: section_latex(mix, warm_mix, mv, workers))
+    results["golden"] = step("golden", lambda: section_golden(golden, mv))
+    thread_cases = gsm8k_cases(test[n_questions - 20 : n_questions])[:200] + mix[:40]
+    results["threads"] = step("threads", lambda: section_threads(thread_cases, mv))
+    results["pathological"] = step("pathological", lambda: section_pathological(mv, 2.0))
+
+    command = "python benchmarks/bench_math.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    text = render(results, command.strip())
+    print(text)
+    if args.record:
+        path = HERE / "RESULTS.md"
+        with path.open("a", encoding="utf-8") as f:
+            f.write("\n" + text)
+        print(f"appended to {path}", file=sys.stderr)
+    return 0
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import version
+
+    try:
+        return version(dist)
+    except Exception:
+        return "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
