@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from rich.console import Console
 
 from rewardlab.core.spec import spec_from_dict
@@ -118,3 +119,25 @@ def test_a_probe_set_that_does_not_fit_is_reported_broken() -> None:
     (v,) = report.verifiers
     assert v.state == "broken" and "not above the wrong one" in (v.message or "")
     assert not report.passed
+
+
+def test_code_sandbox_probes() -> None:
+    """The code verifier against early exit, checker redefinition, loops, fork and memory abuse, network,
+    writes outside the sandbox and pytest tampering (short per-test limits keep the loops quick)."""
+    try:
+        from rewardlab.core.registry import get_reward_class
+
+        get_reward_class("code")
+    except Exception as exc:
+        pytest.skip(f"the code reward is not registered: {exc}")
+    targets = default_targets(["code"])
+    (target,) = targets
+    target.node = {**target.node, "timeout_s": 2.0, "total_timeout_s": 10.0}
+    report = run_stress([target], isolation="process", timeout_s=30)
+    (v,) = report.verifiers
+    if v.state == "broken" and "sandbox" in (v.message or "").lower():
+        pytest.skip(f"no sandbox on this machine: {v.message}")
+    names = {o.probe for o in v.outcomes}
+    assert {"exit_early", "redefine_check", "infinite_loop", "fork_storm", "memory_hog", "network"} <= names
+    assert {"write_outside", "always_equal", "pytest_conftest"} <= names
+    assert v.passed, ([o.probe for o in v.paid], [(o.probe, o.health) for o in v.unhealthy], v.message)

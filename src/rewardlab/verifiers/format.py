@@ -120,7 +120,7 @@ def _json_type(value: Any) -> str:
 
 @register("format", family="verifier")
 class Format(Reward):
-    """1.0 when the completion follows a tag template or matches a regex, else 0.0.
+    """1.0 when the completion follows a tag template, is one JSON value, or matches a regex, else 0.0.
 
     ``template``: ``think_answer`` (``<think>..</think><answer>..</answer>``, nothing else
     around), ``answer`` or ``think``; or custom ``tags``. Or ``pattern``: a regex that must

@@ -70,6 +70,8 @@ class ProbeSet:
     health_checks: list[Callable[[], list[str]]] = field(default_factory=list)
     cleanup: Callable[[], None] | None = None
     notes: list[str] = field(default_factory=list)
+    # The verifier's own time limit (plus a margin): a probe may take this long before it counts as a hang.
+    time_limit_s: float | None = None
 
     def sample(self, completion: Any, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         return {**self.base, **(extra or {}), "completion": completion}

@@ -337,6 +337,11 @@ def _run_probes(
     on_probe: Callable[[str, str], None] | None,
 ) -> None:
     report.notes.extend(probe_set.notes)
+    if probe_set.time_limit_s is not None and probe_set.time_limit_s > timeout_s:
+        report.notes.append(
+            f"time limit per probe raised to {probe_set.time_limit_s:g}s: the verifier's own limits allow that long"
+        )
+        timeout_s = probe_set.time_limit_s
     problem = scorer.start()
     if problem is not None:
         report.state, report.message = "broken", problem
