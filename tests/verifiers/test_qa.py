@@ -56,6 +56,8 @@ def test_best_over_references_both_components() -> None:
         ("either Paris or London", "hedged"),
         ("Paris / London", "hedged"),
         ("maybe Paris", "hedged"),
+        ("not Paris", "negated"),
+        ("it is never Paris", "negated"),
         ("P\u0430ris \u043er London", "hedged"),
         ("Paris, London, Berlin, Madrid", "list of 4 candidates"),
         ("Paris\nLondon", "list of 2 candidates"),
@@ -73,6 +75,7 @@ def test_references_may_contain_the_markers() -> None:
     assert score("salt and/or pepper", "salt and/or pepper").score == 1.0
     assert score("Paris, France", ["Paris, France"]).score == 1.0
     assert score("1/2", "1/2").score == 1.0
+    assert score("not guilty", "Not guilty").score == 1.0
 
 
 def test_lenient_mode_is_plain_squad() -> None:

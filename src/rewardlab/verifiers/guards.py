@@ -26,7 +26,16 @@ from collections.abc import Sequence
 
 from .confusables import fold
 
-__all__ = ["HEDGE_PATTERNS", "candidate_parts", "hedge_markers", "prompt_remainder", "restates_prompt", "words"]
+__all__ = [
+    "HEDGE_PATTERNS",
+    "NEGATION_PATTERNS",
+    "candidate_parts",
+    "hedge_markers",
+    "negation_markers",
+    "prompt_remainder",
+    "restates_prompt",
+    "words",
+]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -41,6 +50,14 @@ HEDGE_PATTERNS: dict[str, re.Pattern[str]] = {
     "possibly": re.compile(r"\bpossibly\b"),
     "not sure": re.compile(r"\bnot\s+sure\b"),
     "alternatively": re.compile(r"\balternatively\b"),
+}
+
+# Words that turn an answer into its opposite ("not Paris").
+NEGATION_PATTERNS: dict[str, re.Pattern[str]] = {
+    "not": re.compile(r"\bnot\b|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b"),
+    "never": re.compile(r"\bnever\b"),
+    "no": re.compile(r"^\s*no\b"),
+    "except": re.compile(r"\bexcept\b"),
 }
 
 _SEPARATORS = (",", ";", "\n", "|")
@@ -64,6 +81,21 @@ def hedge_markers(answer: str, references: Sequence[str] = ()) -> list[str]:
         if pattern.search(text) and not any(pattern.search(r) for r in refs):
             found.append(name)
     return found
+
+
+def negation_markers(answer: str, references: Sequence[str] = ()) -> list[str]:
+    """Negations in ``answer`` that none of ``references`` contains.
+
+    >>> negation_markers("not Paris", ["Paris"]), negation_markers("not guilty", ["Not guilty"])
+    (['not'], [])
+    """
+    text = fold(answer).lower()
+    refs = [fold(r).lower() for r in references]
+    return [
+        name
+        for name, pattern in NEGATION_PATTERNS.items()
+        if pattern.search(text) and not any(pattern.search(r) for r in refs)
+    ]
 
 
 def candidate_parts(answer: str, references: Sequence[str] = ()) -> list[str]:

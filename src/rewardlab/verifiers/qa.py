@@ -26,7 +26,7 @@ from ..core.reward import Reward
 from ..core.sample import Sample
 from .confusables import fold
 from .exact_match import references
-from .guards import candidate_parts, hedge_markers, prompt_remainder, restates_prompt
+from .guards import candidate_parts, hedge_markers, negation_markers, prompt_remainder, restates_prompt
 from .text import Extract, extract_answer
 
 __all__ = ["QA", "squad_em", "squad_f1", "squad_normalize"]
@@ -84,12 +84,12 @@ class QA(Reward):
     the default, or ``em``).
 
     Strict by default (a reward, not a leaderboard metric): an empty answer, an answer that
-    hedges ("Paris or London", "maybe Paris") or lists candidates ("Paris, London, Rome"), an
-    answer more than ``max_length_ratio`` times as long as the longest reference (plus
-    ``length_slack`` words), and a completion restating the question (unless the words it adds
-    to the question hold the answer) all earn 0, with the reason in ``info``; markers or
-    separators that a reference itself contains ("salt and/or pepper", "Paris, France") are
-    allowed. ``strict=false`` computes plain SQuAD EM/F1.
+    hedges ("Paris or London", "maybe Paris"), negates ("not Paris") or lists candidates
+    ("Paris, London, Rome"), an answer more than ``max_length_ratio`` times as long as the
+    longest reference (plus ``length_slack`` words), and a completion restating the question
+    (unless the words it adds to the question hold the answer) all earn 0, with the reason in
+    ``info``; markers or separators that a reference itself contains ("salt and/or pepper",
+    "not guilty", "Paris, France") are allowed. ``strict=false`` computes plain SQuAD EM/F1.
 
     >>> em = QA(metric="em", extract="answer_tag")
     >>> em.score({"completion": "<answer>Broncos</answer>", "answer": "Broncos"}).score
@@ -128,6 +128,9 @@ class QA(Reward):
         markers = hedge_markers(answer, refs)
         if markers:
             return "hedged answer (" + ", ".join(f"'{m}'" for m in markers) + ")"
+        negations = negation_markers(answer, refs)
+        if negations:
+            return "negated answer (" + ", ".join(f"'{m}'" for m in negations) + ")"
         parts = candidate_parts(answer, refs)
         if parts:
             return f"a list of {len(parts)} candidates, not one answer"

@@ -18,6 +18,7 @@ def build(reward: Any) -> ProbeSet:
         Probe("hedge_either", "hedge", wrap("either Paris or London"), "'either ... or'"),
         Probe("hedge_slash", "hedge", wrap("Paris / London"), "two answers joined by '/'"),
         Probe("hedge_maybe", "hedge", wrap("maybe Paris"), "a hedged answer"),
+        Probe("negated", "hedge", wrap("not Paris"), "the answer, negated"),
         Probe("hedge_lookalike", "lookalike", wrap("Paris " + cyrillic("or") + " London"), "'or' in Cyrillic"),
         Probe("many_commas", "many", wrap("Paris, London, Berlin, Madrid, Rome"), "a list of candidates"),
         Probe("many_lines", "many", wrap("Paris\nLondon\nBerlin\nMadrid"), "one candidate per line"),
