@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import math
 import os
 import tempfile
@@ -159,10 +160,22 @@ def _classify(exc: BaseException) -> tuple[str, str]:
 
 
 # ---- assert suites -----------------------------------------------------------------------------------
-def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
-    suite = job.suite
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str, filename: str) -> Any:
+    return compile(source, filename, "exec")
+
+
+@functools.lru_cache(maxsize=512)
+def _prepare_assert(suite: TestSuite) -> tuple[str, list[Any], list[Any]]:
+    """Split and compile a suite once per checker (RL checks many completions of each problem)."""
     module_code, units = split_assert_units(suite)
     compiled = [compile(u.source, f"<test: {u.name}>", "exec") for u in units]
+    return module_code, units, compiled
+
+
+def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
+    suite = job.suite
+    module_code, units, compiled = _prepare_assert(suite)
     session = ProgramSession(
         sandbox,
         job.program,
@@ -186,16 +199,16 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
         try:
             with session.deadline(job.test_timeout, until=deadline):
                 if suite.setup:
-                    exec(compile(suite.setup, "<test setup>", "exec"), namespace)
+                    exec(_compiled(suite.setup, "<test setup>"), namespace)
                 if job.prelude:
-                    exec(compile(job.prelude, "<prompt>", "exec"), namespace)
+                    exec(_compiled(job.prelude, "<prompt>"), namespace)
                     for name in stub_functions(job.prelude):  # signatures the program implements
                         if name in session.names:
                             namespace[name] = session.function(name)
                 if suite.entry_point and suite.entry_point in session.names:
                     namespace[suite.entry_point] = session.function(suite.entry_point)
                 if module_code:
-                    exec(compile(module_code, "<test module>", "exec"), namespace)
+                    exec(_compiled(module_code, "<test module>"), namespace)
         except (ProgramFault, Exception) as exc:
             _status, message = _classify(exc)
             return [TestOutcome(n, "error", f"test setup failed: {message}") for n in names], {"load": "ok"}

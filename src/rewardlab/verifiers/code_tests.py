@@ -44,7 +44,7 @@ rewardlab.core.errors.InputError: field 'tests': a stdio suite needs at least on
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from ..core.errors import InputError
@@ -73,7 +73,6 @@ class TestSuite:
     cases: tuple[StdioCase, ...] = ()
     compare: str = "tokens"
     module: str = "solution"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def size_hint(self) -> int:

@@ -15,10 +15,12 @@ import os
 import pickle
 import selectors
 import socket
+import struct
 import subprocess
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,6 +142,9 @@ class Sandbox:
         self._control: socket.socket | None = None
         self._lock = threading.RLock()
         self._run_ids = 0
+        self._pending = 0
+        self._spares: deque[tuple[int, socket.socket]] = deque()
+        self._finished: dict[int, dict[str, Any]] = {}
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @property
@@ -172,7 +177,21 @@ class Sandbox:
             self.plan = detect_isolation(self.requested, disk_mb=self.disk_mb, packages=self.packages)
         plan = self.plan
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-        cfg = {"isolation": plan.kind, "preload": self.preload, "disk_mb": self.disk_mb, "setuid": True}
+        cfg = {
+            "isolation": plan.kind,
+            "preload": self.preload,
+            "disk_mb": self.disk_mb,
+            "setuid": True,
+            "spares": True,
+            # what programs running under another uid must be able to read
+            "expose": sorted(
+                {
+                    os.path.realpath(sys.base_prefix),
+                    os.path.realpath(sys.prefix),
+                    os.path.dirname(os.path.realpath(sys.executable)),
+                }
+            ),
+        }
         argv = [*plan.argv_prefix, sys.executable, "-I", str(ZYGOTE), str(theirs.fileno())]
         argv.append(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL).hex())
         try:
@@ -191,7 +210,12 @@ class Sandbox:
         theirs.close()
         self._control = ours
         try:
-            reply = self._recv(time.monotonic() + self.start_timeout)
+            if not wait_readable(ours.fileno(), time.monotonic() + self.start_timeout):
+                raise SandboxError(f"the sandbox ({plan.kind}) did not start within {self.start_timeout:g} s")
+            data = ours.recv(CONTROL_MAX)
+            if not data:
+                raise SandboxError(f"the sandbox ({plan.kind}) exited while starting")
+            reply = pickle.loads(data)
         except SandboxError:
             self._stop()
             raise
@@ -201,6 +225,7 @@ class Sandbox:
         self.info = dict(reply[1])
 
     def _stop(self) -> None:
+        self._reset()
         control, self._control = self._control, None
         if control is not None:
             with contextlib.suppress(OSError):
@@ -235,68 +260,152 @@ class Sandbox:
             return False
 
     # ---- control channel ---------------------------------------------------------------------
-    def _recv(self, deadline: float) -> tuple[Any, ...]:
+    # Replies come back in request order. A "finish" may be sent without waiting for its reply
+    # (``_pending``); every reply is processed by ``_read_reply`` whenever it is read: finish
+    # statuses are kept in ``_finished`` and prefetched program processes in ``_spares``.
+    def _send(self, message: tuple[Any, ...], fds: list[int] | None = None) -> None:
         control = self._control
         if control is None:
             raise SandboxError("the sandbox is not running")
-        if not wait_readable(control.fileno(), deadline):
+        payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+        try:
+            if fds:
+                socket.send_fds(control, [payload], fds)
+            else:
+                control.sendall(payload)
+        except OSError as exc:
+            raise SandboxError(f"the sandbox's fork server is gone: {exc}") from None
+        self._pending += 1
+
+    def _read_reply(self, deadline: float | None) -> tuple[Any, ...]:
+        control = self._control
+        if control is None:
+            raise SandboxError("the sandbox is not running")
+        if deadline is not None and not wait_readable(control.fileno(), deadline):
             raise SandboxError("the sandbox's fork server did not answer in time")
-        data = control.recv(CONTROL_MAX)
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(control, CONTROL_MAX, 4)
+        except OSError as exc:
+            raise SandboxError(f"the sandbox's fork server is gone: {exc}") from None
         if not data:
+            for fd in fds:
+                os.close(fd)
             raise SandboxError("the sandbox's fork server exited")
-        return pickle.loads(data)
+        self._pending -= 1
+        reply = pickle.loads(data)
+        tag = reply[0]
+        if tag == "taken" and fds:
+            self._spares.append((reply[1], socket.socket(fileno=fds[0])))
+        elif tag == "finished":
+            self._finished[reply[1]] = dict(reply[2])
+            if reply[3] is not None and fds:
+                self._spares.append((reply[3], socket.socket(fileno=fds[0])))
+        else:
+            for fd in fds:
+                os.close(fd)
+        return reply
+
+    def _drain(self, block: bool) -> None:
+        """Process replies already waiting (or all pending ones when ``block``)."""
+        control = self._control
+        while self._pending > 0 and control is not None:
+            if not block and not wait_readable(control.fileno(), time.monotonic()):
+                return
+            self._read_reply(time.monotonic() + 60.0)
+
+    def _reset(self) -> None:
+        """Forget everything about the current fork server (it died or is being stopped)."""
+        for _run, sock in self._spares:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._spares.clear()
+        self._pending = 0
+        self._finished.clear()
 
     def _request(self, message: tuple[Any, ...], fds: list[int], timeout: float) -> tuple[Any, ...]:
+        """Send one request and wait for its own reply (after any earlier pending ones)."""
         with self._lock:
-            for attempt in range(2):
-                self._ensure()
-                control = self._control
-                assert control is not None
-                try:
-                    payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-                    if fds:
-                        socket.send_fds(control, [payload], fds)
-                    else:
-                        control.sendall(payload)
-                    return self._recv(time.monotonic() + timeout)
-                except (OSError, SandboxError) as exc:
-                    # The fork server died (or a program killed it, where isolation allows):
-                    # restart it once; the run in progress is lost either way.
-                    self.restarts += 1
-                    self._stop()
-                    if attempt or message[0] != "spawn":
-                        raise SandboxError(f"the sandbox's fork server failed: {exc}") from None
-            raise AssertionError("unreachable")  # pragma: no cover
+            self._ensure()
+            try:
+                self._drain(block=True)
+                self._send(message, fds)
+                return self._read_reply(time.monotonic() + timeout)
+            except SandboxError:
+                self.restarts += 1
+                self._stop()
+                raise
 
     def _next_id(self) -> int:
         self._run_ids += 1
         return self._run_ids
 
+    def _take(self) -> tuple[int, socket.socket]:
+        """A program process waiting for its program (prefetched when possible)."""
+        with self._lock:
+            for attempt in range(2):
+                self._ensure()
+                try:
+                    self._drain(block=not self._spares)
+                    if not self._spares:
+                        run_id = self._next_id()
+                        self._send(("take", run_id))
+                        self._read_reply(time.monotonic() + 30.0)
+                    return self._spares.popleft()
+                except SandboxError:
+                    # The fork server died (or a program killed it, where isolation allows it):
+                    # start a new one once.
+                    self.restarts += 1
+                    self._stop()
+                    if attempt:
+                        raise
+            raise AssertionError("unreachable")  # pragma: no cover
+
+    def _start_program(self, spec: dict[str, Any], fds: list[int]) -> tuple[int, socket.socket]:
+        for attempt in range(2):
+            run_id, sock = self._take()
+            payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+            message = struct.pack("!Q", len(payload)) + payload
+            try:
+                if fds:
+                    socket.send_fds(sock, [message], fds)
+                else:
+                    sock.sendall(message)
+                return run_id, sock
+            except OSError:  # the waiting process died before it got its program: take another
+                sock.close()
+                self.finish(run_id, 0.0, wait=False)
+                if attempt:
+                    raise SandboxError("could not hand the program to a program process") from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
     # ---- runs --------------------------------------------------------------------------------
     def spawn_rpc(self, code: str, limits: SandboxLimits, *, module: str = "solution") -> tuple[int, socket.socket]:
         """Start a program process that loads ``code`` as ``module`` and answers calls on the socket."""
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        run_id = self._next_id()
         spec = {"mode": "rpc", "code": code, "module": module, "limits": limits.as_dict()}
-        try:
-            reply = self._request(("spawn", run_id, spec), [theirs.fileno()], 30.0)
-        except BaseException:
-            ours.close()
-            raise
-        finally:
-            theirs.close()
-        if reply[0] != "spawned":
-            ours.close()
-            raise SandboxError(f"could not start the program: {reply}")
-        return run_id, ours
+        return self._start_program(spec, [])
 
-    def finish(self, run_id: int, wait_s: float = 0.0) -> dict[str, Any]:
-        """Wait up to ``wait_s`` for the run to exit, then kill it and everything it started."""
-        try:
-            reply = self._request(("finish", run_id, float(wait_s)), [], wait_s + 30.0)
-        except SandboxError as exc:
-            return {"error": str(exc), "killed": True}
-        return dict(reply[2])
+    def finish(self, run_id: int, wait_s: float = 0.0, *, wait: bool = True) -> dict[str, Any] | None:
+        """Wait up to ``wait_s`` for the run to exit, then kill it and everything it started.
+
+        Returns how it ended; with ``wait=False`` returns None at once (the fork server cleans up
+        while the caller goes on) -- the next request reads that reply first.
+        """
+        with self._lock:
+            if self._control is None:
+                return {"error": "the sandbox is not running", "killed": True}
+            take_id = self._next_id() if self.info.get("spares") and not self._spares else None
+            try:
+                self._send(("finish", run_id, float(wait_s), take_id))
+                if not wait:
+                    return None
+                deadline = time.monotonic() + wait_s + 30.0
+                while run_id not in self._finished:
+                    self._read_reply(deadline)
+            except SandboxError as exc:
+                self.restarts += 1
+                self._stop()
+                return {"error": str(exc), "killed": True}
+            return self._finished.pop(run_id)
 
     def run_stdio(
         self,
@@ -312,11 +421,10 @@ class Sandbox:
         in_r, in_w = os.pipe()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        run_id = self._next_id()
         spec = {"mode": "stdio", "code": code, "limits": limits.as_dict()}
         start = time.monotonic()
         try:
-            reply = self._request(("spawn", run_id, spec), [in_r, out_w, err_w], 30.0)
+            run_id, sock = self._start_program(spec, [in_r, out_w, err_w])
         except BaseException:
             for fd in (in_w, out_r, err_r):
                 os.close(fd)
@@ -324,16 +432,13 @@ class Sandbox:
         finally:
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-        if reply[0] != "spawned":
-            for fd in (in_w, out_r, err_r):
-                os.close(fd)
-            raise SandboxError(f"could not start the program: {reply}")
+        sock.close()
         deadline = start + timeout
         stdout, stderr, timed_out, truncated = _pump(
             in_w, stdin.encode("utf-8"), out_r, err_r, deadline, max_output_bytes
         )
         wait_s = 0.0 if (timed_out or truncated) else max(0.0, deadline - time.monotonic())
-        finish = self.finish(run_id, wait_s)
+        finish = self.finish(run_id, wait_s) or {}
         if finish.get("killed") and not truncated and "exit_code" not in finish:
             timed_out = True
         seconds = time.monotonic() - start

@@ -129,15 +129,19 @@ class ProgramSession:
     def running(self) -> bool:
         return self._sock is not None
 
-    def stop(self, wait_s: float = 0.0) -> dict[str, Any] | None:
-        """Kill the program process and everything it started; returns how it ended."""
+    def stop(self, wait_s: float = 0.0, *, status: bool = False) -> dict[str, Any] | None:
+        """Kill the program process and everything it started.
+
+        With ``status=True`` waits for the fork server's account of how it ended (exit code,
+        signal) and returns it; otherwise the clean-up proceeds while the caller goes on.
+        """
         sock, self._sock = self._sock, None
         run, self._run = self._run, None
         if sock is not None:
             with contextlib.suppress(OSError):
                 sock.close()
         if run is not None:
-            self.last_status = self.sandbox.finish(run, wait_s)
+            self.last_status = self.sandbox.finish(run, wait_s, wait=status)
         return self.last_status
 
     def __enter__(self) -> ProgramSession:
@@ -235,11 +239,15 @@ class ProgramSession:
         return decode(payload, self)
 
     def _died(self) -> None:
-        status = self.stop(wait_s=1.0) or {}
+        status = self.stop(wait_s=1.0, status=True) or {}
         words = describe_finish(status)
         raise ProgramDied(f"the program process ended during the call ({words})", status=words)
 
     def _encode(self, message: tuple[Any, ...]) -> bytes:
+        try:  # the common case: only plain data (a RemoteObject refuses plain pickling)
+            return pickle.dumps(message, protocol=5)
+        except (TypeError, pickle.PicklingError, AttributeError):
+            pass
         buf = io.BytesIO()
         pickler = _RequestPickler(buf, self)
         try:

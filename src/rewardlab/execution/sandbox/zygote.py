@@ -29,6 +29,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import errno
+import gc
 import importlib
 import io
 import linecache
@@ -63,6 +64,45 @@ def prctl(option: int, arg: int) -> bool:
     return _libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) == 0
 
 
+MS_BIND, MS_REC = 4096, 16384
+
+
+def bind_mount(source: str, target: str) -> bool:
+    return _libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None) == 0
+
+
+def expose(paths: list[str], stage_root: str) -> None:
+    """Make ``paths`` reachable by other users inside our mount namespace.
+
+    A Python installed under a private directory (``/root/.pyenv``) is unreadable by the
+    program's uid; for each such top directory, put a traversable tmpfs over it and bind back
+    only the needed paths (the rest of that directory stays hidden).
+    """
+    by_top: dict[str, list[str]] = {}
+    for path in paths:
+        parts = [p for p in path.split("/") if p]
+        for depth in range(1, len(parts)):
+            ancestor = "/" + "/".join(parts[:depth])
+            try:
+                if not os.stat(ancestor).st_mode & 0o001:
+                    by_top.setdefault(ancestor, []).append(path)
+                    break
+            except OSError:
+                break
+    for i, (top, subs) in enumerate(sorted(by_top.items())):
+        stage = os.path.join(stage_root, f"stage-{i}")
+        os.makedirs(stage, mode=0o700, exist_ok=True)
+        if not bind_mount(top, stage):
+            continue
+        if not mount_tmpfs(top, 1 << 20, mode="0755"):
+            continue
+        for sub in subs:
+            rel = os.path.relpath(sub, top)
+            target = os.path.join(top, rel)
+            os.makedirs(target, mode=0o755, exist_ok=True)
+            bind_mount(os.path.join(stage, rel), target)
+
+
 def mount_tmpfs(target: str, size_bytes: int, mode: str = "1777") -> bool:
     if not os.path.isdir(target):
         return False
@@ -82,10 +122,12 @@ class Zygote:
         self.cfg = cfg
         self.runs: dict[int, dict] = {}  # run id -> {pid, pidfd, workdir, status}
         self.exited: dict[int, int] = {}  # pid -> wait status
-        self.wake_r, self.wake_w = os.pipe()
-        os.set_blocking(self.wake_r, False)
-        os.set_blocking(self.wake_w, False)
-        self.uid: int | None = None
+        self.usage: dict[int, float] = {}  # pid -> CPU seconds it used
+        self.uids: list[int] = []  # one per live program process, so they cannot reach each other
+        self.spares = False
+        self.spare: dict | None = None
+        self.handed: list[socket.socket] = []
+        self.pid_namespace = cfg["isolation"] != "rlimits-only"
         self.workroot = "/tmp"
         self.counter = 0
 
@@ -99,31 +141,44 @@ class Zygote:
             for path in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"):
                 if os.path.isdir(path) and not os.path.islink(path):
                     mount_tmpfs(path, size)
+            stage_root = "/run/rewardlab-stage" if os.path.isdir("/run") else "/tmp/.rewardlab-stage"
+            with contextlib.suppress(OSError):
+                os.makedirs(stage_root, mode=0o700, exist_ok=True)
+                expose(list(cfg.get("expose", ())), stage_root)
         if cfg["isolation"] == "rlimits-only":
             self.workroot = tempfile.mkdtemp(prefix="rewardlab-sandbox-")
             os.chmod(self.workroot, 0o711)  # programs (another uid) may enter their own run dir only
         else:
             self.workroot = "/tmp"
         prctl(PR_SET_CHILD_SUBREAPER, 1)
+        prepare_environment()
         if os.geteuid() == 0 and cfg.get("setuid", True):
-            uid = random.SystemRandom().randrange(200_000, 2_000_000_000)
-            if self._can_setuid(uid):
-                self.uid = uid
-        info["uid"] = self.uid
-        info["separate_uid"] = self.uid is not None
+            base = random.SystemRandom().randrange(200_000, 2_000_000_000)
+            if self._can_setuid(base):
+                self.uids = [base + i for i in range(4)]
+                self.spares = bool(cfg.get("spares", True))
+        info["separate_uid"] = bool(self.uids)
+        info["spares"] = self.spares
         for name in cfg.get("preload", ()):
             with contextlib.suppress(BaseException):
                 importlib.import_module(name)
+        # Everything allocated so far is shared with every forked program process: keep the
+        # garbage collector from touching it (each touch would copy a page in both processes).
+        gc.collect()
+        gc.freeze()
         return info
 
     def _can_setuid(self, uid: int) -> bool:
+        """Whether a process can switch to ``uid`` and still read the Python installation."""
+        paths = list(self.cfg.get("expose", ()))
         pid = os.fork()
         if pid == 0:
             try:
                 os.setgroups([])
                 os.setgid(uid)
                 os.setuid(uid)
-                os._exit(0 if os.getuid() == uid else 1)
+                ok = os.getuid() == uid and all(os.access(p, os.R_OK | os.X_OK) for p in paths)
+                os._exit(0 if ok else 1)
             except BaseException:
                 os._exit(1)
         _, status = os.waitpid(pid, 0)
@@ -134,13 +189,11 @@ class Zygote:
         poller = select.poll()
         cfd = self.control.fileno()
         poller.register(cfd, select.POLLIN | select.POLLHUP | select.POLLERR)
-        poller.register(self.wake_r, select.POLLIN)
         while True:
             try:
                 events = poller.poll(1000)
             except InterruptedError:
                 continue
-            self.drain_wake()
             self.reap()
             if not any(fd == cfd for fd, _ in events):
                 continue
@@ -154,72 +207,127 @@ class Zygote:
                 self.shutdown()
                 return
             message = pickle.loads(data)
+            reply_fds: list[int] = []
             try:
-                reply = self.handle(message, fds)
+                reply, reply_fds = self.handle(message, fds)
             except Exception as exc:  # a bug in the zygote: report it, keep serving
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             finally:
                 for fd in fds:
                     with contextlib.suppress(OSError):
                         os.close(fd)
-            self.control.sendall(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
-
-    def drain_wake(self) -> None:
-        with contextlib.suppress(BlockingIOError, OSError):
-            while os.read(self.wake_r, 512):
-                pass
+            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+            if reply_fds:
+                socket.send_fds(self.control, [payload], reply_fds)
+            else:
+                self.control.sendall(payload)
+            self.refill()  # off the critical path: the checker already has its answer
 
     def reap(self) -> None:
         while True:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             self.exited[pid] = status
+            self.usage[pid] = usage.ru_utime + usage.ru_stime
             if len(self.exited) > 1024:
                 for old in list(self.exited)[:256]:
                     del self.exited[old]
+                    self.usage.pop(old, None)
 
-    def handle(self, message: tuple, fds: list[int]) -> tuple:
+    def handle(self, message: tuple, fds: list[int]) -> tuple[tuple, list[int]]:
         op = message[0]
-        if op == "spawn":
-            return self.spawn(message[1], message[2], fds)
+        if op == "take":
+            run_id = message[1]
+            pid, fd = self.take(run_id)
+            return ("taken", run_id, pid), [fd]
         if op == "finish":
-            return self.finish(message[1], float(message[2]))
+            run_id, wait_s, take_id = message[1], float(message[2]), message[3]
+            out = self.finish(run_id, wait_s)
+            if take_id is None:
+                return ("finished", run_id, out, None, None), []
+            pid, fd = self.take(take_id)
+            return ("finished", run_id, out, take_id, pid), [fd]
         if op == "ping":
-            return ("pong", os.getpid())
-        return ("error", f"unknown command {op!r}")
+            return ("pong", os.getpid()), []
+        return ("error", f"unknown command {op!r}"), []
 
-    # ---- runs --------------------------------------------------------------------------------
-    def spawn(self, run_id: int, spec: dict, fds: list[int]) -> tuple:
+    # ---- program processes -------------------------------------------------------------------
+    def free_uid(self) -> int | None:
+        if not self.uids:
+            return None
+        used = {run["uid"] for run in self.runs.values()}
+        if self.spare is not None:
+            used.add(self.spare["uid"])
+        for uid in self.uids:
+            if uid not in used:
+                return uid
+        raise RuntimeError("too many program processes at once")
+
+    def new_process(self) -> dict:
+        """Fork a program process that waits (already isolated) for its program."""
+        uid = self.free_uid()
         self.counter += 1
         workdir = os.path.join(self.workroot, f"run-{self.counter}")
-        with contextlib.suppress(FileNotFoundError):
-            shutil.rmtree(workdir)
+        if os.path.lexists(workdir):
+            self.remove_workdir(workdir)
         os.mkdir(workdir, 0o700)
-        if self.uid is not None:
-            os.chown(workdir, self.uid, self.uid)
+        if uid is not None:
+            os.chown(workdir, uid, uid)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
-                code = program_main(self, spec, fds, workdir)
+                ours.close()
+                code = program_main(theirs, workdir, uid, self.pid_namespace)
             except BaseException:
                 code = 1
             finally:
                 os._exit(code)
+        theirs.close()
         pidfd = -1
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(pid)
-        self.runs[run_id] = {"pid": pid, "pidfd": pidfd, "workdir": workdir, "started": time.monotonic()}
-        return ("spawned", run_id, pid)
+        return {"pid": pid, "pidfd": pidfd, "workdir": workdir, "uid": uid, "sock": ours}
 
-    def finish(self, run_id: int, wait_s: float) -> tuple:
+    def take(self, run_id: int) -> tuple[int, int]:
+        """A waiting program process for run ``run_id``: (pid, the checker's end of its channel)."""
+        proc, self.spare = self.spare, None
+        if proc is not None and proc["pid"] in self.exited:  # the spare died (e.g. killed from outside)
+            self.discard(proc)
+            proc = None
+        if proc is None:
+            proc = self.new_process()
+        sock = proc.pop("sock")
+        self.handed.append(sock)  # closed after the reply carried it
+        self.runs[run_id] = proc
+        return proc["pid"], sock.fileno()
+
+    def discard(self, proc: dict) -> None:
+        with contextlib.suppress(OSError):
+            proc["sock"].close()
+        self.stop(proc)
+
+    def refill(self) -> None:
+        """Keep one spare program process ready (only with a separate uid per process: a running
+        program must not be able to reach the process that will run the next one)."""
+        for sock in self.handed:
+            sock.close()
+        self.handed.clear()
+        if self.spares and self.spare is None:
+            self.spare = self.new_process()
+
+    def finish(self, run_id: int, wait_s: float) -> dict:
         run = self.runs.pop(run_id, None)
         if run is None:
-            return ("finished", run_id, {"error": "unknown run"})
+            return {"error": "unknown run"}
+        return self.stop(run, wait_s)
+
+    def stop(self, run: dict, wait_s: float = 0.0) -> dict:
         pid, pidfd = run["pid"], run["pidfd"]
         killed = False
         if pid not in self.exited and wait_s > 0:
@@ -232,21 +340,25 @@ class Zygote:
                 else:
                     os.kill(pid, signal.SIGKILL)
             with contextlib.suppress(ChildProcessError):
-                _, status = os.waitpid(pid, 0)
+                _, status, usage = os.wait4(pid, 0)
                 self.exited[pid] = status
+                self.usage[pid] = usage.ru_utime + usage.ru_stime
         self.reap()
-        leftovers = self.kill_all()
+        strays = self.kill_run(run["uid"])
         if pidfd >= 0:
             os.close(pidfd)
         self.remove_workdir(run["workdir"])
         status = self.exited.pop(pid, None)
-        out: dict = {"killed": killed, "leftover_processes": leftovers}
+        out: dict = {"killed": killed, "stray_processes": strays}
+        cpu = self.usage.pop(pid, None)
+        if cpu is not None:
+            out["cpu_s"] = round(cpu, 6)
         if status is not None:
             if os.WIFSIGNALED(status):
                 out["signal"] = os.WTERMSIG(status)
             elif os.WIFEXITED(status):
                 out["exit_code"] = os.WEXITSTATUS(status)
-        return ("finished", run_id, out)
+        return out
 
     def wait_exit(self, pid: int, pidfd: int, wait_s: float) -> None:
         deadline = time.monotonic() + wait_s
@@ -260,57 +372,73 @@ class Zygote:
                 time.sleep(min(0.005, remaining))
             self.reap()
 
-    def children(self) -> list[int]:
-        me = str(os.getpid())
+    def processes(self, uid: int | None) -> list[int]:
+        """Live processes of ``uid`` (or, without uids, our children: orphans are re-parented to us)."""
+        me = str(os.getpid()).encode()
+        spare = self.spare["pid"] if self.spare is not None else -1
         found = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
+            pid = int(entry)
+            if pid == spare:
+                continue
             try:
+                if uid is not None and os.stat(f"/proc/{entry}").st_uid != uid:
+                    continue
                 with open(f"/proc/{entry}/stat", "rb") as f:
                     fields = f.read().rsplit(b")", 1)[1].split()
             except OSError:
                 continue
-            if fields[1].decode() == me and fields[0] != b"Z":
-                found.append(int(entry))
+            if fields[0] == b"Z":
+                continue
+            if uid is None and fields[1] != me:
+                continue
+            found.append(pid)
         return found
 
-    def kill_all(self) -> int:
-        """Kill every remaining descendant of this run (re-parented to us); returns how many there were."""
-        try:
-            if os.waitpid(-1, os.WNOHANG) == (0, 0):
-                pass  # children remain
-        except ChildProcessError:
-            return 0  # the usual case: the program left nothing behind
-        count = 0
-        if self.uid is not None:
-            # kill(-1) as the run's uid signals all its processes at once (no fork can slip through).
+    def kill_run(self, uid: int | None) -> int:
+        """Kill every process the run left behind; returns how many there were."""
+        if uid is None:
+            try:
+                os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return 0  # the usual case: nothing left
+        elif not self.pid_namespace:
+            # The host's /proc is big: kill(-1) as the run's uid signals all its processes at once.
             pid = os.fork()
             if pid == 0:
                 try:
                     os.setgroups([])
-                    os.setgid(self.uid)
-                    os.setuid(self.uid)
+                    os.setgid(uid)
+                    os.setuid(uid)
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(-1, signal.SIGKILL)
                 finally:
                     os._exit(0)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
+        count = 0
         for _ in range(1000):
             self.reap()
-            kids = self.children()
-            if not kids:
+            procs = self.processes(uid)
+            if not procs:
                 break
-            count += len(kids)
-            for kid in kids:
+            count += len(procs)
+            for proc in procs:
                 with contextlib.suppress(ProcessLookupError):
-                    os.kill(kid, signal.SIGKILL)
-            time.sleep(0.001)
+                    os.kill(proc, signal.SIGKILL)
+            time.sleep(0.0005)
         self.reap()
         return count
 
     def remove_workdir(self, workdir: str) -> None:
+        try:  # the usual case: the program wrote nothing
+            os.rmdir(workdir)
+            return
+        except OSError:
+            pass
+
         def fix(func, path, _exc):  # a program may have removed its own permissions
             with contextlib.suppress(OSError):
                 os.chmod(os.path.dirname(path), 0o700)
@@ -324,40 +452,116 @@ class Zygote:
         for run_id in list(self.runs):
             with contextlib.suppress(Exception):
                 self.finish(run_id, 0)
-        self.kill_all()
+        if self.spare is not None:
+            with contextlib.suppress(Exception):
+                self.discard(self.spare)
+            self.spare = None
+        with contextlib.suppress(Exception):
+            self.kill_run(None)
         if self.cfg["isolation"] == "rlimits-only":
             shutil.rmtree(self.workroot, ignore_errors=True)
+
+
+def prepare_environment() -> None:
+    """What every program process inherits: a scrubbed environment, no-new-privileges."""
+    os.environ.clear()
+    os.environ.update(
+        {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": "/nonexistent",
+            "LANG": "C.UTF-8",
+            "LC_ALL": "C.UTF-8",
+            "PYTHONIOENCODING": "utf-8",
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+            "MKL_NUM_THREADS": "1",
+        }
+    )
+    sys.dont_write_bytecode = True
+    prctl(PR_SET_NO_NEW_PRIVS, 1)  # inherited: programs cannot gain privileges through setuid binaries
 
 
 # =============================================================================================
 # program process
 # =============================================================================================
-def program_main(zygote: Zygote, spec: dict, fds: list[int], workdir: str) -> int:
-    """Set up the isolation of one program process and run it. Returns the exit code."""
-    mode = spec["mode"]
-    uid = zygote.uid
-    prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespace: bool) -> int:
+    """A program process: isolate, wait for the program from the checker, run it. Returns the exit code.
+
+    Everything up to receiving the program happens ahead of time (a spare process), so a run
+    costs the checker no fork.
+    """
+    # Keep this short: every page a fresh process touches is copied from the fork server.
+    # (No signal handlers to reset -- the fork server installs none; the environment and
+    # no-new-privileges were set in the fork server once, see ``prepare_environment``.)
+    if not pid_namespace:  # with a pid namespace the program dies with the sandbox anyway
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     os.setsid()
-    signal.set_wakeup_fd(-1)
-    for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2):
-        signal.signal(sig, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    # File descriptors: the program gets its channel (rpc) or stdio pipes, nothing else.
+    # File descriptors: /dev/null on 0-2, the channel on 3, nothing else from the fork server.
     devnull = os.open(os.devnull, os.O_RDWR)
+    for target in (0, 1, 2):
+        os.dup2(devnull, target)
+    os.dup2(sock.fileno(), 3)
+    os.closerange(4, 1 << 16)
+    sock = socket.socket(fileno=3)
+    os.chdir(workdir)
+    if uid is not None:
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+    received = receive_program(sock)
+    if received is None:
+        return 0
+    spec, fds = received
+    apply_limits(spec["limits"], uid)
+    if spec.get("env"):
+        os.environ.update(spec["env"])
+    tempfile.tempdir = workdir
+    mode = spec["mode"]
+    name = "__main__" if mode == "stdio" else spec.get("module", "solution")
+    path = os.path.join(workdir, "solution.py")
+    source = spec["code"]
+    # Tracebacks and inspect.getsource read the source from linecache (no file needed).
+    linecache.cache[path] = (len(source), None, source.splitlines(True), path)
+    sys.argv = [path]
+    sys.path[:] = [workdir, *[p for p in sys.path if p]]
+    module = types.ModuleType(name)
+    module.__file__ = path
     if mode == "stdio":
         stdin_fd, stdout_fd, stderr_fd = fds
-        channel_fd = -1
-    else:
-        (channel_fd,) = fds
-        stdin_fd = stdout_fd = stderr_fd = devnull
-    for target, source in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd)):
-        os.dup2(source, target)
-    if channel_fd >= 0:
-        os.dup2(channel_fd, 3)
-        channel_fd = 3
-    os.closerange(4 if channel_fd == 3 else 3, 1 << 16)
-    # Limits (hard: the program cannot raise them again).
-    lim = spec["limits"]
+        for target, source_fd in ((0, stdin_fd), (1, stdout_fd), (2, stderr_fd)):
+            os.dup2(source_fd, target)
+        for fd in fds:
+            os.close(fd)
+        sock.close()
+        return run_stdio(module, source, path)
+    for fd in fds:
+        os.close(fd)
+    return run_rpc(module, source, path, sock, spec)
+
+
+def receive_program(sock: socket.socket) -> tuple[dict, list[int]] | None:
+    """The checker's program message (header + pickle, file descriptors for stdio); None on EOF."""
+    data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
+    if not data:
+        return None
+    buf = bytearray(data)
+    while len(buf) < HEADER.size:
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            return None
+        buf += chunk
+    (size,) = HEADER.unpack(bytes(buf[: HEADER.size]))
+    while len(buf) < HEADER.size + size:
+        chunk = sock.recv(1 << 20)
+        if not chunk:
+            return None
+        buf += chunk
+    return pickle.loads(bytes(buf[HEADER.size : HEADER.size + size])), list(fds)
+
+
+def apply_limits(lim: dict, uid: int | None) -> None:
+    """Hard resource limits: the program cannot raise them again."""
 
     def hard(which: int, value: int) -> None:
         with contextlib.suppress(ValueError, OSError):
@@ -375,43 +579,6 @@ def program_main(zygote: Zygote, spec: dict, fds: list[int], workdir: str) -> in
     if uid is None:  # RLIMIT_NPROC counts every process of the user: leave room for the ones that exist
         nproc += count_own_processes()
     hard(resource.RLIMIT_NPROC, nproc)
-    os.chdir(workdir)
-    if uid is not None:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
-    prctl(PR_SET_NO_NEW_PRIVS, 1)
-    # Environment: nothing from the host.
-    os.environ.clear()
-    os.environ.update(
-        {
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
-            "HOME": workdir,
-            "TMPDIR": workdir,
-            "LANG": "C.UTF-8",
-            "LC_ALL": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-            "OMP_NUM_THREADS": "1",
-            "OPENBLAS_NUM_THREADS": "1",
-            "MKL_NUM_THREADS": "1",
-        }
-    )
-    os.environ.update(spec.get("env") or {})
-    tempfile.tempdir = workdir
-    name = "__main__" if mode == "stdio" else spec.get("module", "solution")
-    path = os.path.join(workdir, "solution.py")
-    source = spec["code"]
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(source)
-    linecache.cache[path] = (len(source), None, source.splitlines(True), path)
-    sys.argv = [path]
-    sys.path[:] = [workdir, *[p for p in sys.path if p]]
-    module = types.ModuleType(name)
-    module.__file__ = path
-    if mode == "stdio":
-        return run_stdio(module, source, path)
-    sock = socket.socket(fileno=channel_fd)
-    return run_rpc(module, source, path, sock, spec)
 
 
 def count_own_processes() -> int:
@@ -724,8 +891,6 @@ def main() -> None:
     control = socket.socket(fileno=control_fd)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     zygote = Zygote(control, cfg)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    signal.set_wakeup_fd(zygote.wake_w)
     try:
         info = zygote.setup()
     except BaseException as exc:
