@@ -45,6 +45,7 @@ class FakeModel(Reward):
     call_cost_s: float = Field(default=0.005)
     sample_cost_s: float = Field(default=0.0002)
     load_s: float = Field(default=0.0)
+    fail_load: bool = Field(default=False)
 
     _loaded: bool = PrivateAttr(default=False)
     sizes: ClassVar[list[int]] = []
@@ -53,6 +54,8 @@ class FakeModel(Reward):
     def load(self) -> None:
         if not self._loaded:
             time.sleep(self.load_s)
+            if self.fail_load:
+                raise OSError("weights file is corrupt")
             self._loaded = True
 
     def _score_batch(self, samples: list[Any], ctx: Any) -> Any:

@@ -239,3 +239,16 @@ def test_unknown_path_and_method_are_documented_errors(server: BackgroundServer)
     assert r.status_code == 404 and r.json()["error"] == "not_found"
     r = httpx.get(server.url + "/v1/score")
     assert r.status_code == 405
+
+
+def test_a_model_that_cannot_load_is_never_ready() -> None:
+    server = BackgroundServer(resolve("t_serve_model", params={"fail_load": True}), ServerConfig(port=0))
+    with pytest.raises(RuntimeError, match="weights file is corrupt"):
+        server.start(timeout_s=30)
+    try:
+        r = httpx.get(server.url + "/readyz")
+        assert r.status_code == 503 and "loading failed" in r.json()["detail"]
+        assert httpx.get(server.url + "/healthz").status_code == 200
+        assert httpx.post(server.url + "/v1/score", json={"samples": [{"completion": "a"}]}).status_code == 503
+    finally:
+        server.stop()

@@ -40,7 +40,6 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -121,7 +120,6 @@ class DynamicBatcher:
         self._waiting = 0
         self._grown: asyncio.Event | None = None
         self._slots: asyncio.Semaphore | None = None
-        self._executor: ThreadPoolExecutor | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._lock = threading.Lock()
@@ -133,7 +131,6 @@ class DynamicBatcher:
             return
         self._grown = asyncio.Event()
         self._slots = asyncio.Semaphore(self.workers)
-        self._executor = ThreadPoolExecutor(max_workers=self.max_threads, thread_name_prefix="rewardlab-score")
         self._loop_task = asyncio.create_task(self._run(), name="rewardlab-batcher")
 
     async def stop(self) -> None:
@@ -151,9 +148,6 @@ class DynamicBatcher:
             if not p.future.done():
                 p.future.set_exception(RuntimeError("the server is shutting down"))
         self._waiting = 0
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
 
     # ---- the queue -------------------------------------------------------------------------
     @property
@@ -204,6 +198,9 @@ class DynamicBatcher:
                 self._grown.clear()
                 await self._grown.wait()
                 continue
+            while self.stuck:  # every thread is held by a hung call: wait; queued requests time out
+                self._drop_expired()
+                await asyncio.sleep(0.05)
             await self._slots.acquire()
             try:
                 parts = await self._form_batch()
@@ -259,7 +256,7 @@ class DynamicBatcher:
         return parts
 
     async def _execute(self, parts: list[tuple[Pending, int, int]]) -> None:
-        assert self._slots is not None and self._executor is not None
+        assert self._slots is not None
         samples = [s for p, a, b in parts for s in p.samples[a:b]]
         deadlines = [p.deadline for p, _, _ in parts]
         deadline = None if any(d is None for d in deadlines) else max(d for d in deadlines if d is not None)
@@ -270,7 +267,7 @@ class DynamicBatcher:
         if self.metrics is not None:
             self.metrics.batch_size.observe(len(samples))
             self.metrics.in_flight.inc()
-        future = loop.run_in_executor(self._executor, self._call, samples, group_key, step, deadline)
+        future = self._in_thread(loop, samples, group_key, step, deadline)
         released = False
         results: Sequence[RewardResult] | None = None
         try:
@@ -298,6 +295,37 @@ class DynamicBatcher:
         self._rate = rate if self._rate is None else 0.8 * self._rate + 0.2 * rate
         self._deliver(parts, list(results or []))
 
+    def _in_thread(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        samples: list[Sample],
+        group_key: str | None,
+        step: int | None,
+        deadline: float | None,
+    ) -> asyncio.Future[Sequence[RewardResult]]:
+        """Run one call in a daemon thread: a call that never returns (a hung reward) cannot keep
+        the process from exiting, as a thread-pool thread would."""
+        future: asyncio.Future[Sequence[RewardResult]] = loop.create_future()
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            if future.done():
+                return
+            if error is not None:
+                future.set_exception(error)
+            else:
+                future.set_result(value)
+
+        def target() -> None:
+            try:
+                value, error = self._call(samples, group_key, step, deadline), None
+            except BaseException as exc:  # reported to the awaiting coroutine
+                value, error = None, exc
+            with contextlib.suppress(RuntimeError):  # the loop may be closed by now
+                loop.call_soon_threadsafe(settle, value, error)
+
+        threading.Thread(target=target, name="rewardlab-score", daemon=True).start()
+        return future
+
     def _call(
         self, samples: list[Sample], group_key: str | None, step: int | None, deadline: float | None
     ) -> Sequence[RewardResult]:
@@ -324,7 +352,7 @@ class DynamicBatcher:
 
     @property
     def stuck(self) -> bool:
-        """True when every thread is held by an abandoned call: no new work can start."""
+        """True when ``max_threads`` calls outlived their deadlines and still run: no new call starts."""
         return self.abandoned_running >= self.max_threads
 
     @staticmethod

@@ -12,7 +12,7 @@ ValueError: max_batch_size must be at least 1, got 0
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 __all__ = ["TOKEN_ENV", "ServerConfig"]
@@ -53,7 +53,6 @@ class ServerConfig:
     log_bodies: bool = False
     warmup: bool = True
     batching: Literal["auto", "merge", "per_request"] = "auto"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         checks = {

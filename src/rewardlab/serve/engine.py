@@ -133,14 +133,21 @@ class ScoringService:
             log.error("%s", self.not_ready_reason)
 
     def _warm_call(self, probe: list[Sample]) -> None:
-        for reward in self.spec.reward.walk():
-            loader = getattr(reward, "load", None)
-            if callable(loader):
-                loader()
-        with contextlib.suppress(Exception):
-            self.spec.score_batch(probe)
-        for reward in self.spec.reward.walk():  # the probe is not a scored sample
-            reward.stats.reset()
+        """Load every reward's state; a model reward that cannot score the probe is a load failure."""
+        try:
+            for reward in self.spec.reward.walk():
+                loader = getattr(reward, "load", None)
+                if callable(loader):
+                    loader()
+                if reward.family == "model" and not reward.sub_rewards():
+                    result = reward.score_batch(probe)[0]
+                    if result.status.failed:
+                        raise RuntimeError(f"model reward '{reward.label}' cannot score: {result.error}")
+            with contextlib.suppress(Exception):
+                self.spec.score_batch(probe)
+        finally:
+            for reward in self.spec.reward.walk():  # the probe is not a scored sample
+                reward.stats.reset()
 
     @property
     def readiness(self) -> tuple[bool, str | None]:
