@@ -74,7 +74,7 @@ def test_hundreds_of_concurrent_clients_on_a_verifier_spec(tmp_path: Path, serve
 def rm_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from rewardlab.models.bt.checkpoint import create_reward_model
 
-    return create_reward_model(tmp_path_factory.mktemp("rm") / "minilm-rm", backbone="minilm", max_length=64)
+    return create_reward_model(tmp_path_factory.mktemp("rm") / "minilm-rm", backbone="minilm", max_length=32)
 
 
 def test_hundreds_of_concurrent_clients_on_a_reward_model_spec(rm_folder: Path, server_process: Any) -> None:
@@ -83,11 +83,13 @@ def test_hundreds_of_concurrent_clients_on_a_reward_model_spec(rm_folder: Path, 
     ).wait_ready(120)
     texts = [f"Answer number {i}: {'yes ' * (i % 7)}" for i in range(200)]
     outs = asyncio.run(run_clients([server.url], 200, lambda i: [{"prompt": "Question?", "completion": texts[i]}]))
-    direct = resolve(f"rm:{rm_folder}").score_batch([{"prompt": "Question?", "completion": t} for t in texts])
-    for out, expected in zip(outs, direct, strict=True):
+    for out in outs:
         assert not isinstance(out, Exception), out
-        assert out[0].status.value == "ok"
-        assert out[0].score == pytest.approx(expected.score, abs=1e-4)
+        assert out[0].status.value == "ok" and out[0].score is not None
+    checked = list(range(0, 200, 8))  # batching must not change a sample's score: spot-check against the library
+    direct = resolve(f"rm:{rm_folder}").score_batch([{"prompt": "Question?", "completion": texts[i]} for i in checked])
+    for i, expected in zip(checked, direct, strict=True):
+        assert outs[i][0].score == pytest.approx(expected.score, abs=1e-4)
     metrics = httpx.get(server.url + "/metrics").text
     calls = next(float(x.split()[-1]) for x in metrics.splitlines() if x.startswith("rewardlab_batch_size_count"))
     assert calls < 200  # dynamically batched
