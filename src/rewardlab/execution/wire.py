@@ -42,10 +42,15 @@ def send_bytes(sock: socket.socket, payload: bytes | memoryview) -> None:
         raise ChannelClosed(f"peer closed the channel: {exc}") from None
 
 
-def wait_readable(fd: int, deadline: float | None) -> bool:
-    """Wait until ``fd`` is readable or the ``time.monotonic()`` deadline passes; True if readable."""
+def wait_readable(fd: int, deadline: float | None, also: int | None = None) -> bool:
+    """Wait until ``fd`` (or ``also``) is readable or the ``time.monotonic()`` deadline passes.
+
+    True if one of them is readable.
+    """
     poller = select.poll()
     poller.register(fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+    if also is not None:
+        poller.register(also, select.POLLIN | select.POLLHUP | select.POLLERR)
     while True:
         if deadline is None:
             timeout_ms = None
@@ -63,14 +68,16 @@ def wait_readable(fd: int, deadline: float | None) -> bool:
             return False
 
 
-def _recv_exact(sock: socket.socket, n: int, deadline: float | None, limit_hint: str = "") -> bytes:
+def _recv_exact(sock: socket.socket, n: int, deadline: float | None, watch: int | None = None) -> bytes:
     buf = bytearray(n)
     view = memoryview(buf)
     got = 0
     fd = sock.fileno()
     while got < n:
-        if not wait_readable(fd, deadline):
-            raise ChannelTimeout(f"no complete message before the deadline{limit_hint}")
+        if not wait_readable(fd, deadline, watch):
+            raise ChannelTimeout("no complete message before the deadline")
+        if watch is not None and not wait_readable(fd, time.monotonic()):
+            raise ChannelClosed("the process at the other end exited")
         try:
             k = sock.recv_into(view[got:], n - got)
         except (ConnectionResetError, OSError) as exc:
@@ -81,15 +88,19 @@ def _recv_exact(sock: socket.socket, n: int, deadline: float | None, limit_hint:
     return bytes(buf)
 
 
-def recv_bytes(sock: socket.socket, deadline: float | None, max_bytes: int | None = None) -> bytes:
+def recv_bytes(
+    sock: socket.socket, deadline: float | None, max_bytes: int | None = None, watch: int | None = None
+) -> bytes:
     """Receive one message. ``deadline`` is a ``time.monotonic()`` instant (None: wait forever).
 
+    ``watch``: a pidfd of the process at the other end; when it exits with nothing left to read
+    the channel counts as closed (even if a child of that process still holds the socket).
     Raises ``ChannelTimeout``, ``ChannelClosed``, or ``ValueError`` when the announced size
     exceeds ``max_bytes`` (the payload is not read).
     """
-    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size, deadline))
+    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size, deadline, watch))
     if max_bytes is not None and size > max_bytes:
         raise ValueError(f"message of {size} bytes exceeds the limit of {max_bytes}")
     if size == 0:
         return b""
-    return _recv_exact(sock, size, deadline)
+    return _recv_exact(sock, size, deadline, watch)

@@ -30,7 +30,7 @@ from ..wire import wait_readable
 from .errors import SandboxError
 from .isolation import IsolationPlan, detect_isolation
 
-__all__ = ["DEFAULT_PRELOAD", "Sandbox", "SandboxLimits", "StdioRun", "describe_finish"]
+__all__ = ["DEFAULT_PRELOAD", "ProgramHandle", "Sandbox", "SandboxLimits", "StdioRun", "describe_finish"]
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 CONTROL_MAX = 1 << 22
@@ -104,6 +104,28 @@ class StdioRun:
     finish: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass
+class ProgramHandle:
+    """A program process handed to the checker: its run id, its channel, and a pidfd (Linux) that
+    becomes readable when the process exits."""
+
+    run_id: int
+    sock: socket.socket
+    pidfd: int | None = None
+
+    @classmethod
+    def of(cls, run_id: int, fds: list[int]) -> ProgramHandle:
+        return cls(run_id, socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        if self.pidfd is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.pidfd)
+            self.pidfd = None
+
+
 def describe_finish(finish: dict[str, Any]) -> str:
     if "signal" in finish:
         return describe_signal(int(finish["signal"]))
@@ -143,7 +165,7 @@ class Sandbox:
         self._lock = threading.RLock()
         self._run_ids = 0
         self._pending = 0
-        self._spares: deque[tuple[int, socket.socket]] = deque()
+        self._spares: deque[ProgramHandle] = deque()
         self._finished: dict[int, dict[str, Any]] = {}
 
     # ---- lifecycle ---------------------------------------------------------------------------
@@ -295,11 +317,11 @@ class Sandbox:
         reply = pickle.loads(data)
         tag = reply[0]
         if tag == "taken" and fds:
-            self._spares.append((reply[1], socket.socket(fileno=fds[0])))
+            self._spares.append(ProgramHandle.of(reply[1], fds))
         elif tag == "finished":
             self._finished[reply[1]] = dict(reply[2])
             if reply[3] is not None and fds:
-                self._spares.append((reply[3], socket.socket(fileno=fds[0])))
+                self._spares.append(ProgramHandle.of(reply[3], fds))
         else:
             for fd in fds:
                 os.close(fd)
@@ -315,9 +337,8 @@ class Sandbox:
 
     def _reset(self) -> None:
         """Forget everything about the current fork server (it died or is being stopped)."""
-        for _run, sock in self._spares:
-            with contextlib.suppress(OSError):
-                sock.close()
+        for handle in self._spares:
+            handle.close()
         self._spares.clear()
         self._pending = 0
         self._finished.clear()
@@ -339,7 +360,7 @@ class Sandbox:
         self._run_ids += 1
         return self._run_ids
 
-    def _take(self) -> tuple[int, socket.socket]:
+    def _take(self) -> ProgramHandle:
         """A program process waiting for its program (prefetched when possible)."""
         with self._lock:
             for attempt in range(2):
@@ -360,27 +381,27 @@ class Sandbox:
                         raise
             raise AssertionError("unreachable")  # pragma: no cover
 
-    def _start_program(self, spec: dict[str, Any], fds: list[int]) -> tuple[int, socket.socket]:
+    def _start_program(self, spec: dict[str, Any], fds: list[int]) -> ProgramHandle:
+        payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+        message = struct.pack("!Q", len(payload)) + payload
         for attempt in range(2):
-            run_id, sock = self._take()
-            payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
-            message = struct.pack("!Q", len(payload)) + payload
+            handle = self._take()
             try:
                 if fds:
-                    socket.send_fds(sock, [message], fds)
+                    socket.send_fds(handle.sock, [message], fds)
                 else:
-                    sock.sendall(message)
-                return run_id, sock
+                    handle.sock.sendall(message)
+                return handle
             except OSError:  # the waiting process died before it got its program: take another
-                sock.close()
-                self.finish(run_id, 0.0, wait=False)
+                handle.close()
+                self.finish(handle.run_id, 0.0, wait=False)
                 if attempt:
                     raise SandboxError("could not hand the program to a program process") from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ---- runs --------------------------------------------------------------------------------
-    def spawn_rpc(self, code: str, limits: SandboxLimits, *, module: str = "solution") -> tuple[int, socket.socket]:
-        """Start a program process that loads ``code`` as ``module`` and answers calls on the socket."""
+    def spawn_rpc(self, code: str, limits: SandboxLimits, *, module: str = "solution") -> ProgramHandle:
+        """Start a program process that loads ``code`` as ``module`` and answers calls on its socket."""
         spec = {"mode": "rpc", "code": code, "module": module, "limits": limits.as_dict()}
         return self._start_program(spec, [])
 
@@ -424,7 +445,7 @@ class Sandbox:
         spec = {"mode": "stdio", "code": code, "limits": limits.as_dict()}
         start = time.monotonic()
         try:
-            run_id, sock = self._start_program(spec, [in_r, out_w, err_w])
+            handle = self._start_program(spec, [in_r, out_w, err_w])
         except BaseException:
             for fd in (in_w, out_r, err_r):
                 os.close(fd)
@@ -432,11 +453,15 @@ class Sandbox:
         finally:
             for fd in (in_r, out_w, err_w):
                 os.close(fd)
-        sock.close()
+        handle.sock.close()
+        run_id = handle.run_id
         deadline = start + timeout
-        stdout, stderr, timed_out, truncated = _pump(
-            in_w, stdin.encode("utf-8"), out_r, err_r, deadline, max_output_bytes
-        )
+        try:
+            stdout, stderr, timed_out, truncated = _pump(
+                in_w, stdin.encode("utf-8"), out_r, err_r, deadline, max_output_bytes, handle.pidfd
+            )
+        finally:
+            handle.close()
         wait_s = 0.0 if (timed_out or truncated) else max(0.0, deadline - time.monotonic())
         finish = self.finish(run_id, wait_s) or {}
         if finish.get("killed") and not truncated and "exit_code" not in finish:
@@ -455,9 +480,10 @@ class Sandbox:
 
 
 def _pump(
-    in_w: int, data: bytes, out_r: int, err_r: int, deadline: float, max_output: int
+    in_w: int, data: bytes, out_r: int, err_r: int, deadline: float, max_output: int, pidfd: int | None = None
 ) -> tuple[bytes, bytes, bool, bool]:
-    """Feed stdin and collect stdout/stderr until both close, the deadline, or too much output."""
+    """Feed stdin and collect stdout/stderr until both close or the program process exits (its
+    children may hold the pipes open), the deadline, or too much output."""
     for fd in (in_w, out_r, err_r):
         os.set_blocking(fd, False)
     sel = selectors.DefaultSelector()
@@ -470,6 +496,8 @@ def _pump(
         in_w = -1
     sel.register(out_r, selectors.EVENT_READ)
     sel.register(err_r, selectors.EVENT_READ)
+    if pidfd is not None:
+        sel.register(pidfd, selectors.EVENT_READ)
     open_reads = 2
     timed_out = truncated = False
     try:
@@ -478,7 +506,24 @@ def _pump(
             if remaining <= 0:
                 timed_out = True
                 break
-            for key, _ in sel.select(remaining):
+            events = sel.select(remaining)
+            if pidfd is not None and any(key.fd == pidfd for key, _ in events):
+                # The program process ended: take what it wrote, ignore what its children hold open.
+                for fd, buf in ((out_r, out), (err_r, err)):
+                    while True:
+                        try:
+                            chunk = os.read(fd, 65536)
+                        except (BlockingIOError, OSError):
+                            break
+                        if not chunk:
+                            break
+                        buf += chunk
+                        if fd == out_r and len(out) > max_output:
+                            truncated = True
+                            del out[max_output:]
+                            break
+                break
+            for key, _ in events:
                 fd = key.fd
                 if fd == in_w:
                     try:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..wire import ChannelClosed, ChannelTimeout, recv_bytes, send_bytes
-from .client import Sandbox, SandboxLimits, describe_finish
+from .client import ProgramHandle, Sandbox, SandboxLimits, describe_finish
 from .codec import decode
 from .errors import (
     ProgramDied,
@@ -79,7 +79,7 @@ class ProgramSession:
         self.names: dict[str, str] = {}
         self.generation = 0
         self.restarts = 0
-        self._run: int | None = None
+        self._handle: ProgramHandle | None = None
         self._sock: socket.socket | None = None
         self._deadline: float | None = None
         self._exc_classes: dict[tuple[str, str], type[BaseException]] = {}
@@ -89,8 +89,8 @@ class ProgramSession:
     def start(self) -> ProgramSession:
         """Load the program; raises :class:`ProgramLoadError` if it fails before its tests."""
         self.generation += 1
-        run, sock = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module)
-        self._run, self._sock = run, sock
+        handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module)
+        self._handle, self._sock = handle, handle.sock
         try:
             reply = self._receive(time.monotonic() + self.load_timeout)
         except ProgramTimeout:
@@ -135,13 +135,11 @@ class ProgramSession:
         With ``status=True`` waits for the fork server's account of how it ended (exit code,
         signal) and returns it; otherwise the clean-up proceeds while the caller goes on.
         """
-        sock, self._sock = self._sock, None
-        run, self._run = self._run, None
-        if sock is not None:
-            with contextlib.suppress(OSError):
-                sock.close()
-        if run is not None:
-            self.last_status = self.sandbox.finish(run, wait_s, wait=status)
+        self._sock = None
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            handle.close()
+            self.last_status = self.sandbox.finish(handle.run_id, wait_s, wait=status)
         return self.last_status
 
     def __enter__(self) -> ProgramSession:
@@ -226,8 +224,9 @@ class ProgramSession:
         sock = self._sock
         if sock is None:
             raise ProgramDied("the program is not running")
+        watch = self._handle.pidfd if self._handle is not None else None
         try:
-            payload = recv_bytes(sock, deadline, max_bytes=_MAX_REPLY)
+            payload = recv_bytes(sock, deadline, max_bytes=_MAX_REPLY, watch=watch)
         except ChannelTimeout:
             self.stop()
             raise ProgramTimeout("the program did not answer within the time limit; it was killed") from None

@@ -127,6 +127,7 @@ class Zygote:
         self.spares = False
         self.spare: dict | None = None
         self.handed: list[socket.socket] = []
+        self.handed_fds: list[int] = []
         self.pid_namespace = cfg["isolation"] != "rlimits-only"
         self.workroot = "/tmp"
         self.counter = 0
@@ -242,15 +243,15 @@ class Zygote:
         op = message[0]
         if op == "take":
             run_id = message[1]
-            pid, fd = self.take(run_id)
-            return ("taken", run_id, pid), [fd]
+            pid, fds = self.take(run_id)
+            return ("taken", run_id, pid), fds
         if op == "finish":
             run_id, wait_s, take_id = message[1], float(message[2]), message[3]
             out = self.finish(run_id, wait_s)
             if take_id is None:
                 return ("finished", run_id, out, None, None), []
-            pid, fd = self.take(take_id)
-            return ("finished", run_id, out, take_id, pid), [fd]
+            pid, fds = self.take(take_id)
+            return ("finished", run_id, out, take_id, pid), fds
         if op == "ping":
             return ("pong", os.getpid()), []
         return ("error", f"unknown command {op!r}"), []
@@ -294,8 +295,9 @@ class Zygote:
             pidfd = os.pidfd_open(pid)
         return {"pid": pid, "pidfd": pidfd, "workdir": workdir, "uid": uid, "sock": ours}
 
-    def take(self, run_id: int) -> tuple[int, int]:
-        """A waiting program process for run ``run_id``: (pid, the checker's end of its channel)."""
+    def take(self, run_id: int) -> tuple[int, list[int]]:
+        """A waiting program process for run ``run_id``: (pid, [the checker's end of its channel,
+        a pidfd of the process when the kernel has them -- the checker sees it exit at once])."""
         proc, self.spare = self.spare, None
         if proc is not None and proc["pid"] in self.exited:  # the spare died (e.g. killed from outside)
             self.discard(proc)
@@ -305,7 +307,12 @@ class Zygote:
         sock = proc.pop("sock")
         self.handed.append(sock)  # closed after the reply carried it
         self.runs[run_id] = proc
-        return proc["pid"], sock.fileno()
+        fds = [sock.fileno()]
+        if proc["pidfd"] >= 0:
+            dup = os.dup(proc["pidfd"])
+            self.handed_fds.append(dup)
+            fds.append(dup)
+        return proc["pid"], fds
 
     def discard(self, proc: dict) -> None:
         with contextlib.suppress(OSError):
@@ -318,6 +325,9 @@ class Zygote:
         for sock in self.handed:
             sock.close()
         self.handed.clear()
+        for fd in self.handed_fds:
+            os.close(fd)
+        self.handed_fds.clear()
         if self.spares and self.spare is None:
             self.spare = self.new_process()
 
@@ -627,6 +637,10 @@ def run_stdio(module: types.ModuleType, source: str, path: str) -> int:
 PLAIN = frozenset(
     {int, float, str, bytes, bool, type(None), complex, list, tuple, dict, set, frozenset, bytearray, range, slice}
 )
+# Classes that plain values pickle by name (the checker's decoder accepts exactly these).
+GLOBALS_OK = (complex, set, frozenset, bytearray, range, slice)
+PLAIN_IDS = frozenset(id(t) for t in PLAIN)
+GLOBALS_OK_IDS = frozenset(id(t) for t in GLOBALS_OK)
 OPS = {
     "eq": operator.eq,
     "ne": operator.ne,
@@ -735,7 +749,8 @@ class _Host:
     # -- values --
     def persistent_id(self, obj: object) -> object:
         t = self._type(obj)
-        if t in PLAIN:
+        # identity, not equality: a program's __eq__ (or a metaclass's) must not decide this
+        if id(t) in PLAIN_IDS or id(obj) in GLOBALS_OK_IDS:
             return None
         module = getattr(t, "__module__", "")
         name = getattr(t, "__qualname__", "?")
