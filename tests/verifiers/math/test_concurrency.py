@@ -9,6 +9,9 @@ expression is killed at its time limit without hurting the pool.
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -106,3 +109,37 @@ def test_a_timeout_from_a_worker_thread_is_still_a_timeout() -> None:
     assert not thread.is_alive()
     assert box["r"].status.value == "timeout"
     assert reward.score({"completion": r"\boxed{\frac{1}{\sqrt{2}}}", "answer": r"\frac{\sqrt2}{2}"}).score == 1.0
+
+
+def test_math_verify_never_runs_in_the_calling_process(tmp_path: Any) -> None:
+    script = (
+        "import sys\n"
+        "from rewardlab.verifiers.math import MathAnswer\n"
+        "r = MathAnswer().score({'completion': r'\\boxed{x^2+2x+1}', 'answer': '(x+1)^2'})\n"
+        "assert r.score == 1.0 and r.info['path'] == 'symbolic', r\n"
+        "print(sorted(m for m in ('math_verify', 'sympy', 'latex2sympy2_extended') if m in sys.modules))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "REWARDLAB_HOME": str(tmp_path)},
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_shared_default_pool_works_too() -> None:
+    # the shared pool does not preload math-verify: a cold worker imports it inside its first task,
+    # which can take seconds on a loaded machine, so this test allows a generous limit
+    reward = MathAnswer(pool="default", timeout_s=60)
+    results = reward.score_batch(
+        [
+            {"completion": r"\boxed{[1, 3)}", "answer": "[1,3)"},
+            {"completion": r"\boxed{\frac{2}{\sqrt{2}}}", "answer": r"\sqrt{2}"},
+            {"completion": r"\boxed{\sqrt{3}}", "answer": r"\sqrt{2}"},
+        ]
+    )
+    assert [r.score for r in results] == [1.0, 1.0, 0.0]
+    assert results[1].info["path"] == "symbolic"

@@ -119,7 +119,8 @@ class MathAnswer(Reward):
     timeout_s: float = Field(default=5.0, gt=0.0, description="Hard time limit of one symbolic check, in seconds.")
     pool: PoolChoice = Field(
         default="math",
-        description="Worker pool of the symbolic path: 'math' (preloads math-verify) or 'default' (shared pool).",
+        description="Worker pool of the symbolic path: 'math' (preloads and warms math-verify) or 'default' (the "
+        "shared pool: fewer processes, but a fresh worker imports sympy inside its first task's time limit).",
     )
     max_answer_chars: int = Field(default=1_000, ge=1, description="Longer extracted answers earn nothing.")
     max_completion_chars: int = Field(
