@@ -1,0 +1,94 @@
+"""What every generative judge shares: the backend, the verdict mode, the master-key guard.
+
+A judge reward holds its backend settings (:class:`~.config.JudgeBackendConfig`) as a field, so
+a judge in a spec is data like any other reward, and builds the backend (a loaded model or an
+HTTP client with its cache) on first use. Judges are picklable: the backend is rebuilt after
+unpickling.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from pydantic import Field, PrivateAttr
+
+from ...core.reward import Reward
+from ...core.sample import Sample
+from ..backbones.rendering import sample_parts
+from .backends import JudgeBackend, make_backend
+from .config import JudgeBackendConfig
+from .guard import master_key_reason
+from .prompts import render_conversation
+
+__all__ = ["JudgeReward", "normalized_probs"]
+
+Verdict = Literal["text", "logprobs"]
+
+
+def normalized_probs(logprobs: Sequence[float]) -> tuple[list[float], float]:
+    """Probabilities renormalized over the choices, and the mass the choices had before.
+
+    >>> probs, mass = normalized_probs([math.log(0.3), math.log(0.1)])
+    >>> [round(p, 2) for p in probs], round(mass, 2)
+    ([0.75, 0.25], 0.4)
+    """
+    finite = [v for v in logprobs if v != -math.inf]
+    if not finite:
+        raise ValueError("no probability on any verdict choice")
+    top = max(finite)
+    weights = [math.exp(v - top) if v != -math.inf else 0.0 for v in logprobs]
+    total = sum(weights)
+    return [w / total for w in weights], math.exp(top) * total
+
+
+class JudgeReward(Reward):
+    """Base of the judges (not registered itself)."""
+
+    backend: JudgeBackendConfig = Field(
+        default_factory=JudgeBackendConfig,
+        description="Where verdicts come from: a local model name/folder, or {kind: openai, base_url, model, ...}.",
+    )
+    verdict: Verdict = Field(
+        default="text",
+        description="'text': parse the reply ('Score: N', 'Verdict: A'); 'logprobs': read the verdict tokens' "
+        "probabilities (expected score, P(A wins), P(yes)).",
+    )
+    max_new_tokens: int = Field(default=32, ge=1, description="Reply length limit for text verdicts.")
+    guard: bool = Field(
+        default=True,
+        description="Refuse master-key responses (':', 'Thought process:', restating the question) before judging.",
+    )
+
+    _backend_obj: Any = PrivateAttr(default=None)
+    _backend_lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @classmethod
+    def _transient_private_attrs(cls) -> tuple[str, ...]:
+        return ("_backend_obj", "_backend_lock")
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        self.__pydantic_private__["_backend_lock"] = threading.Lock()  # type: ignore[index]
+
+    @property
+    def judge_backend(self) -> JudgeBackend:
+        """The backend (built on first use)."""
+        if self._backend_obj is None:
+            with self._backend_lock:
+                if self._backend_obj is None:
+                    self._backend_obj = make_backend(self.backend)
+        return self._backend_obj  # type: ignore[no-any-return]
+
+    # ---- helpers for subclasses ------------------------------------------------------------
+    @staticmethod
+    def conversation_and_response(sample: Sample) -> tuple[str, str, str]:
+        """The conversation as text, the last user turn, and the response text."""
+        prompt, response = sample_parts(sample)
+        last_user = next((m["content"] for m in reversed(prompt) if m["role"] == "user"), "")
+        return render_conversation(prompt), last_user, response
+
+    def guard_reason(self, response: str, question: str) -> str | None:
+        return master_key_reason(response, question) if self.guard else None
