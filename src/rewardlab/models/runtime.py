@@ -8,15 +8,19 @@ judge and a trainer agree on the device and do not fight over cores.
 - :func:`configure_threads`: torch's intra-op threads sized for this process's share of the
   machine. The cores this process may use (CPU affinity and the cgroup quota of a container)
   are divided by the number of local worker processes (``LOCAL_WORLD_SIZE``, set by torchrun
-  and accelerate) so that several processes do not oversubscribe the CPU. ``REWARDLAB_NUM_THREADS``
+  and accelerate), and cores that other processes are busy on right now (runnable tasks in
+  ``/proc/loadavg``) are left to them: oversubscribed OpenMP threads spin at every barrier and
+  can make a forward pass several times slower than one thread would. ``REWARDLAB_NUM_THREADS``
   (or ``OMP_NUM_THREADS``) overrides the computed number.
 
 >>> available_cores() >= 1
 True
->>> threads_for_process(cores=16, local_processes=4)
+>>> threads_for_process(cores=16, local_processes=4, busy_elsewhere=0)
 4
 >>> threads_for_process(cores=2, local_processes=8)
 1
+>>> threads_for_process(cores=8, local_processes=1, busy_elsewhere=3)
+5
 """
 
 from __future__ import annotations
@@ -29,7 +33,14 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["available_cores", "choose_device", "configure_threads", "quiet_transformers", "threads_for_process"]
+__all__ = [
+    "available_cores",
+    "busy_cores_elsewhere",
+    "choose_device",
+    "configure_threads",
+    "quiet_transformers",
+    "threads_for_process",
+]
 
 _LOCK = threading.Lock()
 _configured: int | None = None
@@ -65,15 +76,40 @@ def _cgroup_cpu_limit() -> float | None:
     return None
 
 
-def threads_for_process(*, cores: int | None = None, local_processes: int | None = None) -> int:
-    """Threads one process should use: its share of the cores, at least one."""
+def busy_cores_elsewhere(samples: int = 5, interval_s: float = 0.02) -> int:
+    """Runnable tasks of other processes right now (median of a few ``/proc/loadavg`` readings).
+
+    ``0`` where ``/proc/loadavg`` does not exist. The reading process itself is not counted.
+    """
+    import time
+
+    counts = []
+    for i in range(samples):
+        try:
+            running = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+            counts.append(max(0, int(running) - 1))
+        except (OSError, IndexError, ValueError):
+            return 0
+        if i + 1 < samples:
+            time.sleep(interval_s)
+    counts.sort()
+    return counts[len(counts) // 2]
+
+
+def threads_for_process(
+    *, cores: int | None = None, local_processes: int | None = None, busy_elsewhere: int | None = None
+) -> int:
+    """Threads one process should use: its share of the cores not busy elsewhere, at least one."""
     cores = available_cores() if cores is None else cores
     if local_processes is None:
         try:
             local_processes = int(os.environ.get("LOCAL_WORLD_SIZE", "1"))
         except ValueError:
             local_processes = 1
-    return max(1, cores // max(1, local_processes))
+    share = max(1, cores // max(1, local_processes))
+    if busy_elsewhere is None:
+        busy_elsewhere = 0 if cores == 1 else busy_cores_elsewhere()
+    return max(1, min(share, cores - busy_elsewhere))
 
 
 def configure_threads(threads: int | None = None) -> int:

@@ -115,7 +115,7 @@ def load_backbone(name_or_path: str | Path, *, kind: BackboneKind | None = None,
     if key in BUILTIN_BACKBONES:
         module, cls, factory = BUILTIN_BACKBONES[key]
         if kind is not None and kind != KIND_OF_BUILTIN[key]:
-            raise ValueError(f"backbone '{key}' is a {KIND_OF_BUILTIN[key]}, not a {kind}")
+            raise ValueError(f"backbone '{key}' has kind '{KIND_OF_BUILTIN[key]}', not '{kind}'")
         return getattr(_class(module, cls), factory)(**kw)  # type: ignore[no-any-return]
     path = Path(key).expanduser()
     if not path.exists():

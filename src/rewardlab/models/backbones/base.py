@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 BackboneKind = Literal["encoder", "causal_lm"]
-Pooling = Literal["mean", "last", "cls"]
+Pooling = Literal["mean", "last", "cls", "completion_mean"]
 DType = Literal["float32", "bfloat16", "float16"]
 
 # The share of the token budget the context keeps at least, when the completion is long.
@@ -150,6 +150,7 @@ class Backbone(ABC):
             "pooling": self.default_pooling,
             "max_length": self.max_length,
             "dtype": self.dtype,
+            "device": self.device,
         }
         if self._tokenizer is not None:
             info["chat_template"] = template_fingerprint(self._tokenizer)
@@ -323,6 +324,23 @@ class Backbone(ABC):
             truncated=truncated,
         )
 
+    def completion_mask(self, encoded: Sequence[EncodedSample]) -> torch.Tensor:
+        """``[batch, width]`` mask of the completion tokens of right-padded ``encoded`` samples.
+
+        A sample whose completion has no tokens gets its whole unpadded input marked instead,
+        so that pooling over the completion always has something to average.
+        """
+        import torch
+
+        width = max(len(e) for e in encoded)
+        mask = torch.zeros((len(encoded), width), dtype=torch.long)
+        for i, e in enumerate(encoded):
+            if e.completion_end > e.completion_start:
+                mask[i, e.completion_start : e.completion_end] = 1
+            else:
+                mask[i, : len(e)] = 1
+        return mask.to(self.device)
+
     def collate(self, encoded: Sequence[EncodedSample]) -> dict[str, torch.Tensor]:
         """A right-padded batch on the device: ``input_ids``, ``attention_mask`` (+ ``token_type_ids``)."""
         import torch
@@ -360,32 +378,48 @@ class Backbone(ABC):
         return out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
 
     @staticmethod
-    def pool(hidden: torch.Tensor, attention_mask: torch.Tensor, pooling: Pooling) -> torch.Tensor:
-        """One vector per sequence: ``mean`` of unpadded tokens, ``last`` unpadded token, or ``cls`` (first)."""
+    def pool(
+        hidden: torch.Tensor,
+        attention_mask: torch.Tensor,
+        pooling: Pooling,
+        completion_mask: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """One vector per sequence: ``mean`` of unpadded tokens, ``last`` unpadded token, ``cls`` (first),
+        or ``completion_mean``: the mean over the completion's tokens (needs ``completion_mask``)."""
         import torch
 
-        if pooling == "mean":
-            weights = attention_mask.to(hidden.dtype).unsqueeze(-1)
+        if pooling in ("mean", "completion_mean"):
+            mask = attention_mask
+            if pooling == "completion_mean":
+                if completion_mask is None:
+                    raise ValueError("pooling 'completion_mean' needs the completion mask (Backbone.completion_mask)")
+                mask = completion_mask * attention_mask
+            weights = mask.to(hidden.dtype).unsqueeze(-1)
             return (hidden * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
         if pooling == "last":
             last = attention_mask.sum(dim=1).clamp(min=1) - 1
             return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
         if pooling == "cls":
             return hidden[:, 0]
-        raise ValueError(f"unknown pooling '{pooling}'; expected 'mean', 'last' or 'cls'")
+        raise ValueError(f"unknown pooling '{pooling}'; expected 'mean', 'last', 'cls' or 'completion_mean'")
 
     def features(
-        self, batch: dict[str, torch.Tensor], pooling: Pooling | None = None, model: Any = None
+        self,
+        batch: dict[str, torch.Tensor],
+        pooling: Pooling | None = None,
+        model: Any = None,
+        completion_mask: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Pooled features ``[batch, hidden]`` of a collated batch."""
         hidden = self.hidden_states(batch, model)
-        return self.pool(hidden, batch["attention_mask"], pooling or self.default_pooling)
+        return self.pool(hidden, batch["attention_mask"], pooling or self.default_pooling, completion_mask)
 
     # ---- persistence --------------------------------------------------------------------
     def save(self, directory: str | Path, model: Any = None) -> Path:
         """Save the model (safetensors) and tokenizer as a Hugging Face folder loadable by this class."""
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        (model if model is not None else self.model).save_pretrained(path, safe_serialization=True)
-        self.tokenizer.save_pretrained(path)
+        with quiet_transformers():
+            (model if model is not None else self.model).save_pretrained(path)
+            self.tokenizer.save_pretrained(path)
         return path

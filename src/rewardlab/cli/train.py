@@ -1,0 +1,250 @@
+"""``rewardlab train``: train learned rewards. ``train bt`` trains a Bradley-Terry reward model.
+
+Other training commands (``train prm``) add themselves to :data:`train_app`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from ..models.training.progress import TrainingReporter
+from . import app
+from .common import EXIT_OK, err_console, fail, isatty
+
+__all__ = ["train_app"]
+
+train_app = typer.Typer(
+    name="train",
+    help="Train learned rewards (Bradley-Terry reward models; see `rewardlab train bt --help`).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(train_app, name="train")
+
+_OWN_OUTPUTS = ("reward_model.json", "card.json", "MODEL_CARD.md")
+
+
+@train_app.command(
+    "bt",
+    epilog=(
+        "Examples:\n\n"
+        "  rewardlab train bt --data prefs.jsonl --out models/rm\n\n"
+        "  rewardlab train bt -d ../shared/data/hh_harmless_train.jsonl.gz --eval-data "
+        "../shared/data/hh_harmless_dev.jsonl.gz --epochs 2 --center-coef 0.01 -o models/hh-bt\n\n"
+        "  rewardlab train bt -d gsm8k_solution_pairs.jsonl.gz --split-by question_id -o models/gsm8k-bt\n\n"
+        "  rewardlab train bt -d prefs.jsonl --ensemble 3 --ensemble-mode heads -o models/rm-ens\n\n"
+        "  rewardlab train bt -d prefs.jsonl --backbone smollm2 --max-length 512 -o models/rm-smol\n\n"
+        "Then score with it: rewardlab score -r rm:models/rm -i samples.jsonl\n\n"
+        "Data formats (detected per row): prompt + chosen/rejected strings; chosen/rejected chat "
+        "conversations (UltraFeedback-binarized); raw HH-RLHF transcripts; prompt + response_a/response_b "
+        "+ a label; RewardBench 2 rows (chosen/rejected lists).\n\n"
+        "Exit status: 0 trained and saved; 2 bad arguments, unreadable data or output folder in use; "
+        "130 interrupted."
+    ),
+)
+def train_bt_command(
+    data: str = typer.Option(..., "--data", "-d", help="Training preference pairs (JSONL, .gz ok)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Folder for the model (weights, config, model card)."),
+    backbone: str = typer.Option(
+        "minilm", "--backbone", "-b", help="'minilm', 'smollm2', or a local Hugging Face model folder."
+    ),
+    eval_data: str | None = typer.Option(
+        None, "--eval-data", help="Held-out pairs file (default: hold out --eval-fraction of --data)."
+    ),
+    eval_fraction: float = typer.Option(
+        0.1, "--eval-fraction", min=0.0, max=0.9, help="Share of --data held out when no --eval-data (0: none)."
+    ),
+    split_by: str = typer.Option(
+        "prompt",
+        "--split-by",
+        help="What keeps pairs together in the split: prompt, first_user, id, or a field such as question_id.",
+    ),
+    epochs: int = typer.Option(1, "--epochs", "-e", min=1, help="Passes over the training pairs."),
+    learning_rate: float = typer.Option(5e-5, "--lr", "--learning-rate", help="Peak learning rate of the backbone."),
+    head_learning_rate: float | None = typer.Option(
+        None, "--head-lr", help="Learning rate of the head (default 10x --lr)."
+    ),
+    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Pairs per micro-batch."),
+    grad_accum: int = typer.Option(1, "--grad-accum", min=1, help="Micro-batches per optimizer step."),
+    max_length: int | None = typer.Option(
+        None, "--max-length", min=8, help="Token limit per sample (default: 256 for MiniLM)."
+    ),
+    margin: float = typer.Option(0.0, "--margin", min=0.0, help="Constant margin in -log sigmoid(r_c - r_r - m)."),
+    margin_from_data: bool = typer.Option(
+        False, "--margin-from-data", help="Add each pair's rating difference (score_chosen - score_rejected, margin)."
+    ),
+    center_coef: float = typer.Option(
+        0.0, "--center-coef", min=0.0, help="Reward-centring weight lambda*(r_c + r_r)^2 (e.g. 0.01)."
+    ),
+    weight_decay: float = typer.Option(0.01, "--weight-decay", min=0.0, help="AdamW weight decay."),
+    warmup_ratio: float = typer.Option(0.1, "--warmup", min=0.0, max=0.99, help="Share of steps warming up."),
+    pooling: str | None = typer.Option(
+        None,
+        "--pooling",
+        help="mean, last, cls, or completion_mean (mean over the response's tokens); default: per backbone kind.",
+    ),
+    bf16: bool = typer.Option(
+        False, "--bf16", help="bfloat16 autocast while training (faster on GPUs and CPUs with AVX512-BF16)."
+    ),
+    freeze_layers: int = typer.Option(
+        0, "--freeze-layers", min=0, help="Freeze the embeddings and the first N transformer layers."
+    ),
+    ensemble: int = typer.Option(1, "--ensemble", "-k", min=1, max=32, help="Train an ensemble of K members."),
+    ensemble_mode: str = typer.Option(
+        "members", "--ensemble-mode", help="members (K fine-tuned backbones) or heads (K heads, one backbone)."
+    ),
+    select: str = typer.Option("last", "--select", help="Keep the 'last' epoch or the 'best' on held-out pairs."),
+    seed: int = typer.Option(0, "--seed", help="Seed of initialization, split, data order and dropout."),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Use only the first N training pairs."),
+    data_format: str = typer.Option(
+        "auto", "--format", help="Row format: auto, pairs, messages, transcript, labelled, rewardbench2."
+    ),
+    strict: bool = typer.Option(False, "--strict", help="Stop at the first unreadable row instead of skipping it."),
+    device: str = typer.Option("auto", "--device", help="auto (GPU if available), cpu, cuda, cuda:N."),
+    threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads (default: this process's share)."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
+    progress: bool | None = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
+    ),
+) -> None:
+    """Train a Bradley-Terry reward model on preference pairs.
+
+    The loss is -log sigmoid(r_chosen - r_rejected - margin), plus lambda*(r_chosen + r_rejected)^2
+    with --center-coef. The held-out accuracy is printed after every epoch. The folder gets the
+    weights (safetensors), `reward_model.json`, and a model card (`MODEL_CARD.md`, `card.json`)
+    with the data, parameters, metrics and time. Score with `rewardlab score -r rm:OUT`.
+    """
+    from pydantic import ValidationError
+
+    from ..core.errors import InputError, RewardlabError
+    from ..data.preferences import FORMATS, load_preferences
+    from ..data.splits import split_pairs
+    from ..models.training.config import BTTrainConfig
+
+    if data_format not in ("auto", *FORMATS):
+        fail(f"--format '{data_format}': expected one of auto, {', '.join(FORMATS)}")
+    try:
+        config = BTTrainConfig(
+            backbone=backbone,
+            epochs=epochs,
+            learning_rate=learning_rate,
+            head_learning_rate=head_learning_rate,
+            weight_decay=weight_decay,
+            warmup_ratio=warmup_ratio,
+            batch_size=batch_size,
+            grad_accum=grad_accum,
+            max_length=max_length,
+            margin=margin,
+            margin_from_data=margin_from_data,
+            center_coef=center_coef,
+            pooling=pooling,
+            mixed_precision="bf16" if bf16 else "no",
+            freeze_layers=freeze_layers,
+            ensemble=ensemble,
+            ensemble_mode=ensemble_mode,
+            select=select,
+            seed=seed,
+            device=device,
+            threads=threads,
+        )
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
+        fail(f"{option}: {first['msg']} (got {first.get('input')!r})")
+    _check_out(out, overwrite)
+
+    try:
+        train_set = load_preferences(data, format=data_format, strict=strict)  # type: ignore[arg-type]
+        held_set = load_preferences(eval_data, format=data_format, strict=strict) if eval_data else None  # type: ignore[arg-type]
+    except InputError as exc:
+        fail(exc)
+    for source in (train_set, held_set):
+        if source is not None and source.skipped:
+            err_console.print(f"[yellow]warning:[/] {len(source.skipped)} unreadable rows skipped, e.g.")
+            for line in source.skipped[:3]:
+                err_console.print(f"  {line}", highlight=False)
+    pairs = train_set.pairs[:limit] if limit else train_set.pairs
+    info: dict[str, Any] = {"train_file": data, "skipped_rows": len(train_set.skipped)}
+    if held_set is not None:
+        train_pairs, eval_pairs = pairs, held_set.pairs
+        info["eval_source"] = f"file {eval_data}"
+        info["skipped_rows"] += len(held_set.skipped)
+    elif eval_fraction > 0:
+        try:
+            train_pairs, eval_pairs = split_pairs(pairs, eval_fraction=eval_fraction, by=split_by, seed=seed)
+        except ValueError as exc:
+            fail(f"--split-by {split_by}: {exc}")
+        info["eval_source"] = f"{eval_fraction:.0%} of the training file held out, grouped by {split_by}, seed {seed}"
+    else:
+        train_pairs, eval_pairs = pairs, []
+        info["eval_source"] = "none"
+        err_console.print("[yellow]warning:[/] no held-out pairs (--eval-fraction 0, no --eval-data): no accuracy")
+    if not train_pairs:
+        fail(f"{data}: no training pairs")
+
+    from ..models.training.bt import train_bt
+    from ..models.training.progress import RichReporter
+
+    show = progress if progress is not None else isatty()
+    reporter = RichReporter(err_console) if show else _PlainReporter()
+    try:
+        report = train_bt(config, train_pairs, eval_pairs, out, reporter=reporter, data_info=info)
+    except KeyboardInterrupt:
+        err_console.print("[red]interrupted[/]: the model in --out is incomplete")
+        raise typer.Exit(130) from None
+    except (RewardlabError, ValueError, FileNotFoundError) as exc:
+        fail(str(exc))
+    _summary(report)
+    raise typer.Exit(EXIT_OK)
+
+
+def _check_out(out: Path, overwrite: bool) -> None:
+    if out.exists() and not out.is_dir():
+        fail(f"--out {out}: exists and is not a folder")
+    if out.is_dir() and any(out.iterdir()):
+        own = (out / "reward_model.json").is_file() or any(out.glob("member-*"))
+        if not overwrite:
+            hint = " (add --overwrite to replace the model)" if own else " (choose an empty or new folder)"
+            fail(f"--out {out}: folder is not empty{hint}")
+        if not own:
+            fail(f"--out {out}: folder holds files that are not a rewardlab model; refusing to overwrite them")
+        for name in _OWN_OUTPUTS:
+            (out / name).unlink(missing_ok=True)
+        for member in out.glob("member-*"):
+            shutil.rmtree(member)
+
+
+class _PlainReporter(TrainingReporter):
+    """One line per epoch on stderr (no live bar): for logs and pipes."""
+
+    def end_epoch(self, label: str, metrics: dict[str, Any]) -> None:
+        held = metrics.get("eval_accuracy")
+        text = f"{label}: train loss {metrics['train_loss']:.4f}, train acc {metrics['train_accuracy']:.3f}"
+        if held is not None:
+            text += f", held-out acc {held:.3f} ({metrics['eval_pairs']} pairs)"
+        err_console.print(text + f", {metrics['seconds']:.1f}s", highlight=False)
+
+    def message(self, text: str) -> None:
+        err_console.print(text)
+
+
+def _summary(report: Any) -> None:
+    from rich.table import Table
+
+    table = Table(show_header=False, show_edge=False, pad_edge=False, title="trained", title_justify="left")
+    table.add_column()
+    table.add_column(justify="right")
+    acc = report.eval_accuracy
+    table.add_row("held-out accuracy", "-" if acc is None else f"{acc:.4f}")
+    base = report.longer_wins_accuracy
+    table.add_row("longer-answer-wins baseline", "-" if base is None else f"{base:.4f}")
+    table.add_row("training / held-out pairs", f"{report.n_train} / {report.n_eval}")
+    table.add_row("time", f"{report.seconds:.1f} s")
+    table.add_row("saved to", str(report.out))
+    err_console.print(table)
+    err_console.print(f"score with: rewardlab score -r rm:{report.out} -i samples.jsonl", highlight=False)

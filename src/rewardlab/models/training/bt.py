@@ -1,0 +1,163 @@
+"""A whole Bradley-Terry training run: members or heads, saving, held-out metrics, the card.
+
+``train_bt`` trains ``config.n_members`` networks one after the other (seeds ``seed``,
+``seed + 1`` ...; each a fresh copy of the pretrained backbone) with ``config.n_heads`` heads
+each, saves each member as soon as it is trained, then writes ``reward_model.json`` and the
+model card. The folder is then a reward like any other (``rm:DIR``).
+
+Ensembles, the two modes (``--ensemble K --ensemble-mode ...``):
+
+- ``members`` (default): K backbones fine-tuned separately with different seeds (initialization,
+  data order, dropout). The classic deep ensemble; its spread tracks the model's uncertainty
+  best, at K times the training and scoring cost.
+- ``heads``: one fine-tuned backbone with K linear heads, each trained on its own bootstrap
+  resample of the pairs (Poisson(1) weights). One forward pass scores all K: cheap, with a
+  smaller spread (the members share their features).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ... import __version__
+from ...data.preferences import PreferencePair
+from ..backbones import load_backbone
+from ..backbones.rendering import template_fingerprint
+from ..bt.checkpoint import RewardModelConfig, save_member, write_config
+from ..bt.network import ScalarRewardNetwork
+from .config import BTTrainConfig
+from .progress import NullReporter, TrainingReporter
+from .trainer import MemberResult, encode_pairs, pairwise_accuracy, train_member
+
+__all__ = ["TrainReport", "longer_wins_accuracy", "train_bt"]
+
+
+@dataclass
+class TrainReport:
+    """What a run produced, as written into ``card.json``."""
+
+    out: Path
+    config: BTTrainConfig
+    members: list[MemberResult] = field(default_factory=list)
+    n_train: int = 0
+    n_eval: int = 0
+    truncated_train: int = 0
+    eval_accuracy: float | None = None
+    longer_wins_accuracy: float | None = None
+    seconds: float = 0.0
+    started: str = ""
+    finished: str = ""
+    backbone: dict[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "eval_accuracy": self.eval_accuracy,
+            "eval_pairs": self.n_eval,
+            "longer_answer_wins_accuracy": self.longer_wins_accuracy,
+            "members": [
+                {"kept_epoch": m.kept_epoch, "seconds": round(m.seconds, 2), "epochs": m.epochs} for m in self.members
+            ],
+        }
+
+
+def longer_wins_accuracy(pairs: Sequence[PreferencePair]) -> float | None:
+    """Accuracy of the "longer answer wins" baseline (characters; ties count one half).
+
+    >>> from rewardlab.data.preferences import PreferencePair
+    >>> longer_wins_accuracy([PreferencePair("a", [], "long answer", "short"), PreferencePair("b", [], "x", "yy")])
+    0.5
+    """
+    if not pairs:
+        return None
+    total = 0.0
+    for p in pairs:
+        total += 1.0 if len(p.chosen) > len(p.rejected) else 0.5 if len(p.chosen) == len(p.rejected) else 0.0
+    return total / len(pairs)
+
+
+def train_bt(
+    config: BTTrainConfig,
+    train_pairs: Sequence[PreferencePair],
+    eval_pairs: Sequence[PreferencePair] | None,
+    out: str | Path,
+    *,
+    reporter: TrainingReporter | None = None,
+    data_info: dict[str, Any] | None = None,
+) -> TrainReport:
+    """Train, save to ``out`` (weights, ``reward_model.json``, model card) and report."""
+    from .card import write_card
+
+    reporter = reporter or NullReporter()
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = TrainReport(out=folder, config=config, n_train=len(train_pairs), n_eval=len(eval_pairs or []))
+    report.started = datetime.now(UTC).isoformat(timespec="seconds")
+    report.longer_wins_accuracy = longer_wins_accuracy(eval_pairs or [])
+    started = time.perf_counter()
+    members_info = []
+    eval_chosen: list[list[float]] = [[] for _ in eval_pairs or []]
+    eval_rejected: list[list[float]] = [[] for _ in eval_pairs or []]
+    config_out: RewardModelConfig | None = None
+    try:
+        for m in range(config.n_members):
+            seed = config.seed + m
+            backbone = load_backbone(
+                config.backbone, device=config.device, max_length=config.max_length, threads=config.threads
+            )
+            if m == 0:
+                reporter.message(
+                    f"backbone [bold]{backbone.name}[/] ({backbone.kind}, max {backbone.max_length} tokens) "
+                    f"on {backbone.device}; {len(train_pairs)} training pairs, {len(eval_pairs or [])} held out"
+                )
+            network = ScalarRewardNetwork(backbone, n_heads=config.n_heads, pooling=config.pooling)
+            train_encoded = encode_pairs(backbone, train_pairs, config)
+            eval_encoded = encode_pairs(backbone, eval_pairs, config) if eval_pairs else None
+            report.truncated_train = train_encoded.truncated
+            label = f"member {m + 1}/{config.n_members}" if config.n_members > 1 else "training"
+            result = train_member(
+                network, train_encoded, eval_encoded, config, seed=seed, label=label, reporter=reporter
+            )
+            report.members.append(result)
+            for i in range(len(eval_chosen)):
+                eval_chosen[i].extend(result.eval_chosen[i])
+                eval_rejected[i].extend(result.eval_rejected[i])
+            members_info.append(save_member(folder, network, index=m, seed=seed))
+            if config_out is None:
+                report.backbone = backbone.describe()
+                report.threads = _threads()
+                config_out = RewardModelConfig(
+                    backbone=backbone.name,
+                    kind=backbone.kind,
+                    pooling=network.pooling,
+                    max_length=backbone.max_length,
+                    members=members_info,
+                    ensemble_mode=("single" if config.ensemble == 1 else config.ensemble_mode),
+                    chat_template=template_fingerprint(backbone.tokenizer),
+                    rewardlab_version=__version__,
+                )
+            del network, backbone
+    finally:
+        reporter.close()
+    assert config_out is not None
+    write_config(folder, config_out)
+    if eval_pairs:
+        report.eval_accuracy = pairwise_accuracy(eval_chosen, eval_rejected)
+    report.seconds = time.perf_counter() - started
+    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+    write_card(folder, report, data_info or {})
+    return report
+
+
+def _threads() -> int | None:
+    try:
+        import torch
+
+        return int(torch.get_num_threads())
+    except Exception:  # pragma: no cover
+        return None
