@@ -173,20 +173,28 @@ def test_load_failures(sandbox, code, kind, message):
 
 
 def test_forged_channel_messages_are_refused(sandbox):
-    # The program writes its own frames on the channel: they decode as plain data at best.
-    code = (
+    # A greeting written by the program itself (before its host sends the real one) lacks the nonce.
+    greeting = (
         "import os, pickle, struct\n"
-        "msg = pickle.dumps(('loaded', {'f': 'function'}))\n"
+        "msg = pickle.dumps((b'0' * 16, ('loaded', {'f': 'function'})))\n"
         "os.write(3, struct.pack('!Q', len(msg)) + msg)\n"
-        "evil = b'cos\\nsystem\\n(S\"echo hi\"\\ntR.'\n"
-        "os.write(3, struct.pack('!Q', len(evil)) + evil)\n"
-        "import time\ntime.sleep(5)\n"
+        "def f():\n    return 1\n"
     )
-    session = ProgramSession(sandbox, code, load_timeout=2)
-    session.start()  # the forged greeting is accepted as a greeting ...
-    with pytest.raises(ProgramProtocolError, match=r"os\.system"):
-        session.function("f")()  # ... but a forged pickle cannot build anything
-    session.stop()
+    with pytest.raises(ProgramLoadError, match="does not belong to the request"):
+        ProgramSession(sandbox, greeting, load_timeout=2).start()
+    # A reply that is a forged pickle cannot build anything in the checker.
+    evil = (
+        "import os, struct, time\n"
+        "def f():\n"
+        "    data = b'cos\\nsystem\\n(S\"echo hi\"\\ntR.'\n"
+        "    os.write(3, struct.pack('!Q', len(data)) + data)\n"
+        "    time.sleep(5)\n"
+    )
+    with (
+        ProgramSession(sandbox, evil, load_timeout=2) as session,
+        pytest.raises(ProgramProtocolError, match=r"os\.system"),
+    ):
+        session.function("f")()
 
 
 def test_restricted_decoder():

@@ -195,7 +195,7 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
         # so a program cannot weaken a check by redefining them (e.g. HumanEval/32's poly).
         program_names = [n for n, kind in session.names.items() if kind in ("function", "class", "exception")]
         for name in program_names:
-            namespace[name] = session.function(name)
+            namespace[name] = session.global_(name)
         try:
             with session.deadline(job.test_timeout, until=deadline):
                 if suite.setup:
@@ -342,7 +342,7 @@ class _ProgramModule(types.ModuleType):
         session = self.__dict__["_session"]
         if name.startswith("__") or name not in session.names:
             raise AttributeError(f"module {self.__name__!r} (the program) has no attribute {name!r}")
-        return session.function(name)
+        return session.global_(name)
 
 
 class _Collector:
@@ -393,7 +393,9 @@ class _Collector:
             text = str(getattr(crash, "message", "") or report.longreprtext or "error").strip()
             if "ProgramTimeout" in text:
                 status, message = "timeout", "the program did not answer within the time limit; it was killed"
-            elif report.when == "call" and (text.startswith(("AssertionError", "assert ")) or "\nassert " in text):
+            elif report.when == "call" and (
+                text.startswith(("AssertionError", "assert ", "Failed:")) or "\nassert " in text
+            ):  # an assertion, pytest.fail() or "DID NOT RAISE"
                 status, message = "fail", _short(text)
             else:
                 status, message = (

@@ -400,9 +400,14 @@ class Sandbox:
         raise AssertionError("unreachable")  # pragma: no cover
 
     # ---- runs --------------------------------------------------------------------------------
-    def spawn_rpc(self, code: str, limits: SandboxLimits, *, module: str = "solution") -> ProgramHandle:
-        """Start a program process that loads ``code`` as ``module`` and answers calls on its socket."""
-        spec = {"mode": "rpc", "code": code, "module": module, "limits": limits.as_dict()}
+    def spawn_rpc(
+        self, code: str, limits: SandboxLimits, *, module: str = "solution", nonce: bytes = b""
+    ) -> ProgramHandle:
+        """Start a program process that loads ``code`` as ``module`` and answers calls on its socket.
+
+        Its greeting (``loaded`` / ``load_error``) carries ``nonce``.
+        """
+        spec = {"mode": "rpc", "code": code, "module": module, "limits": limits.as_dict(), "nonce": nonce}
         return self._start_program(spec, [])
 
     def finish(self, run_id: int, wait_s: float = 0.0, *, wait: bool = True) -> dict[str, Any] | None:

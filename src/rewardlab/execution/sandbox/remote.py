@@ -19,6 +19,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import io
+import os
 import pickle
 import socket
 import time
@@ -89,10 +90,11 @@ class ProgramSession:
     def start(self) -> ProgramSession:
         """Load the program; raises :class:`ProgramLoadError` if it fails before its tests."""
         self.generation += 1
-        handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module)
+        nonce = os.urandom(16)
+        handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module, nonce=nonce)
         self._handle, self._sock = handle, handle.sock
         try:
-            reply = self._receive(time.monotonic() + self.load_timeout)
+            reply = self._receive(time.monotonic() + self.load_timeout, nonce)
         except ProgramTimeout:
             raise ProgramLoadError(
                 f"the program's top-level code ran past {self.load_timeout:g} s", kind="timeout"
@@ -167,6 +169,18 @@ class ProgramSession:
         """A proxy for the program's top-level ``name`` (looked up at each use)."""
         return RemoteObject(self, name, name, self.generation)
 
+    def value(self, name: str) -> Any:
+        """The program's top-level ``name`` itself: plain data, an exception class (as a local
+        stand-in), or -- when objects are allowed -- a proxy."""
+        return self.request(("get", name))
+
+    def global_(self, name: str) -> Any:
+        """What test code should see for the program's top-level ``name``: a proxy for functions
+        and classes (called remotely), the value itself for exception classes and constants."""
+        if self.names.get(name) in ("exception", "value"):
+            return self.value(name)
+        return self.function(name)
+
     def handle(self, handle_id: int, type_name: str) -> RemoteObject:
         if not self.allow_objects:
             raise ProgramObjectRefused(
@@ -202,13 +216,14 @@ class ProgramSession:
         sock = self._sock
         if sock is None:
             raise ProgramDied("the program is not running (it was stopped after an earlier failure)")
-        payload = self._encode(message)
+        nonce = os.urandom(16)
+        payload = self._encode((nonce, message))
         try:
             send_bytes(sock, payload)
         except (ChannelClosed, OSError):
             self._died()
         deadline = self._deadline if self._deadline is not None else time.monotonic() + self.call_timeout
-        reply = self._receive(deadline)
+        reply = self._receive(deadline, nonce)
         if type(reply) is not tuple or not reply:
             raise ProgramProtocolError("malformed answer from the program")
         tag = reply[0]
@@ -220,7 +235,17 @@ class ProgramSession:
             raise ProgramProtocolError(f"the program could not read the request: {str(reply[1:])[:300]}")
         raise ProgramProtocolError("malformed answer from the program")
 
-    def _receive(self, deadline: float) -> Any:
+    def _receive(self, deadline: float, nonce: bytes) -> Any:
+        """The answer to the request sent with ``nonce`` (anything else is a protocol error)."""
+        message = self._receive_message(deadline)
+        if type(message) is not tuple or len(message) != 2 or message[0] != nonce or type(message[0]) is not bytes:
+            self.stop()
+            raise ProgramProtocolError(
+                "the program's answer does not belong to the request (sent ahead of time or forged); it was stopped"
+            )
+        return message[1]
+
+    def _receive_message(self, deadline: float) -> Any:
         sock = self._sock
         if sock is None:
             raise ProgramDied("the program is not running")

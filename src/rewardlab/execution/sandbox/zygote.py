@@ -810,33 +810,38 @@ class _Host:
         return ("raise", qualname, base, builtin, message, tb)
 
     def serve(self) -> int:
+        """Answer requests ``(nonce, body)`` with ``(nonce, reply)``: the checker accepts an answer
+        only with the nonce of the request it sent (no answer can be queued in advance)."""
         while True:
             try:
-                request = self.recv()
+                message = self.recv()
             except BaseException as exc:
-                self.send(("protocol", f"bad request: {exc}"))
+                self.send((None, ("protocol", f"bad request: {exc}")))
                 continue
-            if request is None:
+            if message is None:
                 return 0
+            nonce, request = message  # type: ignore[misc]
             try:
                 reply = ("ok", self.dispatch(request))
                 try:
-                    self.send(reply)
+                    self.send((nonce, reply))
                     continue
                 except BaseException as exc:  # e.g. a result that cannot be pickled
                     reply = self.error_reply(exc)
             except BaseException as exc:
                 reply = self.error_reply(exc)
             try:
-                self.send(reply)
+                self.send((nonce, reply))
             except BaseException:
-                self.send(("raise", "RuntimeError", "RuntimeError", True, "could not send the error", ""))
+                self.send((nonce, ("raise", "RuntimeError", "RuntimeError", True, "could not send the error", "")))
 
     def dispatch(self, request: object) -> object:
         op = request[0]  # type: ignore[index]
         if op == "call":
             _, target, args, kwargs = request  # type: ignore[misc]
             return self.resolve(target)(*args, **kwargs)
+        if op == "get":
+            return self.resolve(request[1])  # type: ignore[index]
         if op == "getattr":
             _, target, name = request  # type: ignore[misc]
             return getattr(self.resolve(target), name)
@@ -881,18 +886,19 @@ def public_names(module: types.ModuleType) -> dict[str, str]:
 
 def run_rpc(module: types.ModuleType, source: str, path: str, sock: socket.socket, spec: dict) -> int:
     host = _Host(module, sock)
+    nonce = spec.get("nonce")
     sys.modules[module.__name__] = module
     sys.stdin = io.StringIO("")
     try:
         exec(compile(source, path, "exec"), module.__dict__)
     except BaseException as exc:
-        host.send(("load_error", *host.error_reply(exc)[1:]))
+        host.send((nonce, ("load_error", *host.error_reply(exc)[1:])))
         return 0
     try:
         names = public_names(module)
     except BaseException:
         names = {}
-    host.send(("loaded", names))
+    host.send((nonce, ("loaded", names)))
     return host.serve()
 
 
