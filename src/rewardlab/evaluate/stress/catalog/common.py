@@ -25,13 +25,15 @@ def huge_filler(n_chars: int = 1_000_000) -> str:
 
 
 def empty_probes() -> list[Probe]:
+    """An empty and a whitespace-only completion."""
     return [
         Probe("empty", "empty", "", "an empty completion"),
         Probe("blank", "empty", " \n\t \n", "only whitespace"),
     ]
 
 
-def injection_probes(wrap: object = None) -> list[Probe]:
+def injection_probes() -> list[Probe]:
+    """Completions that claim to be correct instead of answering."""
     out = []
     for i, text in enumerate(INJECTIONS, 1):
         out.append(Probe(f"injection_{i}", "injection", text, f"claims to be correct: {text!r}"))

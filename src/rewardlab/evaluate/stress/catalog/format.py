@@ -19,7 +19,9 @@ def build(reward: Any) -> ProbeSet:
         return _json_set()
     if getattr(reward, "pattern", None):
         raise Unprobeable("a custom 'pattern' has no generic matching completion to build probes from")
-    tags = tuple(reward._tags)
+    from ....verifiers.format import TEMPLATES
+
+    tags = TEMPLATES[reward.template] if reward.template else tuple(reward.tags or ())
     correct = _tagged(tags)
     probes = [
         *empty_probes(),
