@@ -14,7 +14,9 @@ tell one answer from several:
                  boxes are ignored when a non-empty one exists. Unbalanced boxes are skipped.
 ``gsm8k``        the text after ``####`` on its line (GSM8K reference format)
 ``answer_is``    the rest of the sentence after "the answer is", "final answer:", "Answer =";
-                 when that line is empty, the next non-empty line
+                 when that line is empty, the next non-empty line. An explanation after the
+                 answer (", because ...", "since ...", "which ...") is cut off (and kept for
+                 the hedge check)
 ``answer_line``  the text after ``A:`` at the start of a line (the GSM8K model solutions)
 ``last_number``  the last number in the text (a fallback). The numbers just before it that are
                  separated from it only by commas, spaces, "and", "or", "..." form a *run*: a run
@@ -190,6 +192,10 @@ _ANSWER_IS = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
 _DISPLAY_OPEN = re.compile(r"\s*(\$\$|\\\[)")  # used with .match(text, pos)
+_EXPLANATION = re.compile(
+    r",?\s+(?:because|since|as\s+(?:we|it|there|the|this)|which|so\s+that|given\s+that|due\s+to|from)\b|;\s",
+    re.IGNORECASE,
+)
 
 
 def _tag_candidates(text: str) -> list[Candidate]:
@@ -243,7 +249,11 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
         body = text[start:end].strip()
         if not body:
             continue
-        found.append(Candidate(body, "answer_is", start, end))
+        # "The answer is 42, because 6 times 7 is 42": the explanation is not part of the answer,
+        # but it stays in ``context`` for the hedge check
+        why = _EXPLANATION.search(body)
+        answer = body[: why.start()].strip() if why and why.start() > 0 else body
+        found.append(Candidate(answer, "answer_is", start, end, context=body if answer != body else ""))
     # "Final Answer: The final answer is $42$": the inner statement is the answer
     return [c for i, c in enumerate(found) if not any(c.start <= o.start < c.end for o in found[i + 1 :])]
 

@@ -228,7 +228,7 @@ def grade(
 
     # 4. hedges, negations, restated question
     problem = hedge_reason(text, refs)
-    if problem is None and chosen.strategy == "last_number" and chosen.context:
+    if problem is None and chosen.context:  # the sentence around a last number / an explained answer
         problem = hedge_reason(fold_typography(chosen.context), refs, sentence=True)
     if problem is not None:
         return _with(base, False, problem)
