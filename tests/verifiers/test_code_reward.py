@@ -239,3 +239,54 @@ def test_registered_documented_picklable_async(reward):
     assert asyncio.run(reward.ascore(sample)).score == 1.0
     with pytest.raises(ValueError, match="packages"):
         CodeReward(packages=["not a module"])
+
+
+EXIT_SCRIPT = """
+import os, sys
+sys.path.insert(0, {src!r})
+from rewardlab.verifiers.code import CodeReward, code_pool
+r = CodeReward()
+assert r.score({{"completion": "def f():\\n    return 1\\n", "tests": ["assert f() == 1"]}}).score == 1.0
+children = {{}}
+for entry in os.listdir("/proc"):
+    if entry.isdigit():
+        try:
+            ppid = int(open(f"/proc/{{entry}}/stat").read().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+tree, stack = [], [code_pool().template_pid]
+while stack:
+    pid = stack.pop()
+    tree.append(pid)
+    stack.extend(children.get(pid, []))
+print(" ".join(map(str, tree)))
+"""
+
+
+def test_no_process_is_left_after_the_interpreter_exits():
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    proc = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT.format(src=src)], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr
+    tree = [int(x) for x in proc.stdout.split()]
+    assert len(tree) >= 4  # template, checker workers, their sandboxes (fork servers, programs)
+
+    def running(pid: int) -> bool:
+        try:
+            return b") Z" not in Path(f"/proc/{pid}/stat").read_bytes()
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    alive = tree
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if running(p)]
+        time.sleep(0.05)
+    assert alive == [], f"processes left behind: {alive}"

@@ -17,7 +17,7 @@ import socket
 import struct
 import time
 
-__all__ = ["ChannelClosed", "ChannelTimeout", "recv_bytes", "send_bytes", "wait_readable"]
+__all__ = ["Channel", "ChannelClosed", "ChannelTimeout", "recv_bytes", "send_bytes", "wait_readable"]
 
 _HEADER = struct.Struct("!Q")
 
@@ -104,3 +104,82 @@ def recv_bytes(
     if size == 0:
         return b""
     return _recv_exact(sock, size, deadline, watch)
+
+
+class Channel:
+    """A buffered reader of length-prefixed frames on one socket, with deadlines.
+
+    Reads whatever is available (a frame usually arrives whole, so one ``recv`` per message)
+    and keeps one poll object; ``watch`` is an optional pidfd of the peer process: when it
+    exits with nothing left to read, the channel counts as closed.
+    """
+
+    def __init__(self, sock: socket.socket, watch: int | None = None, max_bytes: int | None = None) -> None:
+        self.sock = sock
+        self.watch = watch
+        self.max_bytes = max_bytes
+        self._buf = bytearray()
+        self._fd = sock.fileno()
+        self._poll = select.poll()
+        self._poll.register(self._fd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        if watch is not None:
+            self._poll.register(watch, select.POLLIN | select.POLLHUP | select.POLLERR)
+
+    def send(self, payload: bytes) -> None:
+        send_bytes(self.sock, payload)
+
+    def _frame(self) -> bytes | None:
+        buf = self._buf
+        if len(buf) < _HEADER.size:
+            return None
+        (size,) = _HEADER.unpack_from(buf)
+        if self.max_bytes is not None and size > self.max_bytes:
+            raise ValueError(f"message of {size} bytes exceeds the limit of {self.max_bytes}")
+        end = _HEADER.size + size
+        if len(buf) < end:
+            return None
+        frame = bytes(buf[_HEADER.size : end])
+        del buf[:end]
+        return frame
+
+    def recv(self, deadline: float | None) -> bytes:
+        """The next frame; raises ``ChannelTimeout`` / ``ChannelClosed`` / ``ValueError`` (too big)."""
+        polled = False
+        while True:
+            frame = self._frame()
+            if frame is not None:
+                return frame
+            chunk = None
+            if polled or self._buf:  # an answer is rarely there before we poll: save the syscall
+                try:
+                    chunk = self.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+                except BlockingIOError:
+                    chunk = None
+                except (ConnectionResetError, OSError) as exc:
+                    raise ChannelClosed(f"channel error: {exc}") from None
+            if chunk == b"":
+                raise ChannelClosed("peer closed the channel")
+            if chunk is not None:
+                self._buf += chunk
+                continue
+            timeout_ms = None
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise ChannelTimeout("no complete message before the deadline")
+                timeout_ms = max(1, int(remaining * 1000 + 0.999))
+            events = self._poll.poll(timeout_ms)
+            polled = True
+            if not events:
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise ChannelTimeout("no complete message before the deadline")
+                continue
+            if self.watch is not None and all(fd == self.watch for fd, _ in events):
+                # the peer exited; take what it sent before that, then report the close
+                try:
+                    chunk = self.sock.recv(1 << 16, socket.MSG_DONTWAIT)
+                except (BlockingIOError, OSError):
+                    chunk = b""
+                if not chunk:
+                    raise ChannelClosed("the process at the other end exited")
+                self._buf += chunk

@@ -26,7 +26,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from ..wire import ChannelClosed, ChannelTimeout, recv_bytes, send_bytes
+from ..wire import Channel, ChannelClosed, ChannelTimeout
 from .client import ProgramHandle, Sandbox, SandboxLimits, describe_finish
 from .codec import decode
 from .errors import (
@@ -93,6 +93,7 @@ class ProgramSession:
         nonce = os.urandom(16)
         handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module, nonce=nonce)
         self._handle, self._sock = handle, handle.sock
+        self._channel = Channel(handle.sock, watch=handle.pidfd, max_bytes=_MAX_REPLY)
         try:
             reply = self._receive(time.monotonic() + self.load_timeout, nonce)
         except ProgramTimeout:
@@ -219,7 +220,7 @@ class ProgramSession:
         nonce = os.urandom(16)
         payload = self._encode((nonce, message))
         try:
-            send_bytes(sock, payload)
+            self._channel.send(payload)
         except (ChannelClosed, OSError):
             self._died()
         deadline = self._deadline if self._deadline is not None else time.monotonic() + self.call_timeout
@@ -249,9 +250,8 @@ class ProgramSession:
         sock = self._sock
         if sock is None:
             raise ProgramDied("the program is not running")
-        watch = self._handle.pidfd if self._handle is not None else None
         try:
-            payload = recv_bytes(sock, deadline, max_bytes=_MAX_REPLY, watch=watch)
+            payload = self._channel.recv(deadline)
         except ChannelTimeout:
             self.stop()
             raise ProgramTimeout("the program did not answer within the time limit; it was killed") from None

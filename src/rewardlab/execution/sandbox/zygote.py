@@ -703,7 +703,8 @@ class _Host:
         # Bind what we need before the program runs, so that casual monkeypatching by the
         # program does not break the channel (it cannot forge results either way).
         self._sendall = sock.sendall
-        self._recv_into = sock.recv_into
+        self._recv = sock.recv
+        self._buf = bytearray()
         self._dumps = pickle.dumps
         self._Pickler = pickle.Pickler
         self._Unpickler = pickle.Unpickler
@@ -724,27 +725,30 @@ class _Host:
         self._sendall(HEADER.pack(len(payload)) + payload)
 
     def recv(self) -> object:
-        header = self._read(HEADER.size)
-        if header is None:
+        payload = self._read_frame()
+        if payload is None:
             return None
-        (size,) = HEADER.unpack(header)
-        if size > MAX_REQUEST:
-            raise ValueError("request too large")
-        payload = self._read(size) if size else b""
         unpickler = self._Unpickler(self._BytesIO(payload))
         unpickler.persistent_load = self.persistent_load  # type: ignore[method-assign]
         return unpickler.load()
 
-    def _read(self, n: int) -> bytes | None:
-        buf = bytearray(n)
-        view = memoryview(buf)
-        got = 0
-        while got < n:
-            k = self._recv_into(view[got:], n - got)
-            if k == 0:
+    def _read_frame(self) -> bytes | None:
+        """One length-prefixed frame (usually a single recv: header and payload arrive together)."""
+        buf = self._buf
+        while True:
+            if len(buf) >= HEADER.size:
+                (size,) = HEADER.unpack_from(buf)
+                if size > MAX_REQUEST:
+                    raise ValueError("request too large")
+                end = HEADER.size + size
+                if len(buf) >= end:
+                    frame = bytes(buf[HEADER.size : end])
+                    del buf[:end]
+                    return frame
+            chunk = self._recv(1 << 16)
+            if not chunk:
                 return None
-            got += k
-        return bytes(buf)
+            buf += chunk
 
     # -- values --
     def persistent_id(self, obj: object) -> object:
