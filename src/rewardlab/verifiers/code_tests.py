@@ -44,6 +44,7 @@ rewardlab.core.errors.InputError: field 'tests': a stdio suite needs at least on
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -181,6 +182,8 @@ def parse_tests(value: Any, *, entry_point: str | None = None, default_compare: 
         module = value.get("module", "solution")
         if not (isinstance(module, str) and module.isidentifier()):
             raise _err(f"module must be a module name, got {module!r}", "tests.module")
+        if module in sys.stdlib_module_names or module in ("pytest", "rewardlab"):
+            raise _err(f"module {module!r} would shadow a module the checker uses; pick another name", "tests.module")
         return TestSuite(kind="pytest", code=code, module=module, setup=setup)
     raise _err(f"unknown kind {kind!r}; allowed: assert, stdio, pytest", "tests.kind")
 
