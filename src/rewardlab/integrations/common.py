@@ -80,6 +80,8 @@ class RewardSource:
         self.timeout_s = timeout_s
         self.client_options = dict(client_options or {})
         self._client: Any = None
+        self._aclient: Any = None
+        self._aclient_loop: Any = None
 
     @classmethod
     def create(
@@ -119,11 +121,19 @@ class RewardSource:
             self._client = RewardClient(self.urls, token=self.token, timeout=self.timeout_s, **self.client_options)
         return self._client
 
-    @property
     def async_client(self) -> Any:
+        """The async client of the running event loop (one per loop: its connections belong to it)."""
+        import asyncio
+
         from ..serve.client import AsyncRewardClient
 
-        return AsyncRewardClient(self.urls, token=self.token, timeout=self.timeout_s, **self.client_options)
+        loop = asyncio.get_running_loop()
+        if self._aclient is None or self._aclient_loop is not loop:
+            self._aclient = AsyncRewardClient(
+                self.urls, token=self.token, timeout=self.timeout_s, **self.client_options
+            )
+            self._aclient_loop = loop
+        return self._aclient
 
     def score(
         self,
@@ -147,8 +157,7 @@ class RewardSource:
     ) -> list[RewardResult]:
         batch = as_samples(samples)
         if self.remote:
-            async with self.async_client as client:
-                return await client.score(batch, step=step, group_key=group_key)
+            return await self.async_client().score(batch, step=step, group_key=group_key)
         assert self.spec is not None
         return await self.spec.ascore_batch(batch, step=step, group_key=group_key)
 
@@ -161,7 +170,7 @@ class RewardSource:
 
     def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
-        state["_client"] = None
+        state.update(_client=None, _aclient=None, _aclient_loop=None)
         return state
 
 
