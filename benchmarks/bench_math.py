@@ -57,6 +57,7 @@ from tests.verifiers.math.golden_cases import GoldenCase, load_cases  # noqa: E4
 
 from rewardlab.verifiers.math import MathAnswer  # noqa: E402
 from rewardlab.verifiers.math import backend as math_backend  # noqa: E402
+from rewardlab.verifiers.math.warmup import WARMUP_PAIRS  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("REWARDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 SYMBOLIC_CATEGORIES = ("latex", "intervals", "sets", "tuples", "matrices", "equations")
@@ -124,6 +125,16 @@ class MathVerifyDirect:
 
         logging.getLogger("math_verify").setLevel(logging.CRITICAL)
         self.parse, self.verify = math_verify.parse, math_verify.verify
+
+    def clear_caches(self) -> None:
+        """Forget sympy's and math-verify's caches (a fresh start, like a freshly forked worker)."""
+        import math_verify.parser
+        from sympy.core.cache import clear_cache
+
+        clear_cache()
+        for value in vars(math_verify.parser).values():
+            if hasattr(value, "cache_clear"):
+                value.cache_clear()
 
     def gold(self, answer: str) -> Any:
         text = answer if ("\\boxed" in answer or "####" in answer or "$" in answer) else f"${answer}$"
@@ -251,10 +262,13 @@ def _per_form(cases: Sequence[Case], o: Sequence[bool | None], m: Sequence[bool 
 def section_latex(cases: list[Case], warm: list[Case], mv: MathVerifyDirect, workers: int) -> Report:
     report: Report = {"checks": len(cases), "workers": workers, "ours_timeouts": 0, "mv_hangs": 0}
     ours = MathAnswer()
-    run_mathverify(warm, mv)
     for size in sorted({1, workers}):
+        # both start each race equally warm: a fresh math pool (workers forked from its warmed-up
+        # template) against math-verify with sympy's and its own caches cleared, then the same warm-up
         restart_math_pool(size)
+        mv.clear_caches()
         run_ours(warm, ours)
+        run_mathverify(warm, mv)
         # math-verify is timed again in each race, on the same chunks, so each ratio is like for like
         r = race(cases, ours, mv, chunk=8 * size)
         report[f"ours_rate_{size}"] = len(cases) / r.ours_s
@@ -476,7 +490,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     mix = latex_mix(golden, test, rng)
     if args.quick:
         mix = mix[::3]
-    warm_mix = [Case(r"\boxed{\frac{\sqrt{5}}{3}}", r"\frac{\sqrt5}{3}", True), Case(r"\boxed{[2, 7)}", "[2,7)", True)]
+    # the warm-up the math pool's template runs, given to math-verify too
+    warm_mix = [Case(f"\\boxed{{{a}}}", r, True) for a, r in WARMUP_PAIRS]
     results["latex"] = step("latex mix", lambda: section_latex(mix, warm_mix, mv, workers))
     results["golden"] = step("golden", lambda: section_golden(golden, mv))
     thread_cases = gsm8k_cases(test[n_questions - 20 : n_questions])[:200] + mix[:40]
