@@ -147,6 +147,37 @@ def test_fork_bomb_is_contained_and_cleaned_up(sandbox):
     assert_healthy(sandbox)
 
 
+HIDING_CHILD = """
+import ctypes, json, os, time
+pid = os.fork()
+if pid == 0:
+    ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE 0: /proc/PID now belongs to root
+    os.setsid()
+    os.execv("/bin/sleep", ["sleep", "300"])
+print(json.dumps({"uid": os.getuid(), "child": pid}))
+"""
+
+
+def test_a_hidden_background_process_does_not_outlive_the_run(sandbox):
+    if not sandbox.describe()["separate_uid"]:
+        pytest.skip("programs share the fork server's uid here")
+    result = run(sandbox, HIDING_CHILD)
+    out = report(result)
+    assert result.finish["stray_processes"] >= 1
+    survivors = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if f"\t{out['uid']}\t" in status and cmdline.startswith(b"sleep") and "State:\tZ" not in status:
+                survivors.append(entry)
+    assert survivors == []
+    assert_healthy(sandbox)
+
+
 NETWORK = """
 import json, socket
 out = {}

@@ -383,26 +383,33 @@ class Zygote:
             self.reap()
 
     def processes(self, uid: int | None) -> list[int]:
-        """Live processes of ``uid`` (or, without uids, our children: orphans are re-parented to us)."""
-        me = str(os.getpid()).encode()
+        """Live processes of ``uid`` (or, without uids, our children: orphans are re-parented to us).
+
+        The uid comes from ``/proc/PID/status`` (the owner of ``/proc/PID`` turns to root when a
+        process makes itself non-dumpable, which must not hide it from the clean-up).
+        """
+        me = os.getpid()
         spare = self.spare["pid"] if self.spare is not None else -1
         found = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             pid = int(entry)
-            if pid == spare:
+            if pid in (spare, me):
                 continue
             try:
-                if uid is not None and os.stat(f"/proc/{entry}").st_uid != uid:
-                    continue
-                with open(f"/proc/{entry}/stat", "rb") as f:
-                    fields = f.read().rsplit(b")", 1)[1].split()
+                with open(f"/proc/{entry}/status", "rb") as f:
+                    status = f.read()
             except OSError:
                 continue
-            if fields[0] == b"Z":
+            fields = dict(line.split(b":", 1) for line in status.splitlines() if b":" in line)
+            if fields.get(b"State", b"").strip().startswith(b"Z"):
                 continue
-            if uid is None and fields[1] != me:
+            if uid is not None:
+                uids = fields.get(b"Uid", b"").split()
+                if str(uid).encode() not in uids:
+                    continue
+            elif int(fields.get(b"PPid", b"0").strip() or 0) != me:
                 continue
             found.append(pid)
         return found
@@ -428,19 +435,19 @@ class Zygote:
                     os._exit(0)
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
-        count = 0
+        seen: set[int] = set()
         for _ in range(1000):
             self.reap()
             procs = self.processes(uid)
             if not procs:
                 break
-            count += len(procs)
+            seen.update(procs)
             for proc in procs:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(proc, signal.SIGKILL)
             time.sleep(0.0005)
         self.reap()
-        return count
+        return len(seen)
 
     def remove_workdir(self, workdir: str) -> None:
         try:  # the usual case: the program wrote nothing
