@@ -89,6 +89,16 @@ def test_stdio_basics(sandbox):
     assert_healthy(sandbox)
 
 
+def test_programs_hold_no_privileges(sandbox):
+    out = run(sandbox, "print(open('/proc/self/status').read())").stdout
+    fields = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+    for cap in ("CapEff", "CapPrm", "CapAmb"):
+        assert int(fields[cap].strip(), 16) == 0, (cap, fields[cap])
+    assert fields["NoNewPrivs"].strip() == "1"
+    if sandbox.describe()["separate_uid"]:
+        assert fields["Uid"].split()[0] != "0"
+
+
 def test_infinite_loop_is_killed(sandbox):
     result = run(sandbox, "while True:\n    pass", timeout=0.5)
     assert result.timed_out and result.status == "timeout"
