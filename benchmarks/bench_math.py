@@ -391,6 +391,22 @@ def machine() -> str:
     return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, load average {load:.1f} at start"
 
 
+def contention_note() -> str:
+    """Why a worker pool may not speed up here: a shared machine with autogroup scheduling."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0
+    try:
+        autogroup = Path("/proc/sys/kernel/sched_autogroup_enabled").read_text().strip() == "1"
+    except OSError:
+        autogroup = False
+    if not autogroup or load <= (os.cpu_count() or 1):
+        return ""
+    return (
+        f"The machine was shared (load average {load:.1f} on {os.cpu_count()} CPUs) and Linux autogroup "
+        "scheduling is on: the pool's workers (their own session) share one CPU share against the other "
+        "sessions, so its parallelism cannot show in these figures.  "
+    )
+
+
 def render(results: Report, command: str) -> str:
     n, lx, g, th, p = (results[k] for k in ("numeric", "latex", "golden", "threads", "pathological"))
     lines = [
@@ -422,6 +438,7 @@ def render(results: Report, command: str) -> str:
         "Each tool is timed on the same chunks of cases, alternating which goes first, so a varying machine load "
         "falls on both. math-verify runs in the calling process (one core); rewardlab's symbolic checks run in "
         "its math worker pool (the number of workers is given), its numeric checks in the calling thread.  ",
+        results.get("contention", ""),
         f"Hangs (a check over {HANG_S:g} s) on these sets: rewardlab 0 (every symbolic check is killed at its "
         f"`timeout_s`; checks that reached it: {n['ours_timeouts'] + lx['ours_timeouts'] + g['timeouts']}), "
         f"math-verify {n['mv_hangs'] + lx['mv_hangs'] + g['mv_hangs']}.  ",
@@ -497,6 +514,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     thread_cases = gsm8k_cases(test[n_questions - 20 : n_questions])[:200] + mix[:40]
     results["threads"] = step("threads", lambda: section_threads(thread_cases, mv))
     results["pathological"] = step("pathological", lambda: section_pathological(mv, 2.0))
+    results["contention"] = contention_note()
 
     command = "python benchmarks/bench_math.py " + " ".join(argv if argv is not None else sys.argv[1:])
     text = render(results, command.strip())
