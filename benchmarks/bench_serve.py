@@ -262,7 +262,14 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{os.cpu_count()} cores ({cpu}), no GPU, Python {platform.python_version()}"
+    try:
+        load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        load = "?"
+    return (
+        f"{os.cpu_count()} cores ({cpu}), no GPU, Python {platform.python_version()}; "
+        f"load average at the end {load} (other jobs share the machine when it is above the core count)"
+    )
 
 
 def main(argv: list[str]) -> int:
