@@ -338,6 +338,9 @@ def test_rlimits_only_recovers_when_a_program_kills_the_fork_server():
     with Sandbox(isolation="rlimits-only") as sb:
         if sb.describe()["separate_uid"]:
             pytest.skip("programs run under another uid here and cannot kill the fork server")
+        first_workroot = sb.info["workroot"]
         run(sb, "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)")
         assert_healthy(sb)
         assert sb.restarts >= 1
+        assert not Path(first_workroot).exists()  # the dead fork server's directory was removed
+    assert not Path(sb.info["workroot"]).exists()

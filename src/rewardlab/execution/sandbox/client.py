@@ -14,6 +14,7 @@ import contextlib
 import os
 import pickle
 import selectors
+import shutil
 import socket
 import struct
 import subprocess
@@ -262,6 +263,9 @@ class Sandbox:
                 proc.kill()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=5)
+        workroot = self.info.get("workroot")
+        if workroot and os.path.isdir(workroot):  # the fork server may have died before cleaning up
+            shutil.rmtree(workroot, ignore_errors=True)
 
     def close(self) -> None:
         """Stop the fork server; it kills whatever program is still running."""

@@ -159,6 +159,8 @@ class Zygote:
                 self.uids = [base + i for i in range(4)]
                 self.spares = bool(cfg.get("spares", True))
         info["separate_uid"] = bool(self.uids)
+        if cfg["isolation"] == "rlimits-only":
+            info["workroot"] = self.workroot  # on the host: the checker removes it if we die
         info["spares"] = self.spares
         for name in cfg.get("preload", ()):
             with contextlib.suppress(BaseException):
