@@ -722,7 +722,7 @@ class _Host:
         self._isinstance = isinstance
         self._issubclass = issubclass
         self._BaseException = BaseException
-        self._exc_bases = _builtin_exception_names()
+        self._exc_bases = BUILTIN_EXCEPTIONS
 
     # -- framing --
     def send(self, obj: object) -> None:
@@ -878,6 +878,9 @@ def _builtin_exception_names() -> frozenset:
     return frozenset(
         name for name, value in vars(builtins).items() if isinstance(value, type) and issubclass(value, BaseException)
     )
+
+
+BUILTIN_EXCEPTIONS = _builtin_exception_names()  # computed once in the fork server
 
 
 def public_names(module: types.ModuleType) -> dict[str, str]:
