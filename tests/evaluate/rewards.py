@@ -52,3 +52,17 @@ class Vowels(Reward):
     def _score_one(self, sample: Any, ctx: Any) -> Any:
         letters = [c for c in sample.completion_text.lower() if c.isalpha()]
         return sum(c in "aeiou" for c in letters) / max(1, len(letters))
+
+
+@register("ev_pairwise_len")
+class PairwiseLength(Reward):
+    """P(the completion beats ``baseline``): 1 if longer, 0 if shorter, 1/2 for equal length (a toy pairwise judge)."""
+
+    baseline_field: str = Field(default="baseline")
+
+    def _score_one(self, sample: Any, ctx: Any) -> Any:
+        other = sample.get(self.baseline_field)
+        if other is None:
+            raise NotApplicable(f"no '{self.baseline_field}'")
+        mine, theirs = len(sample.completion_text), len(str(other))
+        return 1.0 if mine > theirs else 0.0 if mine < theirs else 0.5

@@ -129,3 +129,25 @@ def test_real_hh_pairs_with_a_length_reward(shared_data: Path) -> None:
     assert split["chosen_longer"]["accuracy"] == 1.0 and split["chosen_shorter"]["accuracy"] == 0.0
     assert result["metrics"]["length"]["score_length_spearman"]["spearman"] == pytest.approx(1.0)
     assert len(rows) == 400 and rows[0]["chosen_chars"] == rows[0]["chosen_score"]
+
+
+def test_pairwise_reward_judges_each_pair_once(tmp_path: Path) -> None:
+    rows = [
+        {"id": "1", "prompt": "q", "chosen": "long answer", "rejected": "short"},
+        {"id": "2", "prompt": "q", "chosen": "same", "rejected": "four"},  # a tie: P = 1/2
+        {"id": "3", "prompt": "q", "chosen": "a", "rejected": "bbbb"},
+        {"id": "r", "prompt": "q", "chosen": ["x"], "rejected": ["y", "z", "w"]},  # ranked: not for pairwise
+    ]
+    data = load_preferences(_write(tmp_path / "p.jsonl", rows))
+    result, out = evaluate_preferences(resolve("ev_pairwise_len"), data, PrefsOptions(n_boot=20))
+    m = result["metrics"]
+    assert m["mode"] == "pairwise" and m["pairwise_field"] == "baseline"
+    assert m["accuracy"]["accuracy"] == pytest.approx(1 / 3) and m["accuracy"]["ties"] == 1
+    assert m["accuracy"]["accuracy_ties_half"] == pytest.approx(0.5)  # RewardBench's generative-judge count
+    assert m["ranked_items_not_evaluated"] == 1 and "rewardbench_v2" not in m
+    assert [r["chosen_score"] for r in out] == [1.0, 0.5, 0.0]
+    assert [r["rejected_score"] for r in out] == [0.0, 0.5, 1.0]
+    assert result["failures"]["status_counts"]["ok"] == 3  # one judgement per pair
+    # a pointwise reward on the same data scores both sides (and the ranked item)
+    pointwise, _ = evaluate_preferences(resolve("ev_chars"), data, PrefsOptions(n_boot=20))
+    assert pointwise["metrics"]["mode"] == "pointwise" and pointwise["failures"]["status_counts"]["ok"] == 10

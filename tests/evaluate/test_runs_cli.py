@@ -126,6 +126,12 @@ def test_eval_exit_codes(tmp_path: Path) -> None:
 
 
 def test_other_eval_commands(tmp_path: Path, shared_data: Path) -> None:
+    pairwise = run(
+        "eval", "prefs", "-r", "ev_pairwise_len", "--data", str(_pairs(tmp_path)), "--out", str(tmp_path / "pw")
+    )
+    assert pairwise.exit_code == 0, pairwise.output
+    assert "P(chosen wins)" in (tmp_path / "pw" / "report.html").read_text()
+
     bon = run(
         "eval",
         "bon",

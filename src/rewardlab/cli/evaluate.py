@@ -126,6 +126,12 @@ def prefs_command(
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
     bins: int = typer.Option(10, "--calibration-bins", min=1, help="Bins of the reliability diagram."),
     scale: float = typer.Option(1.0, "--calibration-scale", min=1e-9, help="p = sigmoid(scale * (r_c - r_r))."),
+    pairwise_field: str | None = typer.Option(
+        None,
+        "--pairwise-field",
+        help="Judge each pair once, the rejected answer in this sample field (default: the reward's baseline_field, "
+        "for pairwise judges).",
+    ),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
@@ -136,7 +142,8 @@ def prefs_command(
     are shown too). With RewardBench subset names the v1 section scores (Chat, Chat Hard, Safety,
     Reasoning; the published per-subset weights) and overall score are added; RewardBench 2 rows
     get best-of-4 accuracy and the Ties score. Calibration: ECE, Brier score, log loss and a
-    reliability diagram of sigmoid(r_chosen - r_rejected).
+    reliability diagram of sigmoid(r_chosen - r_rejected). A pairwise judge (a reward with a
+    `baseline_field`) judges each pair once: its P(chosen wins) is the score, 1/2 a tie.
     """
     from ..evaluate.eval_prefs import PrefsOptions, run_prefs
 
@@ -149,6 +156,7 @@ def prefs_command(
         calibration_bins=bins,
         calibration_scale=scale,
         progress=progress,
+        pairwise_field=pairwise_field,
     )
     outcome = _run(
         run_prefs,

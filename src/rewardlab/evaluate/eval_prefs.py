@@ -19,6 +19,7 @@ of sigma(r_c - r_r).
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -34,7 +35,7 @@ from .rewardbench import v1_report, v2_report
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .scoring import score_all
 
-__all__ = ["PrefsOptions", "evaluate_preferences", "run_prefs"]
+__all__ = ["PrefsOptions", "evaluate_preferences", "pairwise_field", "run_prefs"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,9 @@ class PrefsOptions:
     calibration_bins: int = 10
     calibration_scale: float = 1.0
     progress: bool | None = None
+    pairwise_field: str | None = None
+    """Score each pair as one sample, the rejected answer in this field (a pairwise judge's
+    ``baseline_field``); ``None``: detected from the reward (a reward with a ``baseline_field``)."""
 
 
 def _outcome(c: float | None, r: float | None) -> str:
@@ -66,18 +70,28 @@ def evaluate_preferences(
     """
     opt = options or PrefsOptions()
     boot = {"n_boot": opt.n_boot, "confidence": opt.confidence, "seed": opt.seed}
+    pairwise = opt.pairwise_field or pairwise_field(spec)
+    if not data.pairs and (pairwise or not data.ranked):
+        raise ValueError(
+            "the data holds no preference pair to evaluate"
+            if pairwise
+            else "the data holds no preference pair or ranked item to evaluate"
+        )
     samples: list[dict[str, Any]] = []
     groups: list[int] = []
     for g, pair in enumerate(data.pairs):
-        samples += [pair.sample("chosen"), pair.sample("rejected")]
-        groups += [g, g]
+        if pairwise:  # one judgement per pair: P(chosen beats rejected)
+            samples.append({**pair.sample("chosen"), pairwise: pair.rejected})
+            groups.append(g)
+        else:
+            samples += [pair.sample("chosen"), pair.sample("rejected")]
+            groups += [g, g]
     offset = len(data.pairs)
-    for g, item in enumerate(data.ranked):
-        item_samples = item.samples()
-        samples += item_samples
-        groups += [offset + g] * len(item_samples)
-    if not samples:
-        raise ValueError("the data holds no preference pair or ranked item to evaluate")
+    if not pairwise:
+        for g, item in enumerate(data.ranked):
+            item_samples = item.samples()
+            samples += item_samples
+            groups += [offset + g] * len(item_samples)
 
     scored = score_all(
         spec, samples, batch_size=opt.batch_size, progress=opt.progress, groups=groups, description="scoring pairs"
@@ -87,10 +101,18 @@ def evaluate_preferences(
 
     rows: list[dict[str, Any]] = []
     n_pairs = len(data.pairs)
-    chosen_scores = [scores[2 * i] for i in range(n_pairs)]
-    rejected_scores = [scores[2 * i + 1] for i in range(n_pairs)]
+    if pairwise:
+        # P(chosen wins) = p: chosen "scores" p and rejected 1 - p, so that chosen > rejected <=> p > 1/2 and a
+        # tie is p = 1/2 (RewardBench's generative scripts count it as half a win: accuracy_ties_half)
+        chosen_scores = list(scores)
+        rejected_scores = [None if p is None else 1.0 - p for p in scores]
+        pair_results = [(r, r) for r in results]
+    else:
+        chosen_scores = [scores[2 * i] for i in range(n_pairs)]
+        rejected_scores = [scores[2 * i + 1] for i in range(n_pairs)]
+        pair_results = [(results[2 * i], results[2 * i + 1]) for i in range(n_pairs)]
     for i, pair in enumerate(data.pairs):
-        rc, rr = results[2 * i], results[2 * i + 1]
+        rc, rr = pair_results[i]
         c, r = chosen_scores[i], rejected_scores[i]
         rows.append(
             {
@@ -110,7 +132,10 @@ def evaluate_preferences(
             }
         )
 
-    metrics: dict[str, Any] = {"tie_rule": TIE_RULE}
+    metrics: dict[str, Any] = {"tie_rule": TIE_RULE, "mode": "pairwise" if pairwise else "pointwise"}
+    if pairwise:
+        metrics["pairwise_field"] = pairwise
+        metrics["ranked_items_not_evaluated"] = len(data.ranked)
     headline: dict[str, Any] = {}
     if n_pairs:
         overall = preference_accuracy(chosen_scores, rejected_scores, **boot)
@@ -138,7 +163,11 @@ def evaluate_preferences(
         length["score_length_spearman"] = score_length_correlation(
             chosen_scores + rejected_scores, chosen_texts + rejected_texts
         )
-        cal = calibration(chosen_scores, rejected_scores, n_bins=opt.calibration_bins, scale=opt.calibration_scale)
+        if pairwise:  # the judge states P(chosen wins) itself: calibrate p, i.e. the margin logit(p)
+            logits = [None if p is None else _logit(p) for p in chosen_scores]
+            cal = calibration(logits, [0.0] * n_pairs, n_bins=opt.calibration_bins)
+        else:
+            cal = calibration(chosen_scores, rejected_scores, n_bins=opt.calibration_bins, scale=opt.calibration_scale)
         rb1 = v1_report({k: v["accuracy"] for k, v in per_subset.items()}) if per_subset else None
         metrics.update(
             accuracy=overall,
@@ -162,7 +191,7 @@ def evaluate_preferences(
         if rb1 is not None:
             headline["rewardbench_v1"] = rb1["overall"]
 
-    if data.ranked:
+    if data.ranked and not pairwise:
         v2_rows, v2 = _ranked(data, scores, results, offset=2 * n_pairs)
         rows += v2_rows
         metrics["rewardbench_v2"] = v2
@@ -172,6 +201,19 @@ def evaluate_preferences(
     failures = scored.failure_summary()
     headline["failed_samples"] = failures["failed"]
     return {"headline": headline, "metrics": metrics, "failures": failures}, rows
+
+
+def pairwise_field(spec: Spec) -> str | None:
+    """The field a pairwise reward reads the other response from (its ``baseline_field``), else ``None``."""
+    reward = spec.reward
+    if "baseline_field" in type(reward).model_fields:
+        return str(reward.baseline_field)  # type: ignore[attr-defined]
+    return None
+
+
+def _logit(p: float, eps: float = 1e-6) -> float:
+    q = min(1.0 - eps, max(eps, float(p)))
+    return math.log(q / (1.0 - q))
 
 
 def _ranked(

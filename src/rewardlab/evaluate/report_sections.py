@@ -89,27 +89,56 @@ def prefs_section(page: Page, summary: dict[str, Any], rows: list[dict[str, Any]
             ["responses", "n", "mean", "std", "min", "max"],
             [[k, s.get("n"), s.get("mean"), s.get("std"), s.get("min"), s.get("max")] for k, s in stats.items()],
         )
-        page.figure(
-            "score_histograms",
-            plots.histograms(
-                {"chosen": chosen, "rejected": rejected}, title="Scores: chosen vs rejected", xlabel="score"
-            ),
-            "Distribution of the reward's scores on chosen and rejected responses.",
-        )
-        page.figure(
-            "length_vs_score",
-            plots.length_vs_score(
-                {
-                    "chosen": ([r["chosen_chars"] for r in pairs], chosen),
-                    "rejected": ([r["rejected_chars"] for r in pairs], rejected),
-                },
-                title="Length vs score",
-            ),
-            "Each response's length (characters, log scale) against its score.",
-        )
+        if m.get("mode") == "pairwise":
+            page.note(
+                f"Pairwise reward: each pair is judged once, the rejected answer in field "
+                f"'{m.get('pairwise_field')}'; its score is P(chosen wins), shown as the chosen score (the rejected "
+                "score is 1 - P). A tie is P = 1/2."
+            )
+            page.figure(
+                "score_histograms",
+                plots.histograms({"P(chosen wins)": chosen}, title="P(chosen wins) per pair", xlabel="probability"),
+                "Distribution of the pairwise reward's probability that the chosen answer wins.",
+            )
+            diffs = [(r["chosen_chars"] - r["rejected_chars"], r["chosen_score"]) for r in pairs]
+            pts = [(d, p) for d, p in diffs if p is not None]
+            page.figure(
+                "length_vs_score",
+                plots.scatter(
+                    [d for d, _ in pts],
+                    [p for _, p in pts],
+                    title="Length difference vs P(chosen wins)",
+                    xlabel="chosen length - rejected length (characters)",
+                    ylabel="P(chosen wins)",
+                ),
+                "A pairwise reward that favours longer answers rises from left to right.",
+            )
+        else:
+            page.figure(
+                "score_histograms",
+                plots.histograms(
+                    {"chosen": chosen, "rejected": rejected}, title="Scores: chosen vs rejected", xlabel="score"
+                ),
+                "Distribution of the reward's scores on chosen and rejected responses.",
+            )
+            page.figure(
+                "length_vs_score",
+                plots.length_vs_score(
+                    {
+                        "chosen": ([r["chosen_chars"] for r in pairs], chosen),
+                        "rejected": ([r["rejected_chars"] for r in pairs], rejected),
+                    },
+                    title="Length vs score",
+                ),
+                "Each response's length (characters, log scale) against its score.",
+            )
     cal = m.get("calibration")
     if cal and cal.get("n"):
-        page.h2("Calibration of sigma(r_chosen - r_rejected)")
+        page.h2(
+            "Calibration of P(chosen wins)"
+            if m.get("mode") == "pairwise"
+            else "Calibration of sigma(r_chosen - r_rejected)"
+        )
         page.table(
             ["ECE", "Brier", "log loss", "pairs", "scale"],
             [[cal["ece"], cal["brier"], cal["log_loss"], cal["n"], cal["scale"]]],
