@@ -42,12 +42,11 @@ _OPENERS = [
     r"thinking process",
     r"thoughts?",
     r"reasoning( process)?",
-    r"let ?s (solve|think|work|break|go|tackle|approach|do|figure)( (this|it|that|the))?"
-    r"( (problem|question|out|through|down))?( (step by step|carefully|together))?",
-    r"let us (solve|think|work)( (this|it))?( (problem|question|out|through))?( step by step)?",
-    r"let me (solve|think|work|explain|help)( (this|it))?( (problem|question|out|through))?( step by step)?",
-    r"(i ?ll|i will) (solve|think|work)( (this|it))?( (problem|question|out|through))?( step by step)?",
-    r"we (need|have) to (solve|find)( (this|it|the answer))?",
+    r"(let ?s|let us|let me|i ?ll|i will|we ?ll|we will|we (need|have) to|i (need|have) to|now)"
+    r"( (solve|think|work|break|go|tackle|approach|do|figure|see|start|begin|analy[sz]e|compute|calculate|look"
+    r"|reason|find|determine|check|consider))"
+    r"( (this|it|that|the|a|problem|question|answer|out|through|down|about|over|at|carefully|step|by|together"
+    r"|now|first|again|more|closely))*",
     r"think(ing)? step by step",
     r"step by step( solution)?",
     r"solution( process)?",
@@ -162,6 +161,11 @@ _STOPWORDS = frozenset(
         "determine",
         "given",
         "let",
+        "question",
+        "problem",
+        "asked",
+        "asks",
+        "ask",
     ]
 )
 

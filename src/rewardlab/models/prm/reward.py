@@ -1,0 +1,151 @@
+"""``prm``: score a solution step by step with a trained process reward model (``prm:DIR``).
+
+The completion is split into steps (the model's separator unless overridden, or the sample's
+``steps`` list when it has one), every step is scored in one forward pass, and the step scores
+are aggregated (``min`` by default for step-trained models, ``last`` for outcome models).
+``info`` holds ``step_scores``, ``first_bad_step`` (the first step scored below 0.5, or null)
+and, with ``credit``, the per-step returns for RL credit assignment (min-form or sum-form).
+
+    rewardlab score -r prm:models/gsm8k-prm -i solutions.jsonl
+    reward: {type: prm, path: models/gsm8k-prm, aggregate: product, credit: min}
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any, ClassVar, Literal
+
+from pydantic import Field, PrivateAttr, field_validator
+
+from ...core.context import ScoreContext
+from ...core.errors import NotApplicable
+from ...core.registry import register, register_resolver
+from ...core.result import RewardResult
+from ...core.reward import Outcome, Reward
+from ...core.sample import Sample
+from .aggregate import Aggregation, aggregate, step_returns
+from .steps import split_steps
+
+__all__ = ["ProcessReward"]
+
+
+@register("prm", aliases=("process_reward",), family="model")
+class ProcessReward(Reward):
+    """A trained process reward model: per-step scores in ``info``, aggregated into one score.
+
+    ``path`` is a folder written by ``rewardlab train prm``. Scores are probabilities in
+    [0, 1]. Aggregations: ``min`` (the weakest step), ``product`` (all steps good), ``last``
+    (the final step's score, what an outcome model predicts) and ``mean``.
+
+    >>> import tempfile
+    >>> from rewardlab.models.prm.train import create_untrained_prm
+    >>> tmp = tempfile.TemporaryDirectory()
+    >>> folder = create_untrained_prm(tmp.name, train_layers=1)  # an untrained head, for show
+    >>> r = ProcessReward(path=folder).score({"prompt": "1+1?", "completion": "1+1 = 2\\nA: 2"})
+    >>> r.status.value, len(r.info["step_scores"]), r.info["aggregate"]
+    ('ok', 2, 'min')
+    >>> tmp.cleanup()
+    """
+
+    reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "steps")
+
+    path: str = Field(description="PRM folder written by `rewardlab train prm`.")
+    aggregate: Aggregation | None = Field(
+        default=None, description="'min', 'product', 'last' or 'mean' (default: the model's own)."
+    )
+    separator: str | None = Field(default=None, description="Step separator (default: the model's own).")
+    steps_field: str | None = Field(
+        default="steps", description="Sample field with the solution already split into steps (used when present)."
+    )
+    credit: Literal["none", "min", "sum"] = Field(
+        default="none", description="Also put per-step returns in info.step_returns ('min' form or 'sum' form)."
+    )
+    batch_size: int = Field(default=8, ge=1, description="Solutions per forward pass.")
+    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
+
+    _loaded: Any = PrivateAttr(default=None)
+    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+
+    @field_validator("path")
+    @classmethod
+    def _check_path(cls, value: str) -> str:
+        from .checkpoint import read_prm_config
+
+        read_prm_config(value)
+        return value
+
+    @classmethod
+    def _transient_private_attrs(cls) -> tuple[str, ...]:
+        return ("_loaded", "_lock")
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__(state)
+        self.__pydantic_private__["_lock"] = threading.Lock()  # type: ignore[index]
+
+    @property
+    def loaded(self) -> Any:
+        if self._loaded is None:
+            with self._lock:
+                if self._loaded is None:
+                    from .checkpoint import load_prm
+
+                    self._loaded = load_prm(self.path, device=self.device)
+        return self._loaded
+
+    def _steps(self, sample: Sample, config: Any) -> list[str]:
+        given = sample.get(self.steps_field) if self.steps_field else None
+        if given is not None:
+            if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
+                raise ValueError(f"field '{self.steps_field}' must be a list of strings")
+            steps = [s.strip() for s in given if s.strip()]
+        else:
+            if sample.completion is None:
+                raise NotApplicable("the sample has no completion (nor steps) to score")
+            separator = self.separator if self.separator is not None else config.separator
+            regex = config.separator_regex if self.separator is None else False
+            steps = split_steps(sample.completion_text, separator, regex=regex)
+        if not steps:
+            raise NotApplicable("the solution has no steps")
+        return steps
+
+    def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
+        from .encode import encode_solutions
+        from .scorer import step_probabilities
+
+        loaded = self.loaded
+        config = loaded.config
+        how: Aggregation = self.aggregate or config.aggregate
+        out: list[Outcome] = [None] * len(samples)
+        items: list[tuple[Any, list[str]]] = []
+        owners: list[int] = []
+        for i, s in enumerate(samples):
+            try:
+                steps = self._steps(s, config)
+            except (NotApplicable, ValueError) as exc:
+                out[i] = exc
+                continue
+            items.append((s.prompt_messages, steps))
+            owners.append(i)
+        encoded = encode_solutions(loaded.backbone, items, join=config.join, max_length=config.max_length)
+        good = [(i, e) for i, e in zip(owners, encoded, strict=True) if not isinstance(e, Exception)]
+        for i, e in zip(owners, encoded, strict=True):
+            if isinstance(e, Exception):
+                out[i] = e
+        probs = step_probabilities(loaded.net, loaded.backbone, [e for _, e in good], batch_size=self.batch_size)
+        for (i, e), scores in zip(good, probs, strict=True):
+            first_bad = next((k for k, v in enumerate(scores) if v < 0.5), None)
+            info: dict[str, Any] = {"step_scores": scores, "aggregate": how, "first_bad_step": first_bad}
+            if self.credit != "none":
+                info["step_returns"] = step_returns(scores, self.credit)
+            if e.truncated:
+                info["truncated"] = True
+            out[i] = RewardResult.ok(aggregate(scores, how), info=info)
+        return out
+
+
+register_resolver(
+    "prm",
+    lambda argument: {"type": "prm", "path": argument},
+    "a process reward model folder written by `rewardlab train prm` (prm:DIR)",
+)
