@@ -62,6 +62,10 @@ class CodeJob:
 
 @dataclass
 class TestOutcome:
+    """How one test went: ``status`` is pass, fail, error, timeout or skipped."""
+
+    __test__ = False  # not a pytest test class
+
     name: str
     status: str  # pass | fail | error | timeout | skipped
     message: str = ""

@@ -66,6 +66,8 @@ class StdioCase:
 class TestSuite:
     """A validated test suite; plain data, so it travels to worker processes."""
 
+    __test__ = False  # not a pytest test class
+
     kind: Kind
     code: str = ""
     entry_point: str | None = None
@@ -192,6 +194,8 @@ def parse_tests(value: Any, *, entry_point: str | None = None, default_compare: 
 @dataclass(frozen=True)
 class TestUnit:
     """One test of an assert suite: code run in the checker's namespace."""
+
+    __test__ = False  # not a pytest test class
 
     name: str
     source: str
