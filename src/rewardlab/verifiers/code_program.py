@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -55,6 +56,7 @@ def extract_code(completion: str, mode: ExtractMode = "auto", block: BlockPick =
     return blocks[-1]
 
 
+@functools.lru_cache(maxsize=1024)  # RL scores many completions of each prompt
 def prompt_is_code(prompt: str) -> bool:
     """Whether a text prompt is itself Python (HumanEval: a signature and a docstring)."""
     if not prompt.strip():
