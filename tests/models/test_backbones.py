@@ -39,7 +39,7 @@ def minilm() -> EncoderBackbone:
 # ---- dispatch, laziness, devices ---------------------------------------------------------------
 def test_dispatch_by_name_and_folder_is_lazy(tmp_path: Path) -> None:
     bb = load_backbone("minilm")
-    assert (bb.kind, bb.name, bb.device, bb.default_pooling) == ("encoder", "minilm", "cpu", "mean")
+    assert (bb.kind, bb.name, bb.device, bb.default_pooling) == ("encoder", "minilm", "cpu", "completion_mean")
     assert not bb.is_loaded  # nothing loaded until the model is used
     folder = load_backbone(minilm_dir())
     assert isinstance(folder, EncoderBackbone) and folder.name == "model"
@@ -175,13 +175,14 @@ def test_padding_and_batching_do_not_change_features(minilm: EncoderBackbone) ->
     texts = [("Hi", "Hello"), ("Tell me a long story about dragons and castles", "Once upon a time there was one.")]
     encoded = minilm.encode([minilm.render({"prompt": p, "completion": c}) for p, c in texts])
     with torch.inference_mode():
-        together = minilm.features(minilm.collate(encoded))
-        alone = torch.cat([minilm.features(minilm.collate([e])) for e in encoded])
-        last = minilm.features(minilm.collate(encoded), pooling="last")
+        for pooling in ("completion_mean", "mean", "last", "cls"):
+            together = minilm.embed(encoded, pooling)  # type: ignore[arg-type]
+            alone = torch.cat([minilm.embed([e], pooling) for e in encoded])  # type: ignore[arg-type]
+            assert torch.allclose(together, alone, atol=1e-5), pooling
+            assert together.shape == (2, minilm.hidden_size)
         mask = minilm.completion_mask(encoded)
-        completion = minilm.features(minilm.collate(encoded), pooling="completion_mean", completion_mask=mask)
-    assert torch.allclose(together, alone, atol=1e-5)
-    assert together.shape == (2, minilm.hidden_size) == last.shape == completion.shape
+        by_hand = minilm.features(minilm.collate(encoded), pooling="completion_mean", completion_mask=mask)
+        assert torch.equal(by_hand, minilm.embed(encoded))
     assert int(mask[0].sum()) == encoded[0].completion_end - encoded[0].completion_start
     with pytest.raises(ValueError, match="needs the completion mask"):
         minilm.pool(torch.zeros(1, 2, 3), torch.ones(1, 2), "completion_mean")
@@ -198,5 +199,5 @@ def test_save_writes_a_loadable_safetensors_folder(minilm: EncoderBackbone, tmp_
     assert again.kind == "encoder"
     enc = minilm.encode([minilm.render({"prompt": "a", "completion": "b"})])
     with torch.inference_mode():
-        assert torch.allclose(minilm.features(minilm.collate(enc)), again.features(again.collate(enc)), atol=1e-6)
+        assert torch.allclose(minilm.embed(enc), again.embed(enc), atol=1e-6)
     assert again.describe()["parameters"] == minilm.describe()["parameters"]

@@ -80,9 +80,9 @@ def test_same_score_alone_or_in_any_batch(single: Path) -> None:
     assert len({round(s, 6) for s in alone if s is not None}) > 10  # the scores do differ between samples
 
 
-def test_completion_pooling_is_deterministic_too(tmp_path: Path) -> None:
-    folder = create_reward_model(tmp_path / "cm", max_length=40, pooling="completion_mean", seed=4)
-    assert read_config(folder).pooling == "completion_mean"
+def test_mean_pooling_is_deterministic_too(tmp_path: Path) -> None:
+    folder = create_reward_model(tmp_path / "cm", max_length=40, pooling="mean", seed=4)
+    assert read_config(folder).pooling == "mean"
     batch = samples(9, seed=3)
     alone = [RewardModel(path=str(folder)).score(s).score for s in batch]
     assert RewardModel(path=str(folder), batch_size=4).scores(batch) == pytest.approx(alone, abs=1e-5)

@@ -49,7 +49,12 @@ def test_folder_holds_safetensors_config_and_card(trained: tuple[Path, Path, str
             "member-0/reward_head.safetensors", "member-0/config.json", "member-0/tokenizer.json"} <= files  # fmt: skip
     assert not [f for f in files if f.endswith((".bin", ".pt", ".pkl", ".pth"))]  # no pickle anywhere
     config = read_config(out)
-    assert (config.backbone, config.kind, config.pooling, config.max_length) == ("minilm", "encoder", "mean", 32)
+    assert (config.backbone, config.kind, config.pooling, config.max_length) == (
+        "minilm",
+        "encoder",
+        "completion_mean",
+        32,
+    )
     assert config.ensemble_mode == "single" and len(config.members) == 1
 
     card = json.loads((out / "card.json").read_text())

@@ -86,13 +86,17 @@ def train_bt_command(
     pooling: str | None = typer.Option(
         None,
         "--pooling",
-        help="mean, last, cls, or completion_mean (mean over the response's tokens); default: per backbone kind.",
+        help="completion_mean (mean over the response's tokens; encoders' default), last (causal LMs' default), "
+        "mean or cls.",
     ),
     bf16: bool = typer.Option(
         False, "--bf16", help="bfloat16 autocast while training (faster on GPUs and CPUs with AVX512-BF16)."
     ),
     freeze_layers: int = typer.Option(
-        0, "--freeze-layers", min=0, help="Freeze the embeddings and the first N transformer layers."
+        0,
+        "--freeze-layers",
+        min=0,
+        help="Freeze the embeddings and the first N transformer layers (all of them: a fast linear probe).",
     ),
     ensemble: int = typer.Option(1, "--ensemble", "-k", min=1, max=32, help="Train an ensemble of K members."),
     ensemble_mode: str = typer.Option(

@@ -14,7 +14,7 @@ reward the same five things:
 - :meth:`Backbone.encode` / :meth:`Backbone.collate` / :meth:`Backbone.features`: token ids with
   context-first truncation (the context loses its oldest tokens first, the completion keeps its
   start), right padding with an attention mask, and one pooled vector per sample
-  (mean pooling for encoders, last token for causal LMs).
+  (mean over the completion's tokens for encoders, last token for causal LMs).
 
 Subclasses implement ``_load_tokenizer``, ``_load_model`` and ``render``:
 :class:`~rewardlab.models.backbones.encoder.EncoderBackbone` (MiniLM and any BERT-like folder)
@@ -413,6 +413,14 @@ class Backbone(ABC):
         """Pooled features ``[batch, hidden]`` of a collated batch."""
         hidden = self.hidden_states(batch, model)
         return self.pool(hidden, batch["attention_mask"], pooling or self.default_pooling, completion_mask)
+
+    def embed(
+        self, encoded: Sequence[EncodedSample], pooling: Pooling | None = None, model: Any = None
+    ) -> torch.Tensor:
+        """Pooled features of encoded samples in one batch (collated, with the completion mask when needed)."""
+        pooling = pooling or self.default_pooling
+        mask = self.completion_mask(encoded) if pooling == "completion_mean" else None
+        return self.features(self.collate(encoded), pooling, model=model, completion_mask=mask)
 
     # ---- persistence --------------------------------------------------------------------
     def save(self, directory: str | Path, model: Any = None) -> Path:

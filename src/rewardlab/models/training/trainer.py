@@ -25,7 +25,15 @@ from .config import BTTrainConfig
 from .loss import bradley_terry_loss
 from .progress import TrainingReporter
 
-__all__ = ["EncodedPairs", "MemberResult", "encode_pairs", "pair_scores", "pairwise_accuracy", "train_member"]
+__all__ = [
+    "EncodedPairs",
+    "MemberResult",
+    "encode_pairs",
+    "pair_scores",
+    "pairwise_accuracy",
+    "pooled_features",
+    "train_member",
+]
 
 
 @dataclass
@@ -80,6 +88,25 @@ def pair_scores(
             n.train(mode)
     half = len(encoded)
     return out[:half], out[half:]
+
+
+def pooled_features(
+    network: ScalarRewardNetwork, sequences: Sequence[EncodedSample], *, batch_size: int = 64
+) -> torch.Tensor:
+    """The body's pooled features ``[len(sequences), hidden]`` (eval mode, no gradients), in order."""
+    out: list[torch.Tensor | None] = [None] * len(sequences)
+    mode = network.training
+    network.eval()
+    try:
+        with torch.inference_mode():
+            for idx in length_buckets([len(s) for s in sequences], batch_size):
+                batch, mask = network.inputs([sequences[i] for i in idx])
+                feats = network.backbone.features(batch, network.pooling, model=network.body, completion_mask=mask)
+                for row, i in enumerate(idx):
+                    out[i] = feats[row].clone()
+    finally:
+        network.train(mode)
+    return torch.stack([t for t in out if t is not None]).to(network.head.weight.dtype)
 
 
 def pairwise_accuracy(chosen: Sequence[Sequence[float]], rejected: Sequence[Sequence[float]]) -> float:
@@ -154,6 +181,10 @@ def train_member(
         generator = torch.Generator().manual_seed(seed + 7919)
         weights = torch.poisson(torch.ones(len(train), network.n_heads), generator=generator)
 
+    probe = False
+    if config.freeze_layers:
+        network.freeze(config.freeze_layers)
+        probe = config.freeze_layers >= len(network.transformer_layers())
     optimizer = torch.optim.AdamW(_param_groups(network, config), lr=config.learning_rate)
     batches_per_epoch = math.ceil(len(train) / config.batch_size)
     steps_per_epoch = math.ceil(batches_per_epoch / config.grad_accum)
@@ -162,8 +193,13 @@ def train_member(
         optimizer, _schedule(total_steps, int(config.warmup_ratio * total_steps))
     )
     use_bf16 = config.mixed_precision == "bf16"
-    if config.freeze_layers:
-        network.freeze(config.freeze_layers)
+    cached: torch.Tensor | None = None
+    held_cached: torch.Tensor | None = None
+    if probe:  # a linear probe: the body's features never change, compute them once
+        reporter.message(f"{label}: every layer is frozen; computing the features once, then training the head")
+        cached = pooled_features(network, train.chosen + train.rejected)
+        if held_out is not None and len(held_out):
+            held_cached = pooled_features(network, held_out.chosen + held_out.rejected)
     result = MemberResult()
     best: tuple[float, int, dict[str, Any] | None] = (-1.0, 0, None)
     started = time.perf_counter()
@@ -177,8 +213,13 @@ def train_member(
         sums = {"loss": 0.0, "accuracy": 0.0, "n": 0}
         optimizer.zero_grad(set_to_none=True)
         for b, idx in enumerate(batches):
-            with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
-                rewards = network.score_encoded([train.chosen[i] for i in idx] + [train.rejected[i] for i in idx])
+            if cached is not None:
+                rows = torch.tensor(idx + [len(train) + i for i in idx], device=cached.device)
+                rewards = network.head(cached[rows]).float()
+            else:
+                with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=use_bf16):
+                    sequences = [train.chosen[i] for i in idx] + [train.rejected[i] for i in idx]
+                    rewards = network.score_encoded(sequences)
             r_c, r_r = rewards[: len(idx)], rewards[len(idx) :]
             margin = torch.tensor([train.margins[i] for i in idx], device=device)
             w = weights[idx].to(device) if weights is not None else None
@@ -201,7 +242,12 @@ def train_member(
             "eval_pairs": 0,
         }
         if held_out is not None and len(held_out):
-            chosen, rejected = pair_scores([network], held_out)
+            if held_cached is not None:
+                with torch.inference_mode():
+                    values = network.head(held_cached).double().cpu().tolist()
+                chosen, rejected = values[: len(held_out)], values[len(held_out) :]
+            else:
+                chosen, rejected = pair_scores([network], held_out)
             metrics["eval_accuracy"] = pairwise_accuracy(chosen, rejected)
             metrics["eval_pairs"] = len(held_out)
             metrics["eval_margin"] = sum(
