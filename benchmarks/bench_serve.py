@@ -226,6 +226,28 @@ def gsm8k_payloads(n: int) -> list[dict[str, Any]]:
     return out
 
 
+def model_ceiling(spec_ref: str, payloads: list[dict[str, Any]]) -> str:
+    """How much faster the reward itself is on a batch than one sample at a time, in this process:
+    the most any batching server can gain on this machine."""
+    from rewardlab.core.spec import resolve
+    from rewardlab.integrations.openrlhf import samples_from_openrlhf
+
+    spec = resolve(spec_ref)
+    samples = [samples_from_openrlhf(p["query"], p["prompts"], p["labels"])[0] for p in payloads[:64]]
+    spec.score_batch(samples[:2])
+    t0 = time.perf_counter()
+    spec.score_batch(samples)
+    batched = (time.perf_counter() - t0) / len(samples)
+    t0 = time.perf_counter()
+    for sample in samples[:32]:
+        spec.score_batch([sample])
+    single = (time.perf_counter() - t0) / 32
+    return (
+        f"the reward alone, in process: {batched * 1000:.0f} ms/sample on a batch of {len(samples)}, "
+        f"{single * 1000:.0f} ms/sample one at a time (ceiling of any batching server here: {single / batched:.2f}x)"
+    )
+
+
 def reward_model_dir(arg: str | None, workdir: Path) -> tuple[Path, str]:
     if arg:
         return Path(arg), f"trained reward model {arg}"
@@ -306,6 +328,8 @@ def main(argv: list[str]) -> int:
             ["--max-batch-size", str(args.max_batch_size), "--max-delay-ms", "10"],
         )
         print(table(rm_ours, rm_peer), flush=True)
+        ceiling = model_ceiling(f"rm:{folder}", hh_payloads(64))
+        print(ceiling, flush=True)
         print(
             f"\n(b) math verifier on GSM8K solutions; {n_math} requests of 1 query, "
             f"{args.concurrency} concurrent clients",
@@ -324,7 +348,7 @@ def main(argv: list[str]) -> int:
             f"Load: {args.concurrency} concurrent clients, one query per request (OpenRLHF `/get_reward`), "
             "each server in its own process, measured one after the other, after a warm-up.\n\n"
             f"(a) {which} (`rm:DIR`), `rewardlab serve --max-batch-size {args.max_batch_size} --max-delay-ms 10` "
-            f"vs an unbatched FastAPI endpoint, {n_rm} requests:\n\n{table(rm_ours, rm_peer)}\n\n"
+            f"vs an unbatched FastAPI endpoint, {n_rm} requests:\n\n{table(rm_ours, rm_peer)}\n\n{ceiling}.\n\n"
             f"(b) `math` verifier on GSM8K solutions, {n_math} requests:\n\n{table(v_ours, v_peer)}\n\n"
             f"Target (a) >= 3x throughput at no worse p99: {'met' if ok else 'not met'}.\n"
         )

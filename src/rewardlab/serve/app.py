@@ -186,12 +186,15 @@ def create_app(
         out = await run(body.samples, group_key=body.group_key, step=body.step, timeout_s=timeout, cache=body.cache)
         if isinstance(out, Response):
             return out
-        return ScoreResponse(
-            results=out.results,
-            spec_hash=svc.spec.hash,
-            spec_name=svc.spec.name,
-            elapsed_ms=out.elapsed_ms,
-            cache_hits=out.cache_hits,
+        # Serialized here (the results are already validated): the response model documents the shape.
+        return JSONResponse(
+            {
+                "results": [r.to_json_dict() for r in out.results],
+                "spec_hash": svc.spec.hash,
+                "spec_name": svc.spec.name,
+                "elapsed_ms": out.elapsed_ms,
+                "cache_hits": out.cache_hits,
+            }
         )
 
     @app.post(
@@ -220,7 +223,7 @@ def create_app(
         out = await run(samples, group_key=None, step=None, timeout_s=timeout, cache=True)
         if isinstance(out, Response):
             return out
-        return GetRewardResponse(**openrlhf_payload(out.results, svc.components), spec_hash=svc.spec.hash)
+        return JSONResponse({**openrlhf_payload(out.results, svc.components), "spec_hash": svc.spec.hash})
 
     @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="Liveness")
     async def healthz() -> HealthResponse:
