@@ -98,8 +98,9 @@ def test_trained_model_scores_via_rm_scheme_cli_and_spec(trained: tuple[Path, Pa
     assert spec_scores[:-1] == pytest.approx(cli_scores[:-1], abs=1e-5)
 
 
-def test_training_learns_a_clear_preference(tmp_path: Path) -> None:
-    """Only the head trains here (all 6 layers frozen): fast, and a real check that learning happens."""
+def test_training_learns_a_clear_preference_with_an_ensemble_of_heads(tmp_path: Path) -> None:
+    """A linear probe (every layer frozen: features computed once) with 3 bootstrap heads: fast, and a
+    real check that learning happens."""
     from rewardlab.data.preferences import read_preferences
     from rewardlab.models.reward_model import RewardModel
     from rewardlab.models.training.bt import train_bt
@@ -107,26 +108,35 @@ def test_training_learns_a_clear_preference(tmp_path: Path) -> None:
 
     train = read_preferences(write_preferences_file(tmp_path / "train.jsonl", 32))
     held = read_preferences(write_preferences_file(tmp_path / "held.jsonl", 16, offset=100))
-    config = BTTrainConfig(max_length=32, epochs=4, batch_size=8, freeze_layers=6, head_learning_rate=5e-2, seed=0)
+    config = BTTrainConfig(
+        max_length=32, epochs=4, batch_size=8, freeze_layers=6, head_learning_rate=5e-2, ensemble=3,
+        ensemble_mode="heads", seed=0,
+    )  # fmt: skip
     report = train_bt(config, train, held, tmp_path / "rm")
     epochs = report.members[0].epochs
     assert epochs[-1]["train_loss"] < epochs[0]["train_loss"]
     assert report.eval_accuracy is not None and report.eval_accuracy >= 0.9
+    saved = read_config(tmp_path / "rm")
+    assert saved.ensemble_mode == "heads" and saved.members[0].n_heads == 3 and saved.n_scores == 3
     rm = RewardModel(path=str(tmp_path / "rm"))
-    kind, rude = rm.scores([held[0].sample("chosen"), held[0].sample("rejected")])
-    assert kind is not None and rude is not None and kind > rude
+    kind, rude = rm.score_batch([held[0].sample("chosen"), held[0].sample("rejected")])
+    assert kind.score is not None and rude.score is not None and kind.score > rude.score
+    assert len(kind.info["members"]) == 3 and len(set(kind.info["members"])) == 3  # heads differ (bootstrap)
 
 
-def test_members_ensemble_via_cli(tmp_path: Path) -> None:
+def test_members_ensemble_via_cli_on_a_local_model_folder(tmp_path: Path) -> None:
+    from rewardlab.models.backbones.encoder import minilm_dir
+
     data = write_preferences_file(tmp_path / "train.jsonl", 16)
     out = tmp_path / "ens"
     res = runner.invoke(
         app,
         ["train", "bt", "-d", str(data), "-o", str(out), "--ensemble", "2", "--max-length", "24",
-         "--freeze-layers", "5", "--eval-fraction", "0.25", "--no-progress"],
+         "--freeze-layers", "5", "--eval-fraction", "0.25", "--backbone", str(minilm_dir()), "--no-progress"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     config = read_config(out)
+    assert (config.backbone, config.kind) == ("model", "encoder")  # a Hugging Face folder, kind from its config
     assert config.ensemble_mode == "members" and [m.seed for m in config.members] == [0, 1]
     assert [m.path for m in config.members] == ["member-0", "member-1"]
     card = json.loads((out / "card.json").read_text())

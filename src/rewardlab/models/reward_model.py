@@ -41,8 +41,8 @@ class RewardModel(Reward):
     ``path`` is a folder written by ``rewardlab train bt`` (``rm:DIR`` on the command line).
     Scoring is batched by length, deterministic (a sample's score does not depend on the other
     samples of the batch) and runs on a GPU when one is visible. Rewards naming the same folder
-    share one loaded copy of the weights. ``info`` has ``members`` and
-    ``std`` for an ensemble, and ``truncated: true`` when the input was cut to ``max_length``.
+    share one loaded copy of the weights. ``info`` has ``members`` and ``std`` for an ensemble,
+    and ``truncated: true`` when the input was cut to ``max_length``.
 
     >>> import tempfile
     >>> from rewardlab.models.bt.checkpoint import create_reward_model
