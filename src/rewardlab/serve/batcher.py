@@ -34,8 +34,10 @@ NeMo-Aligner reward-server scheme).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
+import queue
 import threading
 import time
 from collections import deque
@@ -122,6 +124,7 @@ class DynamicBatcher:
         self._slots: asyncio.Semaphore | None = None
         self._loop_task: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._pool: _DaemonPool | None = None
         self._lock = threading.Lock()
         self._rate: float | None = None  # samples per second, smoothed
 
@@ -148,6 +151,9 @@ class DynamicBatcher:
             if not p.future.done():
                 p.future.set_exception(RuntimeError("the server is shutting down"))
         self._waiting = 0
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     # ---- the queue -------------------------------------------------------------------------
     @property
@@ -303,28 +309,11 @@ class DynamicBatcher:
         step: int | None,
         deadline: float | None,
     ) -> asyncio.Future[Sequence[RewardResult]]:
-        """Run one call in a daemon thread: a call that never returns (a hung reward) cannot keep
-        the process from exiting, as a thread-pool thread would."""
-        future: asyncio.Future[Sequence[RewardResult]] = loop.create_future()
-
-        def settle(value: Any, error: BaseException | None) -> None:
-            if future.done():
-                return
-            if error is not None:
-                future.set_exception(error)
-            else:
-                future.set_result(value)
-
-        def target() -> None:
-            try:
-                value, error = self._call(samples, group_key, step, deadline), None
-            except BaseException as exc:  # reported to the awaiting coroutine
-                value, error = None, exc
-            with contextlib.suppress(RuntimeError):  # the loop may be closed by now
-                loop.call_soon_threadsafe(settle, value, error)
-
-        threading.Thread(target=target, name="rewardlab-score", daemon=True).start()
-        return future
+        """Run one call on a worker thread of the batcher's pool (daemon threads: a call that never
+        returns, a hung reward, cannot keep the process from exiting as a thread-pool thread would)."""
+        if self._pool is None:
+            self._pool = _DaemonPool(self.max_threads)
+        return asyncio.wrap_future(self._pool.submit(self._call, samples, group_key, step, deadline), loop=loop)
 
     def _call(
         self, samples: list[Sample], group_key: str | None, step: int | None, deadline: float | None
@@ -365,3 +354,48 @@ class DynamicBatcher:
             p.unresolved -= n
             if p.unresolved <= 0 and not p.future.done():
                 p.future.set_result(p.results)
+
+
+class _DaemonPool:
+    """A small pool of daemon worker threads that grows up to ``max_threads`` when all are busy
+    (a thread held by a hung call is replaced instead of blocking the queue)."""
+
+    def __init__(self, max_threads: int) -> None:
+        self.max_threads = max_threads
+        self._tasks: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._threads = 0
+        self._idle = 0
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> concurrent.futures.Future[Any]:
+        future: concurrent.futures.Future[Any] = concurrent.futures.Future()
+        with self._lock:
+            grow = self._idle == 0 and self._threads < self.max_threads
+            if grow:
+                self._threads += 1
+            else:
+                self._idle = max(0, self._idle - 1)
+        self._tasks.put((future, fn, args))
+        if grow:
+            threading.Thread(target=self._work, name="rewardlab-score", daemon=True).start()
+        return future
+
+    def _work(self) -> None:
+        while True:
+            item = self._tasks.get()
+            if item is None:
+                return
+            future, fn, args = item
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(fn(*args))
+                except BaseException as exc:  # handed to the awaiting coroutine
+                    future.set_exception(exc)
+            with self._lock:
+                self._idle += 1
+
+    def shutdown(self) -> None:
+        with self._lock:
+            n = self._threads
+        for _ in range(n):
+            self._tasks.put(None)
