@@ -152,18 +152,20 @@ def test_model_spec_batches_concurrent_requests_and_keeps_results_apart() -> Non
 def test_deadline_turns_unscored_samples_into_timeouts() -> None:
     spec = resolve("t_serve_hang", params={"seconds": 2.0})
 
-    async def main() -> tuple[list[RewardResult], float, list[RewardResult]]:
+    async def main() -> tuple[list[RewardResult], float, list[RewardResult], float]:
         service = ScoringService(spec, ServerConfig(cache_url="off", workers=2))
         await service.start(wait_ready=True)
         t0 = time.monotonic()
         hung = await service.score([Sample(completion="hang")], timeout_s=0.3)
         took = time.monotonic() - t0
         fine = await service.score([Sample(completion="fine")], timeout_s=5)
+        timeouts = service.metrics.timeouts._value.get()
         await service.stop()
-        return hung.results, took, fine.results
+        return hung.results, took, fine.results, timeouts
 
-    hung, took, fine = asyncio.run(main())
+    hung, took, fine, timeouts = asyncio.run(main())
     assert hung[0].status.value == "timeout" and "deadline exceeded" in (hung[0].error or "")
     assert hung[0].score is None and hung[0].components == {"t_serve_hang": None}
+    assert timeouts == 1.0  # counted in /metrics
     assert took < 1.5
     assert fine[0].score == 1.0

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -205,8 +206,6 @@ class ScoringService:
                     if k in found:
                         results[i] = _hit(RewardResult.model_validate_json(found[k]))
             elif keys[0] in found:
-                import json
-
                 stored = json.loads(found[keys[0]])
                 if len(stored) == n:
                     results = [_hit(RewardResult.model_validate(r)) for r in stored]
@@ -224,10 +223,13 @@ class ScoringService:
             except TimeoutError:
                 self.batcher.cancel(pending)
                 computed = list(pending.results)
+            late: list[RewardResult] = []
             for i, r in zip(todo, computed, strict=True):
-                results[i] = r if r is not None else self.timeout_result(timeout)
-            fresh = [r for r in computed if r is not None]
-            self.metrics.observe_results(fresh)
+                if r is None:
+                    r = self.timeout_result(timeout)
+                    late.append(r)
+                results[i] = r
+            self.metrics.observe_results([r for r in computed if r is not None] + late)
             if cache is not None:
                 await self._cache_put(cache, keys, todo, computed, n)
         final = [r for r in results if r is not None]
@@ -251,8 +253,6 @@ class ScoringService:
                 if r is not None and not r.status.failed:
                     items[keys[i]] = r.model_dump_json()
         elif len(todo) == n and all(r is not None and not r.status.failed for r in computed):
-            import json
-
             items[keys[0]] = json.dumps([r.to_json_dict() for r in computed if r is not None])
         if not items:
             return
