@@ -131,6 +131,11 @@ def test_singleton_groups_and_uneven_groups() -> None:
     assert group_winrate(np.array([1.0, 1.0, 2.0]), np.array([0, 0, 0])).tolist() == [0.25, 0.25, 1.0]
 
 
+def test_underflowing_spread_with_eps_zero_gives_finite_zero() -> None:
+    x = np.array([5e-324, 0.0])
+    assert group_zscore(x, eps=0.0).tolist() == [0.0, 0.0]
+
+
 def test_zero_variance_group_is_exactly_zero() -> None:
     x = np.array([0.7, 0.7, 0.7, 1.0, 0.0])
     g = np.array([0, 0, 0, 1, 1])

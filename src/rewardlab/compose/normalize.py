@@ -116,7 +116,12 @@ def group_zscore(
         if np.all(vals == vals[0]):
             out[idx] = 0.0
             continue
-        out[idx] = centred / (_std(vals, unbiased) + eps) if scale else centred
+        if not scale:
+            out[idx] = centred
+            continue
+        denom = _std(vals, unbiased) + eps
+        # A spread that underflows to 0 (denormal differences, eps=0) is treated as zero variance.
+        out[idx] = centred / denom if denom > 0 else 0.0
     return out
 
 
