@@ -109,3 +109,15 @@ def test_robustness_counts_failures(tmp_path: Path) -> None:
     assert result["failures"]["failed"] == 1
     with pytest.raises(ValueError, match="unknown transform"):
         evaluate_robustness(resolve("ev_flaky"), pairs, RobustnessOptions(transforms=("nope",)))
+
+
+def test_robustness_of_a_pairwise_reward(shared_data: Path) -> None:
+    pairs = load_preferences(shared_data / "hh_harmless_dev.jsonl.gz", limit=60).pairs
+    opts = RobustnessOptions(transforms=("lowercase", "correct_injection_rejected"), batch_size=256)
+    result, rows = evaluate_robustness(resolve("ev_pairwise_len"), pairs, opts)
+    t = result["metrics"]["transforms"]
+    assert result["metrics"]["mode"] == "pairwise"
+    assert result["failures"]["status_counts"]["ok"] == 60 + 60 + 60  # one judgement per pair and rewrite
+    assert t["lowercase"]["consistency"] == 1.0
+    assert t["correct_injection_rejected"]["flipped_to_wrong"] > 0
+    assert all(len(r["status_after"]) == 1 for r in rows)

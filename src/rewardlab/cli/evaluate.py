@@ -244,6 +244,9 @@ def robustness_command(
     transform: list[str] = typer.Option(None, "--transform", "-t", help="Only these transforms (repeatable)."),
     list_transforms: bool = typer.Option(False, "--list-transforms", help="List the transforms and exit."),
     seed: int = typer.Option(0, "--seed", help="Seed of the randomized rewrites."),
+    pairwise_field: str | None = typer.Option(
+        None, "--pairwise-field", help="For a pairwise judge: the field of the other answer (default: its own)."
+    ),
     out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
     limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N rows."),
     batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="Samples per reward call."),
@@ -279,7 +282,11 @@ def robustness_command(
         fail(f"unknown transform(s) {', '.join(unknown)}; allowed: {', '.join(TRANSFORMS)}")
     spec = _resolve(reward, param)
     options = RobustnessOptions(
-        transforms=tuple(transform or TRANSFORMS), seed=seed, batch_size=batch_size, progress=progress
+        transforms=tuple(transform or TRANSFORMS),
+        seed=seed,
+        batch_size=batch_size,
+        progress=progress,
+        pairwise_field=pairwise_field,
     )
     outcome = _run(run_robustness, spec, data, reward_ref=reward, out=out, options=options, limit=limit, record=record)
     _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0))

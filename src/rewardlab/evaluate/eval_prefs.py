@@ -33,7 +33,7 @@ from .pairs import PreferenceSet, load_preferences
 from .preference import TIE_RULE, preference_accuracy, subset_accuracies
 from .rewardbench import v1_report, v2_report
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
-from .scoring import score_all
+from .scoring import pairwise_field, score_all
 
 __all__ = ["PrefsOptions", "evaluate_preferences", "pairwise_field", "run_prefs"]
 
@@ -201,14 +201,6 @@ def evaluate_preferences(
     failures = scored.failure_summary()
     headline["failed_samples"] = failures["failed"]
     return {"headline": headline, "metrics": metrics, "failures": failures}, rows
-
-
-def pairwise_field(spec: Spec) -> str | None:
-    """The field a pairwise reward reads the other response from (its ``baseline_field``), else ``None``."""
-    reward = spec.reward
-    if "baseline_field" in type(reward).model_fields:
-        return str(reward.baseline_field)  # type: ignore[attr-defined]
-    return None
 
 
 def _logit(p: float, eps: float = 1e-6) -> float:

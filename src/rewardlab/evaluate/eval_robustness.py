@@ -22,7 +22,7 @@ from .pairs import PreferencePair, load_preferences
 from .preference import preference_accuracy
 from .robustness import transform_metrics
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
-from .scoring import score_all
+from .scoring import pairwise_field, score_all
 from .transforms import TRANSFORMS, Transform, rng_for
 
 __all__ = ["RobustnessOptions", "evaluate_robustness", "run_robustness"]
@@ -36,6 +36,8 @@ class RobustnessOptions:
     seed: int = 0
     batch_size: int = 32
     progress: bool | None = None
+    pairwise_field: str | None = None
+    """For a pairwise reward: the field of the other response (default: the reward's ``baseline_field``)."""
 
 
 def _rewrite(t: Transform, pair: PreferencePair, seed: int) -> tuple[Any, str, str] | None:
@@ -61,13 +63,23 @@ def evaluate_robustness(
     if not pairs:
         raise ValueError("no preference pairs to evaluate")
 
-    # one scoring pass: the originals, then every changed pair under every transform
+    # one scoring pass: the originals, then every changed pair under every transform. A pointwise
+    # reward scores both answers; a pairwise one judges the pair once: P(chosen wins) = p, read as
+    # chosen p and rejected 1 - p.
+    pairwise = opt.pairwise_field or pairwise_field(spec)
+    width = 1 if pairwise else 2
+
+    def pair_samples(base: dict[str, Any], chosen: str, rejected: str) -> list[dict[str, Any]]:
+        if pairwise:
+            return [{**base, "completion": chosen, pairwise: rejected}]
+        return [{**base, "completion": chosen}, {**base, "completion": rejected}]
+
     samples: list[dict[str, Any]] = []
     groups: list[int] = []
     for g, p in enumerate(pairs):
-        samples += [p.sample("chosen"), p.sample("rejected")]
-        groups += [g, g]
-    plan: list[tuple[str, int, int]] = []  # (transform, pair index, offset of its two samples)
+        samples += pair_samples({**p.meta, "id": p.id, "prompt": p.prompt}, p.chosen, p.rejected)
+        groups += [g] * width
+    plan: list[tuple[str, int, int]] = []  # (transform, pair index, offset of its samples)
     g = len(pairs)
     for name in opt.transforms:
         t = TRANSFORMS[name]
@@ -78,8 +90,8 @@ def evaluate_robustness(
             prompt, chosen, rejected = rewritten
             base = {**p.meta, "id": f"{p.id}:{name}", "prompt": prompt, "transform": name}
             plan.append((name, i, len(samples)))
-            samples += [{**base, "completion": chosen}, {**base, "completion": rejected}]
-            groups += [g, g]
+            samples += pair_samples(base, chosen, rejected)
+            groups += [g] * width
             g += 1
     scored = score_all(
         spec,
@@ -90,8 +102,19 @@ def evaluate_robustness(
         description="scoring pairs and rewrites",
     )
     s = scored.scores
-    orig_c = [s[2 * i] for i in range(len(pairs))]
-    orig_r = [s[2 * i + 1] for i in range(len(pairs))]
+
+    def read(off: int) -> tuple[float | None, float | None]:
+        if pairwise:
+            p = s[off]
+            return p, None if p is None else 1.0 - p
+        return s[off], s[off + 1]
+
+    def statuses(off: int) -> list[str]:
+        return [scored.results[off + j].status.value for j in range(width)]
+
+    originals = [read(width * i) for i in range(len(pairs))]
+    orig_c = [c for c, _ in originals]
+    orig_r = [r for _, r in originals]
     base_acc = preference_accuracy(orig_c, orig_r, n_boot=200)
 
     rows: list[dict[str, Any]] = []
@@ -102,7 +125,7 @@ def evaluate_robustness(
     unscored = dict.fromkeys(opt.transforms, 0)
     for name, i, off in plan:
         changed[name] += 1
-        quad = (orig_c[i], orig_r[i], s[off], s[off + 1])
+        quad = (orig_c[i], orig_r[i], *read(off))
         ok = all(v is not None for v in quad)
         if ok:
             acc = by_transform[name]
@@ -121,7 +144,7 @@ def evaluate_robustness(
                 "chosen_after": quad[2],
                 "rejected_after": quad[3],
                 "consistent": bool(np.sign(quad[0] - quad[1]) == np.sign(quad[2] - quad[3])) if ok else None,  # type: ignore[operator]
-                "status_after": [scored.results[off].status.value, scored.results[off + 1].status.value],
+                "status_after": statuses(off),
             }
         )
 
@@ -148,7 +171,12 @@ def evaluate_robustness(
         "largest_accuracy_drop": min((v["accuracy_change"] for v in measured.values()), default=None),
         "failed_samples": scored.failures,
     }
-    metrics = {"base_accuracy": base_acc, "transforms": per_transform, "pairs": len(pairs)}
+    metrics = {
+        "base_accuracy": base_acc,
+        "transforms": per_transform,
+        "pairs": len(pairs),
+        "mode": "pairwise" if pairwise else "pointwise",
+    }
     return {"headline": headline, "metrics": metrics, "failures": scored.failure_summary()}, rows
 
 

@@ -24,7 +24,7 @@ from ..core.errors import RewardFailed
 from ..core.result import RewardResult, Status
 from ..core.spec import Spec
 
-__all__ = ["Scored", "progress_bar", "score_all"]
+__all__ = ["Scored", "pairwise_field", "progress_bar", "score_all"]
 
 
 @dataclass
@@ -51,6 +51,18 @@ class Scored:
             "failed": self.failures,
             "top_errors": [{"error": e, "count": n} for e, n in self.errors.most_common(top)],
         }
+
+
+def pairwise_field(spec: Spec) -> str | None:
+    """The field a pairwise reward reads the other response from (its ``baseline_field``), else ``None``.
+
+    A pairwise reward (``pairwise_judge``) scores a completion *against* another response:
+    P(completion wins). The evaluations then judge each preference pair once.
+    """
+    reward = spec.reward
+    if "baseline_field" in type(reward).model_fields:
+        return str(reward.baseline_field)  # type: ignore[attr-defined]
+    return None
 
 
 def _stderr_is_tty() -> bool:
