@@ -30,10 +30,11 @@ from ..core.spec import Spec
 from .calibration import calibration
 from .length_bias import length_baselines, length_split_accuracy, score_length_correlation
 from .pairs import PreferenceSet, load_preferences
-from .preference import TIE_RULE, preference_accuracy, subset_accuracies
+from .preference import TIE_RULE, TIE_RULE_PAIRWISE, preference_accuracy, subset_accuracies
 from .rewardbench import v1_report, v2_report
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .scoring import pairwise_field, score_all
+from .stats import spearman
 
 __all__ = ["PrefsOptions", "evaluate_preferences", "pairwise_field", "run_prefs"]
 
@@ -71,6 +72,7 @@ def evaluate_preferences(
     opt = options or PrefsOptions()
     boot = {"n_boot": opt.n_boot, "confidence": opt.confidence, "seed": opt.seed}
     pairwise = opt.pairwise_field or pairwise_field(spec)
+    tie_boot = {**boot, "tie_value": 0.5 if pairwise else 0.0}  # RewardBench's tie rule for each kind
     if not data.pairs and (pairwise or not data.ranked):
         raise ValueError(
             "the data holds no preference pair to evaluate"
@@ -132,24 +134,27 @@ def evaluate_preferences(
             }
         )
 
-    metrics: dict[str, Any] = {"tie_rule": TIE_RULE, "mode": "pairwise" if pairwise else "pointwise"}
+    metrics: dict[str, Any] = {
+        "tie_rule": TIE_RULE_PAIRWISE if pairwise else TIE_RULE,
+        "mode": "pairwise" if pairwise else "pointwise",
+    }
     if pairwise:
         metrics["pairwise_field"] = pairwise
         metrics["ranked_items_not_evaluated"] = len(data.ranked)
     headline: dict[str, Any] = {}
     if n_pairs:
-        overall = preference_accuracy(chosen_scores, rejected_scores, **boot)
+        overall = preference_accuracy(chosen_scores, rejected_scores, **tie_boot)
         subsets_named = any(p.subset is not None for p in data.pairs)
         per_subset = (
-            subset_accuracies(chosen_scores, rejected_scores, [p.subset for p in data.pairs], **boot)
+            subset_accuracies(chosen_scores, rejected_scores, [p.subset for p in data.pairs], **tie_boot)
             if subsets_named
             else {}
         )
         chosen_texts = [p.chosen for p in data.pairs]
         rejected_texts = [p.rejected for p in data.pairs]
-        length = length_baselines(chosen_texts, rejected_texts, **boot)
+        length = length_baselines(chosen_texts, rejected_texts, **tie_boot)
         length["reward_by_length"] = length_split_accuracy(
-            chosen_scores, rejected_scores, chosen_texts, rejected_texts, **boot
+            chosen_scores, rejected_scores, chosen_texts, rejected_texts, **tie_boot
         )
         if per_subset:
             length["subsets"] = {}
@@ -160,9 +165,22 @@ def evaluate_preferences(
                     "longer_wins": lb["longer_wins"]["accuracy"],
                     "shorter_wins": lb["shorter_wins"]["accuracy"],
                 }
-        length["score_length_spearman"] = score_length_correlation(
-            chosen_scores + rejected_scores, chosen_texts + rejected_texts
-        )
+        if pairwise:  # P(chosen wins) against how much longer the chosen answer is
+            diff_pairs = [
+                (p, float(len(c) - len(r)))
+                for p, c, r in zip(chosen_scores, chosen_texts, rejected_texts, strict=True)
+                if p is not None
+            ]
+            rho = spearman([d[0] for d in diff_pairs], [d[1] for d in diff_pairs]) if len(diff_pairs) > 2 else None
+            length["score_length_spearman"] = {
+                "spearman": rho,
+                "n": len(diff_pairs),
+                "of": "P(chosen wins) vs chosen length - rejected length",
+            }
+        else:
+            length["score_length_spearman"] = score_length_correlation(
+                chosen_scores + rejected_scores, chosen_texts + rejected_texts
+            )
         if pairwise:  # the judge states P(chosen wins) itself: calibrate p, i.e. the margin logit(p)
             logits = [None if p is None else _logit(p) for p in chosen_scores]
             cal = calibration(logits, [0.0] * n_pairs, n_bins=opt.calibration_bins)

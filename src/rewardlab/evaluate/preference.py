@@ -24,21 +24,28 @@ import numpy as np
 
 from .stats import bootstrap_ci, mean_se
 
-__all__ = ["TIE_RULE", "pair_outcomes", "preference_accuracy", "subset_accuracies"]
+__all__ = ["TIE_RULE", "TIE_RULE_PAIRWISE", "pair_outcomes", "preference_accuracy", "subset_accuracies"]
 
-TIE_RULE = "a tie counts as a miss (RewardBench: 1 if chosen > rejected else 0)"
+TIE_RULE = "a tie counts as a miss (RewardBench, scalar rewards: 1 if chosen > rejected else 0)"
+TIE_RULE_PAIRWISE = (
+    "a tie counts as half a win (RewardBench, generative judges: a tie verdict scores 0.5; an unparsable verdict, "
+    "which RewardBench also scores 0.5, is a failure here: counted and left out)"
+)
 
 
 def _as_array(values: Sequence[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else float(v) for v in values], dtype=float)
 
 
-def pair_outcomes(chosen: Sequence[float | None], rejected: Sequence[float | None]) -> np.ndarray:
-    """Per pair: 1.0 when chosen > rejected, 0.0 otherwise (ties included), NaN when unscored."""
+def pair_outcomes(
+    chosen: Sequence[float | None], rejected: Sequence[float | None], *, tie_value: float = 0.0
+) -> np.ndarray:
+    """Per pair: 1.0 when chosen > rejected, ``tie_value`` for a tie, 0.0 otherwise, NaN when unscored."""
     c, r = _as_array(chosen), _as_array(rejected)
     if c.shape != r.shape:
         raise ValueError(f"chosen has {c.size} scores and rejected {r.size}; expected one of each per pair")
     out = (c > r).astype(float)
+    out[c == r] = tie_value
     out[np.isnan(c) | np.isnan(r)] = np.nan
     return out
 
@@ -50,15 +57,16 @@ def preference_accuracy(
     n_boot: int = 1000,
     confidence: float = 0.95,
     seed: int = 0,
+    tie_value: float = 0.0,
 ) -> dict[str, Any]:
     """Accuracy with a bootstrap confidence interval, ties, and unscored pairs.
 
-    Returns ``accuracy`` (ties are misses), ``ci_low``/``ci_high`` (percentile bootstrap over
-    pairs), ``se``, ``n`` (scored pairs), ``wins``/``ties``/``losses``, ``accuracy_ties_half``
-    and ``unscored`` (pairs left out because a response had no score).
+    Returns ``accuracy`` (a tie counts ``tie_value``: 0, a miss, by default), ``ci_low``/``ci_high``
+    (percentile bootstrap over pairs), ``se``, ``n`` (scored pairs), ``wins``/``ties``/``losses``,
+    ``accuracy_ties_half`` and ``unscored`` (pairs left out because a response had no score).
     """
     c, r = _as_array(chosen), _as_array(rejected)
-    outcome = pair_outcomes(chosen, rejected)
+    outcome = pair_outcomes(chosen, rejected, tie_value=tie_value)
     scored = ~np.isnan(outcome)
     n = int(scored.sum())
     wins = int(np.sum(c[scored] > r[scored]))
@@ -79,6 +87,7 @@ def preference_accuracy(
         "losses": losses,
         "accuracy_ties_half": (wins + 0.5 * ties) / n if n else None,
         "unscored": int(outcome.size - n),
+        "tie_value": tie_value,
     }
 
 
