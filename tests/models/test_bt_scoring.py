@@ -78,6 +78,13 @@ def test_same_score_alone_or_in_any_batch(single: Path) -> None:
     shuffled = RewardModel(path=str(single), batch_size=8).scores([batch[i] for i in order])
     assert shuffled == pytest.approx([alone[i] for i in order], abs=1e-5)
     assert len({round(s, 6) for s in alone if s is not None}) > 10  # the scores do differ between samples
+    # The tokenizer's own padding side plays no part (rewardlab pads right, with an attention mask).
+    rm = RewardModel(path=str(single), batch_size=64)
+    rm.scorer.model.backbone.tokenizer.padding_side = "left"
+    try:
+        assert rm.scores(batch) == pytest.approx(alone, abs=1e-5)
+    finally:
+        rm.scorer.model.backbone.tokenizer.padding_side = "right"
 
 
 def test_mean_pooling_is_deterministic_too(tmp_path: Path) -> None:
