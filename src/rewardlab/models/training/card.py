@@ -58,7 +58,7 @@ def _fmt(value: Any) -> str:
     if value is None:
         return "-"
     if isinstance(value, float):
-        return f"{value:.4f}"
+        return f"{value:.4f}" if value == 0 or abs(value) >= 0.01 else f"{value:.3g}"
     return str(value)
 
 
