@@ -127,18 +127,12 @@ def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path) -> None:
     from rewardlab.serve.runner import BackgroundServer
 
     model, tokenizer = _load_smollm2()
+    # Plain-text prompts (no chat template, no default system prompt): short sequences keep two
+    # CPU steps quick; the reward sees exactly what TRL passes.
     data = Dataset.from_list(
         [
-            {
-                "prompt": [{"role": "user", "content": "What is 2+2? Answer in <answer></answer> tags."}],
-                "answer": "4",
-                "prompt_id": 0,
-            },
-            {
-                "prompt": [{"role": "user", "content": "What is 3+3? Answer in <answer></answer> tags."}],
-                "answer": "6",
-                "prompt_id": 1,
-            },
+            {"prompt": "Q: What is 2+2? A: <answer>", "answer": "4", "prompt_id": 0},
+            {"prompt": "Q: What is 3+3? A: <answer>", "answer": "6", "prompt_id": 1},
         ]
     )
     calls: list[int] = []
@@ -165,6 +159,12 @@ def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path) -> None:
         dataloader_num_workers=0,
         gradient_checkpointing=False,
     )
+    import torch
+
+    threads = torch.get_num_threads()
+    # One intra-op thread: a 135M model on a handful of tokens gains nothing from more, and on a
+    # shared CI machine OpenMP barriers across busy cores make each op many times slower.
+    torch.set_num_threads(1)
     with BackgroundServer(str(EXAMPLE), ServerConfig(port=0, cache_url="off")) as server:
         trainer = GRPOTrainer(
             model=model,
@@ -173,7 +173,10 @@ def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path) -> None:
             train_dataset=data,
             processing_class=tokenizer,
         )
-        trainer.train()
+        try:
+            trainer.train()
+        finally:
+            torch.set_num_threads(threads)
     assert sum(calls) >= 4 and trainer.state.global_step == 2
     logged = {k for entry in trainer.state.log_history for k in entry}
     assert "rewards/math/mean" in logged and "rewards/math_remote/mean" in logged
