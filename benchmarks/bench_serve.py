@@ -45,7 +45,7 @@ PYTHON = sys.executable
 
 
 # ---- the peer: an unbatched one-request-at-a-time FastAPI endpoint ------------------------------
-def run_peer(spec_ref: str, port: int) -> None:
+def run_peer(spec_ref: str, port: int, params: dict[str, Any] | None = None) -> None:
     """OpenRLHF-style reward server: each request is scored on its own, one at a time."""
     import uvicorn
     from fastapi import FastAPI, Request
@@ -53,7 +53,7 @@ def run_peer(spec_ref: str, port: int) -> None:
     from rewardlab.core.spec import resolve
     from rewardlab.integrations.openrlhf import samples_from_openrlhf
 
-    spec = resolve(spec_ref)
+    spec = resolve(spec_ref, params=params or None)
     spec.score_batch([{"prompt": "warm-up", "completion": "warm-up"}])  # load the model before serving
     app = FastAPI()
     lock = asyncio.Lock()
@@ -165,7 +165,11 @@ async def load(url: str, payloads: list[dict[str, Any]], concurrency: int, name:
 
 
 def measure(
-    spec_ref: str, payloads: list[dict[str, Any]], concurrency: int, serve_args: list[str]
+    spec_ref: str,
+    payloads: list[dict[str, Any]],
+    concurrency: int,
+    serve_args: list[str],
+    params: dict[str, Any] | None = None,
 ) -> tuple[Figures, Figures]:
     port = free_port()
     proc = start(
@@ -182,6 +186,7 @@ def measure(
             "off",
             "--log-level",
             "warning",
+            *[arg for k, v in (params or {}).items() for arg in ("-p", f"{k}={v}")],
             *serve_args,
         ],
         port,
@@ -191,7 +196,8 @@ def measure(
     finally:
         stop(proc)
     port = free_port()
-    proc = start([PYTHON, str(Path(__file__).resolve()), "--peer-server", spec_ref, "--port", str(port)], port)
+    peer_cmd = [PYTHON, str(Path(__file__).resolve()), "--peer-server", spec_ref, "--port", str(port)]
+    proc = start([*peer_cmd, "--params", json.dumps(params or {})], port)
     try:
         peer = asyncio.run(load(f"http://127.0.0.1:{port}/get_reward", payloads, concurrency, "unbatched endpoint"))
     finally:
@@ -226,13 +232,13 @@ def gsm8k_payloads(n: int) -> list[dict[str, Any]]:
     return out
 
 
-def model_ceiling(spec_ref: str, payloads: list[dict[str, Any]]) -> str:
+def model_ceiling(spec_ref: str, payloads: list[dict[str, Any]], params: dict[str, Any] | None = None) -> str:
     """How much faster the reward itself is on a batch than one sample at a time, in this process:
     the most any batching server can gain on this machine."""
     from rewardlab.core.spec import resolve
     from rewardlab.integrations.openrlhf import samples_from_openrlhf
 
-    spec = resolve(spec_ref)
+    spec = resolve(spec_ref, params=params or None)
     samples = [samples_from_openrlhf(p["query"], p["prompts"], p["labels"])[0] for p in payloads[:64]]
     spec.score_batch(samples[:2])
     t0 = time.perf_counter()
@@ -304,11 +310,19 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--requests", type=int, help="Requests per server for (a) (default 512, quick 160).")
     ap.add_argument("--concurrency", type=int, default=64, help="Concurrent clients.")
     ap.add_argument("--max-batch-size", type=int, default=64, help="rewardlab serve --max-batch-size for (a).")
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="torch threads of the reward model in both servers (default 1: on a shared CPU, OpenMP barriers "
+        "across busy cores make every op of a multi-threaded forward pass many times slower).",
+    )
     ap.add_argument("--peer-server", metavar="SPEC", help=argparse.SUPPRESS)
+    ap.add_argument("--params", default="{}", help=argparse.SUPPRESS)
     ap.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.peer_server:
-        run_peer(args.peer_server, args.port)
+        run_peer(args.peer_server, args.port, json.loads(args.params))
         return 0
     if not DATA.exists():
         print(f"shared data not found at {DATA}", file=sys.stderr)
@@ -326,9 +340,10 @@ def main(argv: list[str]) -> int:
             hh_payloads(n_rm),
             args.concurrency,
             ["--max-batch-size", str(args.max_batch_size), "--max-delay-ms", "10"],
+            {"threads": args.threads},
         )
         print(table(rm_ours, rm_peer), flush=True)
-        ceiling = model_ceiling(f"rm:{folder}", hh_payloads(64))
+        ceiling = model_ceiling(f"rm:{folder}", hh_payloads(64), {"threads": args.threads})
         print(ceiling, flush=True)
         print(
             f"\n(b) math verifier on GSM8K solutions; {n_math} requests of 1 query, "
@@ -347,7 +362,8 @@ def main(argv: list[str]) -> int:
             f"Command: `{command}`  \nMachine: {machine()}  \n"
             f"Load: {args.concurrency} concurrent clients, one query per request (OpenRLHF `/get_reward`), "
             "each server in its own process, measured one after the other, after a warm-up.\n\n"
-            f"(a) {which} (`rm:DIR`), `rewardlab serve --max-batch-size {args.max_batch_size} --max-delay-ms 10` "
+            f"(a) {which} (`rm:DIR -p threads={args.threads}`), "
+            f"`rewardlab serve --max-batch-size {args.max_batch_size} --max-delay-ms 10` "
             f"vs an unbatched FastAPI endpoint, {n_rm} requests:\n\n{table(rm_ours, rm_peer)}\n\n{ceiling}.\n\n"
             f"(b) `math` verifier on GSM8K solutions, {n_math} requests:\n\n{table(v_ours, v_peer)}\n\n"
             f"Target (a) >= 3x throughput at no worse p99: {'met' if ok else 'not met'}.\n"
