@@ -12,6 +12,7 @@ The numbers come from each model's ``card.json``. Usage::
 
     .venv/bin/python benchmarks/quality_bt.py                       # both runs, models in a temp folder
     .venv/bin/python benchmarks/quality_bt.py --only hh --hh-out /work/notes/models/bt-hh-minilm
+    .venv/bin/python benchmarks/quality_bt.py --probe               # head only on frozen features: fast
     .venv/bin/python benchmarks/quality_bt.py --quick               # 200 training pairs each: a smoke run
 """
 
@@ -31,12 +32,17 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 SHARED = Path(os.environ.get("REWARDLAB_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
 
-# The training settings used for the reported numbers (see the README section of the report).
-HH_ARGS = ["--max-length", "128", "--epochs", "8", "--freeze-layers", "6", "--head-lr", "3e-3", "--batch-size", "32"]
-GSM8K_ARGS = ["--max-length", "256", "--epochs", "8", "--freeze-layers", "6", "--head-lr", "3e-3", "--batch-size", "32"]
+# The training settings of the reported numbers: the whole MiniLM fine-tuned for 2 epochs, bfloat16
+# autocast (this CPU has AVX512-BF16), the reward pooled over the response's tokens (the default).
+# --probe instead trains only the head on frozen features (minutes instead of tens of minutes).
+HH_ARGS = ["--max-length", "128", "--epochs", "2", "--lr", "3e-5", "--batch-size", "16", "--bf16"]
+GSM8K_ARGS = ["--max-length", "256", "--epochs", "2", "--lr", "3e-5", "--batch-size", "16", "--bf16"]
+PROBE_ARGS = ["--epochs", "8", "--freeze-layers", "6", "--head-lr", "3e-3", "--batch-size", "32"]
 
 
-def train(data: Path, out: Path, extra: list[str], quick: bool) -> dict[str, Any]:
+def train(data: Path, out: Path, extra: list[str], quick: bool, probe: bool) -> dict[str, Any]:
+    if probe:
+        extra = [*extra[: extra.index("--max-length") + 2], *PROBE_ARGS]
     command = [sys.executable, "-m", "rewardlab", "train", "bt", "--data", str(data), "--out", str(out), *extra]
     if quick:
         command += ["--limit", "200"]
@@ -65,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hh-out", type=Path, help="Where to keep the HH model (default: a temporary folder).")
     ap.add_argument("--gsm8k-out", type=Path, help="Where to keep the GSM8K model (default: a temporary folder).")
     ap.add_argument("--quick", action="store_true", help="200 training pairs per run (a smoke run, not the figures).")
+    ap.add_argument("--probe", action="store_true", help="Train only the head on frozen MiniLM features (fast).")
     ap.add_argument("--json", type=Path, help="Also write the figures to this JSON file.")
     args = ap.parse_args(argv)
     if not SHARED.is_dir():
@@ -79,6 +86,7 @@ def main(argv: list[str] | None = None) -> int:
             out,
             ["--eval-data", str(SHARED / "hh_harmless_dev.jsonl.gz"), *HH_ARGS],
             args.quick,
+            args.probe,
         )
     if args.only in (None, "gsm8k"):
         out = args.gsm8k_out or Path(tmp.name) / "gsm8k"
@@ -87,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             out,
             ["--split-by", "question_id", "--eval-fraction", "0.2", *GSM8K_ARGS],
             args.quick,
+            args.probe,
         )
     print()
     print(f"{'run':<8} {'accuracy':>9} {'longer wins':>12} {'train/held-out pairs':>21} {'train s':>9} {'threads':>8}")
