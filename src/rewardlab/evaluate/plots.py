@@ -29,12 +29,14 @@ __all__ = [
 _COLORS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#17becf"]
 
 
-def _figure(width: float = 7.0, height: float = 4.2, *, left: float = 0.8, bottom: float = 0.75) -> tuple[Any, Any]:
+def _figure(
+    width: float = 7.0, height: float = 4.2, *, left: float = 0.8, bottom: float = 0.75, right: float = 0.25
+) -> tuple[Any, Any]:
     """A figure with one axes; margins in inches (fixed: no layout pass, one draw per plot)."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(width, height), dpi=100)
-    fig.subplots_adjust(left=left / width, right=1 - 0.25 / width, bottom=bottom / height, top=1 - 0.45 / height)
+    fig.subplots_adjust(left=left / width, right=1 - right / width, bottom=bottom / height, top=1 - 0.45 / height)
     ax = fig.subplots()
     ax.grid(True, alpha=0.3)
     return fig, ax
@@ -191,7 +193,7 @@ def bon_curve(
     xticklabels: Sequence[str] | None = None,
 ) -> str:
     """Lines of gold against N (or against KL), one per selection rule; optional shaded bands."""
-    fig, ax = _figure()
+    fig, ax = _figure(9.0, 4.2, right=2.4)  # the legend sits right of the axes
     for j, (name, ys) in enumerate(curves.items()):
         pts = [(x, y) for x, y in zip(xs, ys, strict=True) if y is not None]
         if not pts:
@@ -209,7 +211,7 @@ def bon_curve(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0)
     return _uri(fig)
 
 
