@@ -64,10 +64,13 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
 
 
 def _finish(outcome: Any, as_json: bool, failed: int) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     summary = outcome.summary
-    table = Table(title=f"{summary['kind']}: {summary['reward'].get('name')}", title_justify="left", show_edge=False)
+    name = escape(str(summary["reward"].get("name")))
+    err_console.print(f"[bold]{summary['kind']}: {name}[/]  (run {summary['run_id']})")
+    table = Table(show_edge=False)
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in (summary.get("headline") or {}).items():
