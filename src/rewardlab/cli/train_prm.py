@@ -318,13 +318,20 @@ def prm_label_command(
 
 
 class _LabelProgress:
+    """A rich bar on a terminal; otherwise a plain line at every tenth of a phase (for logs)."""
+
     def __init__(self, show: bool) -> None:
         self.show = show
         self.bar: Any = None
         self.task: Any = None
+        self.name = ""
+        self.total = 0
+        self.done = 0
+        self.started = time.perf_counter()
 
     def phase(self, name: str, total: int) -> None:
         err_console.print(f"{name}: {total} prompts")
+        self.name, self.total, self.done, self.started = name, total, 0, time.perf_counter()
         if not self.show:
             return
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
@@ -347,6 +354,12 @@ class _LabelProgress:
     def advance(self, n: int) -> None:
         if self.bar is not None and self.task is not None:
             self.bar.update(self.task, advance=n)
+            return
+        before, self.done = self.done, self.done + n
+        step = max(1, self.total // 10)
+        if self.total and before // step != self.done // step:
+            elapsed = time.perf_counter() - self.started
+            err_console.print(f"  {self.name}: {self.done}/{self.total} ({elapsed:.0f}s)", highlight=False)
 
     def close(self) -> None:
         if self.bar is not None:

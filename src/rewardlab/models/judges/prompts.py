@@ -4,8 +4,8 @@ Verdicts are asked for in a fixed, parseable form (``Score: N``, ``Verdict: A``,
 ``Verdict: yes``) when read from text, or as a single token (``7``, ``A``, ``Yes``) when read
 from log-probabilities (``verdict: logprobs``).
 
->>> clip_text("abcdefghij", 6)
-'ab […] ij'
+>>> clip_text("abcdefghijklmnop", 12)
+'abcd […] nop'
 >>> msgs = pointwise_messages("Hi?", "Hello!", lo=1, hi=10, verdict="text")
 >>> msgs[-1]["content"].splitlines()[-1]
 "Reply with one line: 'Score: N', where N is a whole number from 1 to 10."
