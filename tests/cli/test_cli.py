@@ -147,6 +147,12 @@ def test_list_and_list_one() -> None:
     assert run("list", "nonsense").exit_code == 2
 
 
+def test_list_shows_square_brackets_of_docstrings_verbatim() -> None:
+    # "[low, high]" in a docstring is text, not console markup
+    assert "[low, high]" in " ".join(run("list").output.split())
+    assert "[``low``, ``high``]" in run("list", "clip").output
+
+
 def test_version_and_demo() -> None:
     from rewardlab import __version__
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import typer
+from rich.markup import escape
 
 from . import app
 from .common import console, fail
@@ -59,7 +60,7 @@ def list_command(
 
 def _plain(text: str) -> str:
     """A docstring paragraph for a table cell: reST literals shown as plain text."""
-    return text.replace("``", "")
+    return escape(text.replace("``", ""))
 
 
 def _info_dict(info) -> dict:  # type: ignore[no-untyped-def]
@@ -87,13 +88,14 @@ def _show_one(cls, info, as_json: bool) -> None:  # type: ignore[no-untyped-def]
     if info.reads:
         console.print(f"reads sample fields: {', '.join(info.reads)}")
     console.print()
-    console.print(inspect.getdoc(cls) or "")
+    console.print(escape(inspect.getdoc(cls) or ""))
     console.print()
     table = Table(show_edge=False, pad_edge=False, title="parameters", title_justify="left")
     for col in ("name", "type", "default", "description"):
         table.add_column(col)
     for p in info.params:
-        table.add_row(p.name, p.type, "[bold]required[/]" if p.required else repr(p.default), p.description)
+        default = "[bold]required[/]" if p.required else escape(repr(p.default))
+        table.add_row(p.name, escape(p.type), default, escape(p.description or ""))
     table.add_row("name", "str", "None", "Label in `components` (default: the type name).")
     table.add_row("weight", "float", "1.0", "Weight inside a weighted sum.")
     table.add_row("on_error", "str", "'skip'", "raise | skip | default=<value>")
