@@ -19,7 +19,10 @@ __all__ = ["train_app"]
 
 train_app = typer.Typer(
     name="train",
-    help="Train learned rewards (Bradley-Terry reward models; see `rewardlab train bt --help`).",
+    help=(
+        "Train learned rewards: Bradley-Terry reward models (`train bt`), process reward models (`train prm`)"
+        " and their step labels (`train prm-label`)."
+    ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
     context_settings={"help_option_names": ["-h", "--help"]},
