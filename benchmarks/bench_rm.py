@@ -94,15 +94,44 @@ def plain_loop(
     return scores, time.perf_counter() - started, time.process_time() - cpu
 
 
+def matmul_peak_gflops(threads: int) -> float:
+    """Measured fp32 matrix-product rate of this machine at ``threads`` (a 1024-square matmul, best of 5)."""
+    import torch
+
+    torch.set_num_threads(threads)
+    a = torch.randn(1024, 1024)
+    a @ a
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        for _ in range(4):
+            a @ a
+        best = min(best, (time.perf_counter() - started) / 4)
+    return 2 * 1024**3 / best / 1e9
+
+
+def encoder_gflop(model_dir: Path, lengths: list[int]) -> float:
+    """Forward FLOPs (GFLOP) of the encoder on inputs of these token lengths: matrix products + attention."""
+    import json
+
+    config = json.loads((model_dir / "member-0" / "config.json").read_text())
+    d, inner, layers = config["hidden_size"], config["intermediate_size"], config["num_hidden_layers"]
+    per_token = 2 * layers * (4 * d * d + 2 * d * inner)
+    attention = sum(2 * layers * 2 * n * n * d for n in lengths)
+    return (per_token * sum(lengths) + attention) / 1e9
+
+
 def target_line(ratio: float, ratio_same: float, diff: float) -> str:
+    """The verdict, judged at the same thread count on both sides (a fair comparison)."""
     identical = diff <= 1e-5
-    verdict = "met" if ratio >= 3 and identical else "not met"
-    text = f"{verdict} against the plain loop as it runs by default ({ratio:.2f}x"
+    verdict = "met" if ratio_same >= 3 and identical else "not met"
+    text = f"{verdict} at the same thread count on both sides ({ratio_same:.2f}x"
     text += ", scores identical within 1e-5)" if identical else f", scores differ by up to {diff:.1e})"
+    text += f"; against the plain loop at torch's default thread count: {ratio:.2f}x"
     if ratio_same < 3:
         text += (
-            f"; not met with the same thread count on both sides ({ratio_same:.2f}x): on CPU cores the cost per "
-            "token is the floor and batching adds little, the gain here comes from sizing threads to the free cores"
+            ". On CPU cores the encoder's matrix products already run near the cores' peak at batch size 1 "
+            "(see the compute floor), so batching and bucketing can only save padding and per-call overhead"
         )
     return text + "."
 
@@ -184,7 +213,6 @@ def main(argv: list[str] | None = None) -> int:
     diff = max(abs(a - b) for a, b in zip(ours, theirs, strict=True))  # type: ignore[operator]
     diff = max(diff, max(abs(a - b) for a, b in zip(ours, same, strict=True)))  # type: ignore[operator]
     truncated = sum(bool(r.info.get("truncated")) for r in results)
-
     rows = [
         (
             f"rewardlab reward_model (bucketed batches of {args.batch_size}, {threads_label(ours_threads)})",
@@ -201,12 +229,27 @@ def main(argv: list[str] | None = None) -> int:
     print()
     for name, seconds, cpu_s in rows:
         print(f"  {name:<74} {seconds:8.2f} s wall {cpu_s:8.2f} s CPU  {len(samples) / seconds:7.1f} samples/s")
+    if ours_threads == default_threads:  # the two plain runs are the same setting: credit the peer its faster one
+        theirs_s = same_s = min(theirs_s, same_s)
+        theirs_cpu = same_cpu = min(theirs_cpu, same_cpu)
     ratio, ratio_same = theirs_s / ours_s, same_s / ours_s
+    lengths = [len(e) for e in rm.scorer.encode(samples)]
+    gflop = encoder_gflop(model_dir, lengths)
+    peak = matmul_peak_gflops(ours_threads)
+    floor_s = gflop / peak
+    floor_line = (
+        f"compute floor: {gflop:.0f} GFLOP of matrix products and attention for these {len(samples)} inputs "
+        f"(mean {sum(lengths) / len(lengths):.0f} tokens) at this machine's measured fp32 matmul rate "
+        f"({peak:.0f} GFLOP/s, {threads_label(ours_threads)}) = {floor_s:.1f} s; the best ratio any fp32 "
+        f"scorer could reach here is {same_s / floor_s:.2f}x; rewardlab runs at {floor_s / ours_s:.0%} of the floor"
+    )
     print(
-        f"  speed-up vs the plain loop: {ratio:.2f}x (same threads: {ratio_same:.2f}x, CPU time: "
-        f"{theirs_cpu / ours_cpu:.2f}x / {same_cpu / ours_cpu:.2f}x)   max |score difference|: {diff:.2e}"
+        f"  speed-up vs the plain loop at the same threads: {ratio_same:.2f}x (at torch's default threads: "
+        f"{ratio:.2f}x; CPU time: {same_cpu / ours_cpu:.2f}x / {theirs_cpu / ours_cpu:.2f}x)   "
+        f"max |score difference|: {diff:.2e}"
     )
     print(f"  truncated inputs: {truncated}; model load, not timed above: {load_s:.1f} s")
+    print(f"  {floor_line}")
     print(f"  target (>= 3x, identical scores): {target_line(ratio, ratio_same, diff)}")
 
     if args.record:
@@ -225,9 +268,12 @@ def main(argv: list[str] | None = None) -> int:
             "|---|---:|---:|---:|",
             *[f"| {n} | {s:.2f} | {c:.2f} | {len(samples) / s:.1f} |" for n, s, c in rows],
             "",
-            f"Speed-up vs the plain loop: **{ratio:.2f}x** (with rewardlab's thread count on both sides: "
-            f"{ratio_same:.2f}x; in CPU time: {theirs_cpu / ours_cpu:.2f}x / {same_cpu / ours_cpu:.2f}x). "
+            f"Speed-up vs the plain loop with the same thread count: **{ratio_same:.2f}x** (vs the loop at "
+            f"torch's default thread count: {ratio:.2f}x; in CPU time: {same_cpu / ours_cpu:.2f}x / "
+            f"{theirs_cpu / ours_cpu:.2f}x). "
             f"Max absolute score difference: {diff:.2e}.",
+            "",
+            f"The {floor_line}.",
             "",
             f"Target (>= 3x faster with identical scores): {target_line(ratio, ratio_same, diff)}",
             "",
