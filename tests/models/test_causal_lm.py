@@ -177,6 +177,27 @@ def test_choice_logprobs_agree_with_completion_logprobs(lm: CausalLMBackbone) ->
     assert two_token[1] == pytest.approx(fast_path[1], abs=1e-4)
 
 
+def test_multi_token_choices_share_forward_passes(lm: CausalLMBackbone) -> None:
+    from rewardlab.models.lm_ops import choice_logprobs, choice_plan, completion_logprobs
+
+    # A 1-10 rating scale: "10" is two tokens, read from one pass over the prompt and "1".
+    scale = [str(k) for k in range(1, 11)]
+    chains, _ = choice_plan([lm.fast_tokenizer.encode(c, add_special_tokens=False).ids for c in scale])
+    assert len(chains) == 1
+    prompts = [
+        lm.render_prompt("Rate this answer to 'What is 2+2?' from 1 to 10: '4'. Reply with only the number."),
+        lm.render_prompt("Rate from 1 to 10: the sky is green. Number only."),
+    ]
+    choices = ["1", "7", "10", "100", "Yes indeed", "No"]  # branches: "1"-"0", "Yes"-" indeed"
+    batched = choice_logprobs(lm, prompts, choices, batch_size=3)
+    alone = [choice_logprobs(lm, [p], choices, batch_size=1)[0] for p in prompts]
+    for i, p in enumerate(prompts):
+        pairs = [RenderedSample(p, c) for c in choices]
+        reference = [r.total for r in completion_logprobs(lm, pairs)]
+        assert batched[i] == pytest.approx(reference, abs=1e-4)
+        assert alone[i] == pytest.approx(batched[i], abs=1e-4)
+
+
 def test_generation_is_deterministic_and_stops(lm: CausalLMBackbone) -> None:
     from rewardlab.models.lm_ops import generate
 

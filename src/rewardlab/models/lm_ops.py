@@ -6,8 +6,8 @@
   value alone or in any batch (float rounding aside). The LM head runs only on the completion's
   positions, so long contexts do not allocate a ``[tokens, vocabulary]`` matrix.
 - :func:`choice_logprobs`: the log-probability of each of a few answers right after a prompt
-  (a judge's "A" / "B", "Yes" / "No", "1".."9"): one forward pass per prompt when every choice
-  is a single token.
+  (a judge's "A" / "B", "Yes" / "No", "1".."10"): one forward pass per prompt when every choice
+  is a single token, one per branch of the choices' prefix tree otherwise (:func:`choice_plan`).
 - :func:`generate`: batched generation, greedy (deterministic) or sampled with a seed, with
   stop strings and stop patterns (a regular expression, e.g. a final-answer line).
 
@@ -36,6 +36,7 @@ __all__ = [
     "CompletionLogprob",
     "buckets_by_length",
     "choice_logprobs",
+    "choice_plan",
     "completion_logprobs",
     "generate",
 ]
@@ -80,18 +81,24 @@ def _require_causal(backbone: Backbone) -> None:
         raise ValueError(f"backbone '{backbone.name}' is a {backbone.kind}; this needs a causal LM (e.g. 'smollm2')")
 
 
+def _head_logits(model: Any, hidden: torch.Tensor) -> torch.Tensor:
+    """The LM head's float32 logits for some hidden states (with the model's logit soft-capping)."""
+    import torch
+
+    logits = model.get_output_embeddings()(hidden).float()
+    softcap = getattr(model.config, "final_logit_softcapping", None)
+    if softcap:
+        logits = torch.tanh(logits / softcap) * softcap
+    return logits
+
+
 def _head_logprobs(model: Any, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
     """log p(target) at each hidden state, through the LM head in chunks."""
     import torch
 
-    head = model.get_output_embeddings()
-    softcap = getattr(model.config, "final_logit_softcapping", None)
     out = []
     for start in range(0, hidden.shape[0], _HEAD_CHUNK):
-        logits = head(hidden[start : start + _HEAD_CHUNK]).float()
-        if softcap:
-            logits = torch.tanh(logits / softcap) * softcap
-        logp = torch.log_softmax(logits, dim=-1)
+        logp = torch.log_softmax(_head_logits(model, hidden[start : start + _HEAD_CHUNK]), dim=-1)
         out.append(logp.gather(1, targets[start : start + _HEAD_CHUNK].unsqueeze(1)).squeeze(1))
     return torch.cat(out) if out else hidden.new_zeros(0)
 
@@ -146,6 +153,33 @@ def completion_logprobs(
     return [r for r in results if r is not None]
 
 
+def choice_plan(choice_ids: Sequence[Sequence[int]]) -> tuple[list[tuple[int, ...]], list[list[tuple[int, int, int]]]]:
+    """How to read every choice's log-probability from as few forward passes as possible.
+
+    Returns the *chains* (token sequences appended to the prompt, one forward pass each) and,
+    for every choice, where each of its tokens is read: ``(chain, offset, token)``, the
+    distribution after the prompt and the chain's first ``offset`` tokens. The chains are the
+    maximal proper prefixes of the choices, so single-token choices need only the prompt (the
+    empty chain) and a 1-10 scale, where only "10" has two tokens, one pass over prompt + "1".
+
+    >>> choice_plan([[5], [6]])
+    ([()], [[(0, 0, 5)], [(0, 0, 6)]])
+    >>> choice_plan([[1], [2], [1, 0]])
+    ([(1,)], [[(0, 0, 1)], [(0, 0, 2)], [(0, 0, 1), (0, 1, 0)]])
+    """
+    prefixes = {tuple(ids[:j]) for ids in choice_ids for j in range(len(ids))}
+    chains = sorted(p for p in prefixes if not any(len(q) > len(p) and q[: len(p)] == p for q in prefixes))
+    reads = []
+    for ids in choice_ids:
+        per = []
+        for j, token in enumerate(ids):
+            context = tuple(ids[:j])
+            chain = next(k for k, c in enumerate(chains) if c[:j] == context)
+            per.append((chain, j, int(token)))
+        reads.append(per)
+    return chains, reads
+
+
 def choice_logprobs(
     backbone: Backbone,
     prompts: Sequence[str],
@@ -156,9 +190,12 @@ def choice_logprobs(
 ) -> list[list[float]]:
     """``log p(choice | prompt)`` for every prompt and choice (``[n_prompts][n_choices]``).
 
-    ``prompts`` are already rendered (chat template applied, generation prompt included).
-    When every choice is one token, one forward pass per prompt reads them all from the
-    next-token distribution; otherwise each (prompt, choice) pair is scored as a completion.
+    ``prompts`` are already rendered (chat template applied, generation prompt included); each
+    choice is tokenized on its own, as a completion would be. When every choice is one token,
+    one forward pass per prompt reads them all from the next-token distribution. Multi-token
+    choices share passes too: one per chain of :func:`choice_plan` (a rating scale 1-10 still
+    costs one pass per prompt, over the prompt and "1"), never one per (prompt, choice) pair.
+    The prompt is truncated from the left to leave room for the longest chain.
     """
     _require_causal(backbone)
     if not choices:
@@ -167,36 +204,57 @@ def choice_logprobs(
         return []
     import torch
 
+    from .backbones.base import EncodedSample
+
     fast = backbone.fast_tokenizer
     choice_ids = [fast.encode(c, add_special_tokens=False).ids for c in choices]
     if any(not ids for ids in choice_ids):
         raise ValueError(f"a choice encodes to no tokens: {list(choices)!r}")
-    if any(len(ids) != 1 for ids in choice_ids):
-        pairs = [RenderedSample(p, c) for p in prompts for c in choices]
-        flat = completion_logprobs(backbone, pairs, batch_size=batch_size, model=model)
-        n = len(choices)
-        return [[flat[k * n + j].total for j in range(n)] for k in range(len(prompts))]
-
+    chains, reads = choice_plan(choice_ids)
+    longest = max(len(c) for c in chains)
+    if backbone.max_length - longest < 1:
+        raise ValueError(f"the choices need {longest + 1} tokens, more than the backbone's limit {backbone.max_length}")
     model = backbone.model if model is None else model
     body = backbone.base_model(model)
-    encoded = backbone.encode([RenderedSample(p, "") for p in prompts])
-    wanted = torch.tensor([ids[0] for ids in choice_ids])
-    out_rows: list[list[float]] = [[] for _ in prompts]
+    encoded = backbone.encode([RenderedSample(p, "") for p in prompts], backbone.max_length - longest)
+    empty = [k for k, e in enumerate(encoded) if len(e) == 0]
+    if empty:
+        raise ValueError(f"prompt {empty[0]} encodes to no tokens: nothing to predict a choice from")
+    vocab = sorted({t for ids in choice_ids for t in ids})
+    column = {t: k for k, t in enumerate(vocab)}
+    wanted = torch.tensor(vocab)
+    sequences = [(i, c) for i in range(len(prompts)) for c in range(len(chains))]
+    # (prompt, chain) -> [len(chain) + 1, len(vocab)]: log p(token | prompt + chain[:offset])
+    table: dict[tuple[int, int], torch.Tensor] = {}
     with torch.inference_mode():
-        for indices in buckets_by_length([len(e) for e in encoded], batch_size):
-            batch = backbone.collate([encoded[i] for i in indices])
+        lengths = [len(encoded[i]) + len(chains[c]) for i, c in sequences]
+        for indices in buckets_by_length(lengths, batch_size):
+            joined = []
+            for k in indices:
+                i, c = sequences[k]
+                e = encoded[i]
+                ids = list(e.input_ids) + list(chains[c])
+                joined.append(EncodedSample(ids, None, len(e), len(ids), e.truncated))
+            batch = backbone.collate(joined)
             out = body(**batch, use_cache=False)
             hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
-            last = batch["attention_mask"].sum(dim=1) - 1
-            h = hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
-            logits = model.get_output_embeddings()(h).float()
-            softcap = getattr(model.config, "final_logit_softcapping", None)
-            if softcap:
-                logits = torch.tanh(logits / softcap) * softcap
+            rows, cols = [], []
+            for row, k in enumerate(indices):
+                i, c = sequences[k]
+                for offset in range(len(chains[c]) + 1):
+                    rows.append(row)
+                    cols.append(len(encoded[i]) - 1 + offset)
+            logits = _head_logits(model, hidden[torch.tensor(rows), torch.tensor(cols)])
             logp = torch.log_softmax(logits, dim=-1)[:, wanted.to(logits.device)].double().cpu()
-            for row, i in enumerate(indices):
-                out_rows[i] = logp[row].tolist()
-    return out_rows
+            at = 0
+            for k in indices:
+                i, c = sequences[k]
+                table[(i, c)] = logp[at : at + len(chains[c]) + 1]
+                at += len(chains[c]) + 1
+    return [
+        [sum(float(table[(i, c)][offset, column[t]]) for c, offset, t in per) for per in reads]
+        for i in range(len(prompts))
+    ]
 
 
 class _PatternStop:
