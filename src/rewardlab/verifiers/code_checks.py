@@ -177,6 +177,11 @@ def _prepare_assert(suite: TestSuite) -> tuple[str, list[Any], list[Any]]:
     return module_code, units, compiled
 
 
+@functools.lru_cache(maxsize=1024)
+def _stubs(prelude: str) -> tuple[str, ...]:
+    return tuple(stub_functions(prelude))
+
+
 def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
     suite = job.suite
     module_code, units, compiled = _prepare_assert(suite)
@@ -206,7 +211,7 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
                     exec(_compiled(suite.setup, "<test setup>"), namespace)
                 if job.prelude:
                     exec(_compiled(job.prelude, "<prompt>"), namespace)
-                    for name in stub_functions(job.prelude):  # signatures the program implements
+                    for name in _stubs(job.prelude):  # signatures the program implements
                         if name in session.names:
                             namespace[name] = session.function(name)
                 if suite.entry_point and suite.entry_point in session.names:

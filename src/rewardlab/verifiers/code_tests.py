@@ -44,6 +44,7 @@ rewardlab.core.errors.InputError: field 'tests': a stdio suite needs at least on
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -203,7 +204,7 @@ class TestUnit:
 
 
 def _has_assert(node: ast.AST) -> bool:
-    return any(isinstance(n, ast.Assert) for n in ast.walk(node))
+    return isinstance(node, ast.Assert) or any(isinstance(n, ast.Assert) for n in ast.walk(node))
 
 
 def _is_trivial_assert(node: ast.stmt) -> bool:
@@ -221,7 +222,7 @@ def _group(stmts: list[ast.stmt], source_lines: list[str]) -> list[TestUnit]:
             pending = []
     if pending and units:  # trailing statements run with the last test
         last = units.pop()
-        merged = last.source + "\n" + "\n".join(ast.unparse(s) for s in pending)
+        merged = last.source + "\n" + "\n".join(_stmt_source(s, source_lines) for s in pending)
         units.append(TestUnit(last.name, merged, last.line))
     elif pending:
         units.append(_unit(pending, pending[-1], source_lines))
@@ -229,10 +230,50 @@ def _group(stmts: list[ast.stmt], source_lines: list[str]) -> list[TestUnit]:
 
 
 def _unit(stmts: list[ast.stmt], key: ast.stmt, source_lines: list[str]) -> TestUnit:
-    source = "\n".join(ast.unparse(s) for s in stmts)
-    first = ast.unparse(key).splitlines()[0] if ast.unparse(key) else ""
+    source = "\n".join(_stmt_source(s, source_lines) for s in stmts)
+    text = _stmt_text(key, source_lines) if key.lineno == getattr(key, "end_lineno", None) else None
+    if text is None:  # a statement over several lines is named by its unparsed (one-line) form
+        text = ast.unparse(key)
+    first = text.strip().splitlines()[0] if text.strip() else ""
     name = first if len(first) <= 120 else first[:117] + "..."
     return TestUnit(name=name, source=source, line=getattr(key, "lineno", 0))
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # the tokenizer's line breaks (str.splitlines knows more)
+
+
+def parser_lines(code: str) -> list[str]:
+    """``code`` split into lines the way the parser numbers them (what AST offsets refer to)."""
+    return _LINE_BREAK.split(code)
+
+
+def _stmt_text(stmt: ast.stmt, lines: list[str]) -> str | None:
+    """The statement's own text, its first line padded to its column; None when the offsets
+    cannot be used as they are (decorators, non-ASCII lines: offsets count UTF-8 bytes, tab
+    indentation)."""
+    end = getattr(stmt, "end_lineno", None)
+    end_col = getattr(stmt, "end_col_offset", None)
+    if end is None or end_col is None or getattr(stmt, "decorator_list", None) or end > len(lines):
+        return None
+    chunk = lines[stmt.lineno - 1 : end]
+    for line in chunk:
+        if not line.isascii() or "\t" in line[: len(line) - len(line.lstrip())]:
+            return None
+    col = stmt.col_offset
+    chunk[-1] = chunk[-1][:end_col]
+    chunk[0] = " " * col + chunk[0][col:]
+    return "\n".join(chunk)
+
+
+def _stmt_source(stmt: ast.stmt, lines: list[str]) -> str:
+    """Code that runs ``stmt`` on its own: its original text (indented code under ``if True:``,
+    which compiles to nothing), else -- when offsets cannot be used -- its ``ast.unparse``.
+
+    Slicing the source is much cheaper than unparsing it, and keeps the test's own spelling."""
+    text = _stmt_text(stmt, lines)
+    if text is None:
+        return ast.unparse(stmt)
+    return f"if True:\n{text}" if stmt.col_offset else text
 
 
 def split_assert_units(suite: TestSuite) -> tuple[str, list[TestUnit]]:
@@ -251,7 +292,7 @@ def split_assert_units(suite: TestSuite) -> tuple[str, list[TestUnit]]:
         tree = ast.parse(code)
     except SyntaxError as exc:
         raise _err(f"the test code does not parse: {exc.msg} (line {exc.lineno})", "tests.code") from None
-    lines = code.splitlines()
+    lines = parser_lines(code)
     if suite.entry_point:
         check = next(
             (n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "check" and n.args.args), None
@@ -261,7 +302,8 @@ def split_assert_units(suite: TestSuite) -> tuple[str, list[TestUnit]]:
             return "", _group(list(tree.body), lines)
         param = check.args.args[0].arg
         body = [s for s in check.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
-        splittable = not any(_returns_outside_nested(s) for s in body)
+        # (the walk only when one of the keywords it looks for appears in the code at all)
+        splittable = not (_SCOPE_WORDS.search(code) and any(_returns_outside_nested(s) for s in body))
         if splittable and body:
             units = _group(body, lines)
             if param != "candidate":
@@ -272,6 +314,9 @@ def split_assert_units(suite: TestSuite) -> tuple[str, list[TestUnit]]:
     if not module_stmts:
         return "", [TestUnit(name="tests", source=code, line=1)]
     return "", _group(list(tree.body), lines)
+
+
+_SCOPE_WORDS = re.compile(r"\b(return|yield|await|nonlocal|global)\b")
 
 
 def _returns_outside_nested(stmt: ast.stmt) -> bool:

@@ -9,8 +9,10 @@ finishes program processes.
 """
 
 from __future__ import annotations
+import __future__
 
 import contextlib
+import marshal
 import os
 import pickle
 import selectors
@@ -35,6 +37,10 @@ __all__ = ["DEFAULT_PRELOAD", "ProgramHandle", "Sandbox", "SandboxLimits", "Stdi
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 CONTROL_MAX = 1 << 22
+# Programs up to this size are compiled here and sent as bytecode (the compiler's memory then
+# costs the long-lived checker, not each freshly forked program process); see zygote.program_code.
+PRECOMPILE_MAX_CHARS = 64 * 1024
+COMPILE_FLAGS = __future__.annotations.compiler_flag  # the same flags as zygote.COMPILE_FLAGS
 
 DEFAULT_PRELOAD = (
     "array",
@@ -113,10 +119,11 @@ class ProgramHandle:
     run_id: int
     sock: socket.socket
     pidfd: int | None = None
+    workdir: str = ""
 
     @classmethod
-    def of(cls, run_id: int, fds: list[int]) -> ProgramHandle:
-        return cls(run_id, socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None)
+    def of(cls, run_id: int, fds: list[int], workdir: str | None = None) -> ProgramHandle:
+        return cls(run_id, socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None, workdir or "")
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -168,6 +175,7 @@ class Sandbox:
         self._pending = 0
         self._spares: deque[ProgramHandle] = deque()
         self._finished: dict[int, dict[str, Any]] = {}
+        self._unwanted: set[int] = set()  # runs finished without waiting: their status is not kept
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @property
@@ -321,11 +329,14 @@ class Sandbox:
         reply = pickle.loads(data)
         tag = reply[0]
         if tag == "taken" and fds:
-            self._spares.append(ProgramHandle.of(reply[1], fds))
+            self._spares.append(ProgramHandle.of(reply[1], fds, reply[3]))
         elif tag == "finished":
-            self._finished[reply[1]] = dict(reply[2])
+            if reply[1] in self._unwanted:
+                self._unwanted.discard(reply[1])
+            else:
+                self._finished[reply[1]] = dict(reply[2])
             if reply[3] is not None and fds:
-                self._spares.append(ProgramHandle.of(reply[3], fds))
+                self._spares.append(ProgramHandle.of(reply[3], fds, reply[5]))
         else:
             for fd in fds:
                 os.close(fd)
@@ -346,6 +357,7 @@ class Sandbox:
         self._spares.clear()
         self._pending = 0
         self._finished.clear()
+        self._unwanted.clear()
 
     def _request(self, message: tuple[Any, ...], fds: list[int], timeout: float) -> tuple[Any, ...]:
         """Send one request and wait for its own reply (after any earlier pending ones)."""
@@ -386,10 +398,9 @@ class Sandbox:
             raise AssertionError("unreachable")  # pragma: no cover
 
     def _start_program(self, spec: dict[str, Any], fds: list[int]) -> ProgramHandle:
-        payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
-        message = struct.pack("!Q", len(payload)) + payload
         for attempt in range(2):
             handle = self._take()
+            message = _program_message(spec, handle.workdir)
             try:
                 if fds:
                     socket.send_fds(handle.sock, [message], fds)
@@ -425,8 +436,10 @@ class Sandbox:
                 return {"error": "the sandbox is not running", "killed": True}
             take_id = self._next_id() if self.info.get("spares") and not self._spares else None
             try:
-                self._send(("finish", run_id, float(wait_s), take_id))
+                # Without ``wait`` the fork server kills the run, answers, and cleans up after.
+                self._send(("finish", run_id, float(wait_s), take_id, wait))
                 if not wait:
+                    self._unwanted.add(run_id)
                     return None
                 deadline = time.monotonic() + wait_s + 30.0
                 while run_id not in self._finished:
@@ -486,6 +499,22 @@ class Sandbox:
             seconds=seconds,
             finish=finish,
         )
+
+
+def _program_message(spec: dict[str, Any], workdir: str) -> bytes:
+    """The framed program message for a program process working in ``workdir``: the spec, with
+    the program compiled here when it is small and compiles (a syntax error is left for the
+    program process to report, as for any program it compiles itself)."""
+    code = spec.get("code")
+    if workdir and isinstance(code, str) and len(code) <= PRECOMPILE_MAX_CHARS:
+        try:
+            compiled = compile(code, f"{workdir}/solution.py", "exec", flags=COMPILE_FLAGS, dont_inherit=True)
+        except Exception:
+            pass
+        else:
+            spec = {**spec, "bytecode": marshal.dumps(compiled)}
+    payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
+    return struct.pack("!Q", len(payload)) + payload
 
 
 def _pump(

@@ -27,33 +27,48 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
-import ctypes.util
 import errno
 import gc
 import importlib
 import io
 import linecache
+import marshal
 import operator
 import os
 import pickle
-import random
 import resource
 import select
-import shutil
 import signal
 import socket
 import struct
 import sys
-import tempfile
 import time
 import traceback
 import types
 
+# Every module imported here is mapped in every program process: each costs the fork and the
+# exit of every run (shutil and tempfile pull in compression libraries, ctypes.util pulls in
+# subprocess and threading -- whose at-fork hook would then run in every program process).
+# Those are imported where they are needed instead.
+
 CONTROL_MAX = 1 << 22
 HEADER = struct.Struct("!Q")
+# Programs are compiled with postponed evaluation of annotations (PEP 563), as they always were
+# here (this file's ``from __future__ import annotations`` used to be inherited by compile()).
+COMPILE_FLAGS = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_ANNOTATIONS)
 MAX_REQUEST = 256 * 1024 * 1024
 
-_libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+
+def _load_libc() -> ctypes.CDLL:
+    libc = ctypes.CDLL(None, use_errno=True)  # the interpreter's own symbols include libc's
+    if hasattr(libc, "prctl") and hasattr(libc, "mount"):
+        return libc
+    from ctypes.util import find_library  # pragma: no cover - a libc that dlopen(NULL) does not expose
+
+    return ctypes.CDLL(find_library("c") or "libc.so.6", use_errno=True)  # pragma: no cover
+
+
+_libc = _load_libc()
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
@@ -128,7 +143,10 @@ class Zygote:
         self.spare: dict | None = None
         self.handed: list[socket.socket] = []
         self.handed_fds: list[int] = []
+        self.dying: list[dict] = []  # runs killed whose clean-up follows the reply (their uid stays taken)
         self.pid_namespace = cfg["isolation"] != "rlimits-only"
+        self.subreaper = False
+        self.children_file = ""  # /proc/self/task/TID/children, where the kernel has it
         self.workroot = "/tmp"
         self.counter = 0
 
@@ -147,14 +165,19 @@ class Zygote:
                 os.makedirs(stage_root, mode=0o700, exist_ok=True)
                 expose(list(cfg.get("expose", ())), stage_root)
         if cfg["isolation"] == "rlimits-only":
+            import tempfile
+
             self.workroot = tempfile.mkdtemp(prefix="rewardlab-sandbox-")
             os.chmod(self.workroot, 0o711)  # programs (another uid) may enter their own run dir only
         else:
             self.workroot = "/tmp"
-        prctl(PR_SET_CHILD_SUBREAPER, 1)
+        self.subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1)
+        children = f"/proc/self/task/{os.getpid()}/children"  # single-threaded: our tid is our pid
+        if self.subreaper and os.path.exists(children):
+            self.children_file = children
         prepare_environment()
         if os.geteuid() == 0 and cfg.get("setuid", True):
-            base = random.SystemRandom().randrange(200_000, 2_000_000_000)
+            base = 200_000 + int.from_bytes(os.urandom(4), "little") % 1_999_800_000
             if self._can_setuid(base):
                 self.uids = [base + i for i in range(4)]
                 self.spares = bool(cfg.get("spares", True))
@@ -224,7 +247,9 @@ class Zygote:
                 socket.send_fds(self.control, [payload], reply_fds)
             else:
                 self.control.sendall(payload)
-            self.refill()  # off the critical path: the checker already has its answer
+            # Off the critical path: the checker already has its answer.
+            self.clean_up_dying()
+            self.refill()
 
     def reap(self) -> None:
         while True:
@@ -245,15 +270,16 @@ class Zygote:
         op = message[0]
         if op == "take":
             run_id = message[1]
-            pid, fds = self.take(run_id)
-            return ("taken", run_id, pid), fds
+            pid, fds, workdir = self.take(run_id)
+            return ("taken", run_id, pid, workdir), fds
         if op == "finish":
             run_id, wait_s, take_id = message[1], float(message[2]), message[3]
-            out = self.finish(run_id, wait_s)
+            report = message[4] if len(message) > 4 else True
+            out = self.finish(run_id, wait_s) if report else self.kill_later(run_id)
             if take_id is None:
-                return ("finished", run_id, out, None, None), []
-            pid, fds = self.take(take_id)
-            return ("finished", run_id, out, take_id, pid), fds
+                return ("finished", run_id, out, None, None, None), []
+            pid, fds, workdir = self.take(take_id)
+            return ("finished", run_id, out, take_id, pid, workdir), fds
         if op == "ping":
             return ("pong", os.getpid()), []
         return ("error", f"unknown command {op!r}"), []
@@ -263,6 +289,7 @@ class Zygote:
         if not self.uids:
             return None
         used = {run["uid"] for run in self.runs.values()}
+        used.update(run["uid"] for run in self.dying)
         if self.spare is not None:
             used.add(self.spare["uid"])
         for uid in self.uids:
@@ -297,9 +324,10 @@ class Zygote:
             pidfd = os.pidfd_open(pid)
         return {"pid": pid, "pidfd": pidfd, "workdir": workdir, "uid": uid, "sock": ours}
 
-    def take(self, run_id: int) -> tuple[int, list[int]]:
+    def take(self, run_id: int) -> tuple[int, list[int], str]:
         """A waiting program process for run ``run_id``: (pid, [the checker's end of its channel,
-        a pidfd of the process when the kernel has them -- the checker sees it exit at once])."""
+        a pidfd of the process when the kernel has them -- the checker sees it exit at once],
+        its working directory)."""
         proc, self.spare = self.spare, None
         if proc is not None and proc["pid"] in self.exited:  # the spare died (e.g. killed from outside)
             self.discard(proc)
@@ -314,7 +342,7 @@ class Zygote:
             dup = os.dup(proc["pidfd"])
             self.handed_fds.append(dup)
             fds.append(dup)
-        return proc["pid"], fds
+        return proc["pid"], fds, proc["workdir"]
 
     def discard(self, proc: dict) -> None:
         with contextlib.suppress(OSError):
@@ -338,6 +366,28 @@ class Zygote:
         if run is None:
             return {"error": "unknown run"}
         return self.stop(run, wait_s)
+
+    def kill_later(self, run_id: int) -> dict:
+        """Kill the run's process now and clean up after the reply (the checker does not wait for
+        how it ended). Its uid stays taken until then, so no new program runs under it."""
+        run = self.runs.pop(run_id, None)
+        if run is None:
+            return {"error": "unknown run"}
+        pid, pidfd = run["pid"], run["pidfd"]
+        if pid not in self.exited:
+            with contextlib.suppress(ProcessLookupError, OSError):
+                if pidfd >= 0:
+                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+                else:
+                    os.kill(pid, signal.SIGKILL)
+        self.dying.append(run)
+        return {"deferred": True}
+
+    def clean_up_dying(self) -> None:
+        while self.dying:
+            run = self.dying.pop()
+            with contextlib.suppress(Exception):
+                self.stop(run)
 
     def stop(self, run: dict, wait_s: float = 0.0) -> dict:
         pid, pidfd = run["pid"], run["pidfd"]
@@ -418,6 +468,12 @@ class Zygote:
 
     def kill_run(self, uid: int | None) -> int:
         """Kill every process the run left behind; returns how many there were."""
+        if self.pid_namespace and self.children_file:
+            return self.kill_strays(uid)
+        return self.kill_by_scan(uid)
+
+    def kill_by_scan(self, uid: int | None) -> int:
+        """``kill_run`` by a scan of /proc for the run's uid (or our children, without uids)."""
         if uid is None:
             try:
                 os.waitpid(-1, os.WNOHANG)
@@ -451,6 +507,65 @@ class Zygote:
         self.reap()
         return len(seen)
 
+    def kept_pids(self) -> set[int]:
+        """Program processes that are still in use (every other child of ours is a stray)."""
+        kept = {run["pid"] for run in self.runs.values()}
+        kept.update(run["pid"] for run in self.dying)
+        if self.spare is not None:
+            kept.add(self.spare["pid"])
+        return kept
+
+    def stray_children(self, uid: int | None) -> list[int] | None:
+        """Our children that are no program process in use (and run as ``uid``, when runs have
+        their own uid); None when the list cannot be read."""
+        try:
+            with open(self.children_file, "rb") as f:
+                pids = f.read().split()
+        except OSError:
+            return None
+        kept = self.kept_pids()
+        strays = [pid for pid in map(int, pids) if pid not in kept]
+        if uid is not None and strays:
+            strays = [pid for pid in strays if self.uid_of(pid) in (uid, None)]
+        return strays
+
+    @staticmethod
+    def uid_of(pid: int) -> int | None:
+        """The real uid of ``pid`` from /proc/PID/status (its owner turns to root when a process
+        makes itself non-dumpable); None when it cannot be read."""
+        try:
+            with open(f"/proc/{pid}/status", "rb") as f:
+                for line in f:
+                    if line.startswith(b"Uid:"):
+                        return int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            pass
+        return None
+
+    def kill_strays(self, uid: int | None) -> int:
+        """Kill the run's processes among our children, until there are none.
+
+        We are a child subreaper inside our own pid namespace: whatever a program process
+        started -- however it forked, double-forked or called setsid -- is re-parented to us when
+        its parent dies, so killing the run's stray children until none is left kills its whole
+        tree. The usual case costs one read of /proc/self/task/TID/children instead of a scan
+        of every process."""
+        seen: set[int] = set()
+        for _ in range(1000):
+            self.reap()
+            strays = self.stray_children(uid)
+            if strays is None:  # cannot read the list: fall back to the scan of /proc
+                return len(seen) + self.kill_by_scan(uid)
+            if not strays:
+                break
+            seen.update(strays)
+            for pid in strays:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            time.sleep(0.0005)
+        self.reap()
+        return len(seen)
+
     def remove_workdir(self, workdir: str) -> None:
         try:  # the usual case: the program wrote nothing
             os.rmdir(workdir)
@@ -465,9 +580,12 @@ class Zygote:
             with contextlib.suppress(OSError):
                 func(path)
 
+        import shutil
+
         shutil.rmtree(workdir, onerror=fix)
 
     def shutdown(self) -> None:
+        self.clean_up_dying()
         for run_id in list(self.runs):
             with contextlib.suppress(Exception):
                 self.finish(run_id, 0)
@@ -478,6 +596,8 @@ class Zygote:
         with contextlib.suppress(Exception):
             self.kill_run(None)
         if self.cfg["isolation"] == "rlimits-only":
+            import shutil
+
             shutil.rmtree(self.workroot, ignore_errors=True)
 
 
@@ -535,7 +655,9 @@ def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespa
     apply_limits(spec["limits"], uid)
     if spec.get("env"):
         os.environ.update(spec["env"])
-    tempfile.tempdir = workdir
+    os.environ["TMPDIR"] = workdir  # tempfile's default directory, once the program imports it
+    if "tempfile" in sys.modules:
+        sys.modules["tempfile"].tempdir = workdir
     mode = spec["mode"]
     name = "__main__" if mode == "stdio" else spec.get("module", "solution")
     path = os.path.join(workdir, "solution.py")
@@ -553,7 +675,7 @@ def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespa
         for fd in fds:
             os.close(fd)
         sock.close()
-        return run_stdio(module, source, path)
+        return run_stdio(module, source, path, spec)
     for fd in fds:
         os.close(fd)
     return run_rpc(module, source, path, sock, spec)
@@ -613,7 +735,19 @@ def count_own_processes() -> int:
     return n
 
 
-def run_stdio(module: types.ModuleType, source: str, path: str) -> int:
+def program_code(source: str, path: str, spec: dict) -> types.CodeType:
+    """The program's code object: compiled by the checker ahead of time (``bytecode``: marshal of
+    ``compile(source, path, "exec", flags=COMPILE_FLAGS, dont_inherit=True)``, which saves the
+    program process the compiler's memory), else compiled here."""
+    blob = spec.get("bytecode")
+    if blob is not None:
+        code = marshal.loads(blob)
+        if type(code) is types.CodeType and code.co_filename == path:
+            return code
+    return compile(source, path, "exec", flags=COMPILE_FLAGS, dont_inherit=True)
+
+
+def run_stdio(module: types.ModuleType, source: str, path: str, spec: dict) -> int:
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)), encoding="utf-8")
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False)), encoding="utf-8")
     sys.stderr = io.TextIOWrapper(
@@ -622,7 +756,7 @@ def run_stdio(module: types.ModuleType, source: str, path: str) -> int:
     sys.modules["__main__"] = module
     code = 0
     try:
-        exec(compile(source, path, "exec"), module.__dict__)
+        exec(program_code(source, path, spec), module.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             code = 0
@@ -906,7 +1040,7 @@ def run_rpc(module: types.ModuleType, source: str, path: str, sock: socket.socke
     sys.modules[module.__name__] = module
     sys.stdin = io.StringIO("")
     try:
-        exec(compile(source, path, "exec"), module.__dict__)
+        exec(program_code(source, path, spec), module.__dict__)
     except BaseException as exc:
         host.send((nonce, ("load_error", *host.error_reply(exc)[1:])))
         return 0
