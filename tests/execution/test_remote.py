@@ -3,8 +3,10 @@ and a restricted decoder that cannot be made to build arbitrary objects."""
 
 from __future__ import annotations
 
+import os
 import pickle
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 
@@ -214,3 +216,63 @@ def test_restricted_decoder():
     with pytest.raises(ProgramProtocolError, match="malformed"):
         decode(b"\x80\x05garbage", None)
     assert issubclass(ProgramProtocolError, ProgramFault) and not issubclass(ProgramFault, Exception)
+
+
+def test_programs_are_compiled_in_the_checker_with_the_same_meaning(sandbox):
+    """The checker compiles small programs and sends bytecode: annotations stay postponed
+    (PEP 563, as when the program process compiled them), tracebacks name the program's file and
+    line, and __file__ is the program's path in its working directory."""
+    code = "def f(x: NotDefinedAnywhere) -> int:\n    return 1 // x\n\ndef where():\n    return __file__\n"
+    with ProgramSession(sandbox, code, SandboxLimits(cpu_seconds=5)) as session:
+        assert session.function("f")(1) == 1
+        with pytest.raises(ZeroDivisionError) as info:
+            session.function("f")(0)
+        path = session.function("where")()
+    assert path.endswith("/solution.py")
+    assert f'File "{path}", line 2, in f' in info.value.program_traceback
+
+
+def test_a_program_too_big_to_precompile_still_runs(sandbox):
+    from rewardlab.execution.sandbox.client import PRECOMPILE_MAX_CHARS
+
+    code = "X = 1\n" + "# filler\n" * (PRECOMPILE_MAX_CHARS // 9 + 1) + "def f():\n    return X + 1\n"
+    with ProgramSession(sandbox, code, SandboxLimits(cpu_seconds=5)) as session:
+        assert session.function("f")() == 2
+
+
+DAEMON = """
+import os
+
+def spawn():
+    pid = os.fork()
+    if pid == 0:  # a daemon: double fork, own session -- re-parented to the fork server
+        os.setsid()
+        if os.fork() == 0:
+            os.execv("/bin/sleep", ["sleep", "300"])
+        os._exit(0)
+    os.waitpid(pid, 0)
+    return os.getuid()
+"""
+
+
+def test_a_daemon_does_not_outlive_its_rpc_run(sandbox):
+    """Stopping a session does not wait for the clean-up (the fork server answers first), but
+    the clean-up happens before the fork server serves anything else."""
+    with ProgramSession(sandbox, DAEMON, SandboxLimits(cpu_seconds=5)) as session:
+        uid = session.function("spawn")()
+    if not sandbox.describe()["separate_uid"]:
+        pytest.skip("programs share the fork server's uid here: survivors cannot be told apart")
+    assert sandbox.healthy()
+    survivors = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                status = Path(f"/proc/{entry}/status").read_text()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            if f"\t{uid}\t" in status and cmdline.startswith(b"sleep") and "State:\tZ" not in status:
+                survivors.append(entry)
+    assert survivors == []
+    with ProgramSession(sandbox, "def f():\n    return 5\n") as session:
+        assert session.function("f")() == 5
