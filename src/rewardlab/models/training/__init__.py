@@ -5,6 +5,7 @@
 - :mod:`.batches`: length-bucketed, shuffled pair batches;
 - :mod:`.trainer`: training one member (optimizer, schedule, accumulation, held-out accuracy);
 - :mod:`.bt`: the whole run (ensemble members or heads, saving, the card);
+- :mod:`.features`: a linear probe's frozen-body features, computed once per distinct input;
 - :mod:`.card`: ``MODEL_CARD.md`` and ``card.json``;
 - :mod:`.progress`: the rich progress display.
 

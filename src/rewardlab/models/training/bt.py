@@ -31,6 +31,7 @@ from ..backbones.rendering import template_fingerprint
 from ..bt.checkpoint import RewardModelConfig, save_member, write_config
 from ..bt.network import ScalarRewardNetwork
 from .config import BTTrainConfig
+from .features import FeatureCache
 from .progress import NullReporter, TrainingReporter
 from .trainer import MemberResult, encode_pairs, pairwise_accuracy, train_member
 
@@ -89,8 +90,14 @@ def train_bt(
     *,
     reporter: TrainingReporter | None = None,
     data_info: dict[str, Any] | None = None,
+    feature_cache: FeatureCache | None = None,
 ) -> TrainReport:
-    """Train, save to ``out`` (weights, ``reward_model.json``, model card) and report."""
+    """Train, save to ``out`` (weights, ``reward_model.json``, model card) and report.
+
+    ``feature_cache``: for a linear probe (``freeze_layers`` = every layer), a
+    :class:`~rewardlab.models.training.features.FeatureCache` shared with other runs on the same
+    inputs (cross-validation folds), so that no input is encoded twice; ignored otherwise.
+    """
     from .card import write_card
 
     reporter = reporter or NullReporter()
@@ -121,7 +128,14 @@ def train_bt(
             report.truncated_train = train_encoded.truncated
             label = f"member {m + 1}/{config.n_members}" if config.n_members > 1 else "training"
             result = train_member(
-                network, train_encoded, eval_encoded, config, seed=seed, label=label, reporter=reporter
+                network,
+                train_encoded,
+                eval_encoded,
+                config,
+                seed=seed,
+                label=label,
+                reporter=reporter,
+                feature_cache=feature_cache,
             )
             report.members.append(result)
             for i in range(len(eval_chosen)):

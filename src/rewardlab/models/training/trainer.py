@@ -22,6 +22,7 @@ from ..bt.network import ScalarRewardNetwork
 from ..bt.scorer import length_buckets
 from .batches import bucketed_batches
 from .config import BTTrainConfig
+from .features import FeatureCache, body_key
 from .loss import bradley_terry_loss
 from .progress import TrainingReporter
 
@@ -91,22 +92,48 @@ def pair_scores(
 
 
 def pooled_features(
-    network: ScalarRewardNetwork, sequences: Sequence[EncodedSample], *, batch_size: int = 64
+    network: ScalarRewardNetwork,
+    sequences: Sequence[EncodedSample],
+    *,
+    batch_size: int = 64,
+    cache: FeatureCache | None = None,
 ) -> torch.Tensor:
-    """The body's pooled features ``[len(sequences), hidden]`` (eval mode, no gradients), in order."""
-    out: list[torch.Tensor | None] = [None] * len(sequences)
-    mode = network.training
-    network.eval()
-    try:
-        with torch.inference_mode():
-            for idx in length_buckets([len(s) for s in sequences], batch_size):
-                batch, mask = network.inputs([sequences[i] for i in idx])
-                feats = network.backbone.features(batch, network.pooling, model=network.body, completion_mask=mask)
-                for row, i in enumerate(idx):
-                    out[i] = feats[row].clone()
-    finally:
-        network.train(mode)
-    return torch.stack([t for t in out if t is not None]).to(network.head.weight.dtype)
+    """The body's pooled features ``[len(sequences), hidden]`` (eval mode, no gradients), in order.
+
+    Identical inputs are encoded once. With ``cache`` (only for a frozen, pretrained body: a
+    linear probe), inputs already in it are not encoded at all and the new ones are added.
+    """
+    if not sequences:
+        return torch.empty(0, network.head.in_features, dtype=network.head.weight.dtype)
+    body = body_key(network)
+    keys = [FeatureCache.key(body, s) for s in sequences]
+    found: dict[Any, torch.Tensor] = {}
+    todo: dict[Any, int] = {}  # distinct key -> index of its first sequence
+    for i, key in enumerate(keys):
+        if key in found or key in todo:
+            continue
+        hit = cache.get(key) if cache is not None else None
+        if hit is not None:
+            found[key] = hit
+        else:
+            todo[key] = i
+    if todo:
+        unique = list(todo.values())
+        mode = network.training
+        network.eval()
+        try:
+            with torch.inference_mode():
+                for idx in length_buckets([len(sequences[i]) for i in unique], batch_size):
+                    batch, mask = network.inputs([sequences[unique[j]] for j in idx])
+                    feats = network.backbone.features(batch, network.pooling, model=network.body, completion_mask=mask)
+                    for row, j in enumerate(idx):
+                        key = keys[unique[j]]
+                        found[key] = feats[row].clone()
+                        if cache is not None:
+                            cache.put(key, found[key])
+        finally:
+            network.train(mode)
+    return torch.stack([found[key] for key in keys]).to(network.head.weight.dtype)
 
 
 def pairwise_accuracy(chosen: Sequence[Sequence[float]], rejected: Sequence[Sequence[float]]) -> float:
@@ -169,8 +196,13 @@ def train_member(
     seed: int,
     label: str,
     reporter: TrainingReporter,
+    feature_cache: FeatureCache | None = None,
 ) -> MemberResult:
-    """Train ``network`` in place; returns per-epoch metrics and held-out scores of the kept epoch."""
+    """Train ``network`` in place; returns per-epoch metrics and held-out scores of the kept epoch.
+
+    ``feature_cache`` is used only for a linear probe (every layer frozen): the pooled features
+    of inputs it already holds are not computed again, and the new ones are added to it.
+    """
     if len(train) == 0:
         raise ValueError("no training pairs")
     torch.manual_seed(seed)
@@ -197,9 +229,9 @@ def train_member(
     held_cached: torch.Tensor | None = None
     if probe:  # a linear probe: the body's features never change, compute them once
         reporter.message(f"{label}: every layer is frozen; computing the features once, then training the head")
-        cached = pooled_features(network, train.chosen + train.rejected)
+        cached = pooled_features(network, train.chosen + train.rejected, cache=feature_cache)
         if held_out is not None and len(held_out):
-            held_cached = pooled_features(network, held_out.chosen + held_out.rejected)
+            held_cached = pooled_features(network, held_out.chosen + held_out.rejected, cache=feature_cache)
     result = MemberResult()
     best: tuple[float, int, dict[str, Any] | None] = (-1.0, 0, None)
     started = time.perf_counter()
