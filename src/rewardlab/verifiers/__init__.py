@@ -8,7 +8,7 @@ from .exact_match import ExactMatch
 from .format import Format
 from .ifeval import IFEval
 from .json_schema import JsonSchema
-from .length import LengthBand, Overlong
+from .length import Length, LengthBand, Overlong
 from .math import MathAnswer
 from .qa import QA
 from .repetition import Repetition
@@ -23,6 +23,7 @@ __all__ = [
     "Format",
     "IFEval",
     "JsonSchema",
+    "Length",
     "LengthBand",
     "MathAnswer",
     "Overlong",

@@ -1,4 +1,4 @@
-"""Length rewards: DAPO's soft overlong punishment and a target-length band.
+"""Length rewards: the raw length, DAPO's soft overlong punishment and a target-length band.
 
 Length is measured in ``chars``, ``words`` or ``tokens`` (a local tokenizer directory), or read
 from a sample field (``length_field``, e.g. the completion's token count a trainer already has).
@@ -21,7 +21,7 @@ from ..core.reward import Reward
 from ..core.sample import Sample
 from .text import Unit, measure_length
 
-__all__ = ["LengthBand", "Overlong"]
+__all__ = ["Length", "LengthBand", "Overlong"]
 
 
 class _LengthReward(Reward):
@@ -117,3 +117,23 @@ class LengthBand(_LengthReward):
         else:
             score = max(0.0, 1.0 - distance / self.tolerance)
         return RewardResult.ok(score, info={"length": n, "unit": self.unit, "distance": distance})
+
+
+@register("length", family="verifier")
+class Length(_LengthReward):
+    """The completion's length in ``unit`` (chars, words or tokens), as a number: longer scores higher.
+
+    Not a quality check: a length term to compose with other rewards (a negative weight in a
+    ``weighted_sum`` penalizes verbosity; per-prompt ``group_norm`` puts it on the scale of a
+    reward model's score) and the "longer answer wins" baseline of the evaluations
+    (``rewardlab eval bon -r length -p unit=chars``). ``info`` has the length and the unit.
+
+    >>> Length(unit="chars").score({"completion": "four"}).score
+    4.0
+    >>> Length().score({"completion": "two words"}).score
+    2.0
+    """
+
+    def _score_one(self, sample: Sample, ctx: ScoreContext) -> Any:
+        n = self._length(sample)
+        return RewardResult.ok(float(n), info={"length": n, "unit": self.unit})
