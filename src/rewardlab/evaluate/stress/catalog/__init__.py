@@ -48,6 +48,7 @@ DEFAULT_CONFIGS: list[dict[str, Any]] = [
 NOT_PROBED = {
     "overlong": "a length penalty, not a correctness check",
     "length_band": "a length reward, not a correctness check",
+    "length": "the raw length, not a correctness check",
     "repetition": "a repetition penalty, not a correctness check",
 }
 
