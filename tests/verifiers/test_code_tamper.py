@@ -74,11 +74,6 @@ TAMPERING = {
     + "        __hash__ = object.__hash__\n    return Any()\n",
     "int subclass equal to anything": "    class Int(int):\n        def __eq__(self, other):\n            return True\n"
     + "    return Int(0)\n",
-    "edit the test module on disk": WRONG
-    + "import glob, sys\nfor path in glob.glob('/tmp/**/*.py', recursive=True) + glob.glob('/work/*/tests/**/*.py'):\n"
-    + "    try:\n        text = open(path).read()\n    except Exception:\n        continue\n"
-    + "    if 'def check(candidate)' in text:\n        try:\n            open(path, 'w').write('def check(c): pass')\n"
-    + "        except Exception:\n            pass\n",
     "patch sys.modules": WRONG
     + "import sys\nfor m in list(sys.modules.values()):\n"
     + "    if hasattr(m, 'check'):\n        m.check = lambda c: None\n",
@@ -90,6 +85,33 @@ TAMPERING = {
     + "import threading, time\n"
     + "threading.Thread(target=lambda: time.sleep(10), daemon=True).start()\n",
 }
+
+
+DECOY_MARKER = "rewardlab-tamper-decoy-7f3a"
+
+
+def test_editing_test_files_on_disk_is_not_paid_and_cannot_reach_them(reward, tmp_path_factory):
+    # The probe looks for test files the way a hacking policy would, but only ever rewrites files that carry the
+    # decoy marker: if the sandbox ever let it out, it damages this decoy, never a real checkout.
+    decoy_dir = tmp_path_factory.mktemp("decoy")
+    decoy_dir.chmod(0o755)
+    decoy = decoy_dir / "test_decoy.py"
+    original = f"# {DECOY_MARKER}\n{TESTS['code']}"
+    decoy.write_text(original)
+    decoy.chmod(0o666)  # writable by anyone on the host: only the sandbox may stop the write
+    probe = (
+        WRONG
+        + "import glob\nfor path in glob.glob('/tmp/**/*.py', recursive=True):\n"
+        + "    try:\n        text = open(path).read()\n    except Exception:\n        continue\n"
+        + f"    if {DECOY_MARKER!r} in text and 'def check(candidate)' in text:\n"
+        + "        try:\n            open(path, 'w').write('def check(c): pass')\n        except Exception:\n"
+        + "            pass\n"
+    )
+    result = score(reward, probe)
+    assert result.score == 0.0, (result.error, result.info)
+    assert result.status.value == "ok"
+    assert decoy.read_text() == original, "a sandboxed program rewrote a file on the host"
+    assert_healthy(reward)
 
 
 @pytest.mark.parametrize("name", sorted(TAMPERING))
@@ -207,3 +229,17 @@ def test_dataset_files_are_hidden_under_bubblewrap(reward):
     if result.info["isolation"] != "bwrap":
         pytest.skip("only bubblewrap hides installed packages from programs")
     assert result.score == 0.0, result.info
+
+
+def test_namespaces_without_a_separate_uid_count_as_resource_limits_only():
+    # A netns sandbox whose programs keep root's uid (and capabilities) is no isolation for the host's files:
+    # the code reward treats it as rlimits-only, so the default min_isolation="netns" refuses to run programs.
+    from types import SimpleNamespace
+
+    from rewardlab.verifiers.code_checks import effective_isolation
+
+    as_root = SimpleNamespace(isolation="netns", info={"separate_uid": False})
+    dropped = SimpleNamespace(isolation="netns", info={"separate_uid": True})
+    assert effective_isolation(as_root) == ("rlimits-only" if os.geteuid() == 0 else "netns")
+    assert effective_isolation(dropped) == "netns"
+    assert effective_isolation(SimpleNamespace(isolation="bwrap", info={})) == "bwrap"

@@ -106,15 +106,33 @@ def _describe(exc: BaseException) -> str:
     return _short(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
 
 
+def effective_isolation(sandbox: Sandbox) -> str:
+    """The sandbox's isolation as far as programs are concerned.
+
+    Namespaces without a separate uid leave a program root's uid and capabilities on the host's
+    files (and root ignores the process limit): no better than resource limits alone.
+    """
+    isolation = sandbox.isolation
+    if isolation == "netns" and os.geteuid() == 0 and not sandbox.info.get("separate_uid"):
+        return "rlimits-only"
+    return isolation
+
+
 # ---- the job ----------------------------------------------------------------------------------------
 def run_code_job(job: CodeJob) -> dict[str, Any]:
     """Run one program against its suite; returns ``{"tests": [...], "isolation": ..., ...}``."""
     start = time.monotonic()
     sandbox = get_sandbox(job.isolation, job.packages)
-    isolation = sandbox.isolation
+    isolation = effective_isolation(sandbox)
     if _RANK[isolation] < _RANK[job.min_isolation]:
+        why = ""
+        if isolation != sandbox.isolation:
+            why = (
+                f" ({sandbox.isolation!r} is running, but its programs would keep root's uid and capabilities: the "
+                "Python installation is not readable after switching to an unprivileged uid)"
+            )
         raise RuntimeError(
-            f"the strongest sandbox isolation available here is {isolation!r}, below min_isolation="
+            f"the strongest sandbox isolation available here is {isolation!r}{why}, below min_isolation="
             f"{job.min_isolation!r}; install bubblewrap (Debian: apt-get install bubblewrap), run as root for "
             "network namespaces, or lower min_isolation for trusted code"
         )
