@@ -31,6 +31,13 @@ def fail(message: str | RewardlabError, code: int = EXIT_USAGE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_options(exc: Any) -> NoReturn:
+    """Exit with the first problem of a pydantic ``ValidationError`` on a command's options, named as the option."""
+    first = exc.errors(include_url=False)[0]
+    option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
+    fail(f"{option}: {first['msg']} (got {first.get('input')!r})")
+
+
 def parse_params(values: list[str] | None) -> dict[str, Any]:
     """``-p key=value`` pairs; values are parsed as YAML (numbers, booleans, lists)."""
     import yaml

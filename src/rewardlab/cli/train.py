@@ -13,7 +13,7 @@ import typer
 
 from ..models.training.progress import TrainingReporter
 from . import app
-from .common import EXIT_OK, err_console, fail, isatty
+from .common import EXIT_OK, err_console, fail, fail_options, isatty
 
 __all__ = ["train_app"]
 
@@ -160,9 +160,7 @@ def train_bt_command(
             threads=threads,
         )
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
-        fail(f"{option}: {first['msg']} (got {first.get('input')!r})")
+        fail_options(exc)
     _check_out(out, overwrite)
 
     try:

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from .common import EXIT_OK, err_console, fail, isatty
+from .common import EXIT_OK, err_console, fail, fail_options, isatty
 from .train import train_app
 
 _OWN_OUTPUTS = ("prm.json", "prm.safetensors", "MODEL_CARD.md")
@@ -173,9 +173,7 @@ def train_prm_command(
             threads=threads,
         )
     except ValidationError as exc:
-        first = exc.errors(include_url=False)[0]
-        option = "--" + str(first["loc"][0]).replace("_", "-") if first["loc"] else "?"
-        fail(f"{option}: {first['msg']} (got {first.get('input')!r})")
+        fail_options(exc)
     _check_out(out, overwrite)
     for path in [data, eval_data]:
         if path is not None and not Path(path).is_file():
