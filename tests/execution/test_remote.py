@@ -3,10 +3,8 @@ and a restricted decoder that cannot be made to build arbitrary objects."""
 
 from __future__ import annotations
 
-import os
 import pickle
 from fractions import Fraction
-from pathlib import Path
 
 import pytest
 
@@ -24,6 +22,7 @@ from rewardlab.execution.sandbox import (
 )
 from rewardlab.execution.sandbox.codec import decode
 from rewardlab.execution.sandbox.remote import ProgramSession
+from tests.execution.procs import live_sleepers
 
 PROGRAM = """
 import sys
@@ -263,16 +262,6 @@ def test_a_daemon_does_not_outlive_its_rpc_run(sandbox):
     if not sandbox.describe()["separate_uid"]:
         pytest.skip("programs share the fork server's uid here: survivors cannot be told apart")
     assert sandbox.healthy()
-    survivors = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if f"\t{uid}\t" in status and cmdline.startswith(b"sleep") and "State:\tZ" not in status:
-                survivors.append(entry)
-    assert survivors == []
+    assert live_sleepers(uid) == []
     with ProgramSession(sandbox, "def f():\n    return 5\n") as session:
         assert session.function("f")() == 5

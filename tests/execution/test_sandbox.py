@@ -22,6 +22,7 @@ from rewardlab.execution.sandbox import (
     available_isolation,
     detect_isolation,
 )
+from tests.execution.procs import live_sleepers
 
 REPO = Path(__file__).resolve().parents[2]
 AVAILABLE = available_isolation()
@@ -174,17 +175,7 @@ def test_a_hidden_background_process_does_not_outlive_the_run(sandbox):
     result = run(sandbox, HIDING_CHILD)
     out = report(result)
     assert result.finish["stray_processes"] >= 1
-    survivors = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                status = Path(f"/proc/{entry}/status").read_text()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            if f"\t{out['uid']}\t" in status and cmdline.startswith(b"sleep") and "State:\tZ" not in status:
-                survivors.append(entry)
-    assert survivors == []
+    assert live_sleepers(out["uid"]) == []
     assert_healthy(sandbox)
 
 
