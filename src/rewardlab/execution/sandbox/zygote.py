@@ -15,8 +15,12 @@ process, imports common modules once, and then forks one **program process** per
 
 The zygote never sees the tests: it only receives the program, so nothing in a program
 process's memory reveals the expected answers. After a run the zygote kills the program and
-every process it started (orphans are re-parented to the zygote, a child subreaper) and
+every process it started (orphans are re-parented to the forker, a child subreaper) and
 removes the working directory.
+
+The program processes are forked by the **forker**, a copy of the zygote made once, right
+after its setup, that does nothing but fork, reap, and answer the zygote (see
+:func:`forker_main` for why).
 
 Control messages (checker <-> zygote) are pickles over a SOCK_SEQPACKET socket; both ends are
 trusted. Program messages (program -> checker) are decoded by the checker with a restricted
@@ -129,6 +133,83 @@ def mount_tmpfs(target: str, size_bytes: int, mode: str = "1777") -> bool:
 
 
 # =============================================================================================
+# forker
+# =============================================================================================
+# Requests (zygote -> forker, one SOCK_SEQPACKET message each); every answer is
+# ``marshal((number, [(pid, wait status, CPU seconds), ...]))``: the exit statuses of every
+# child that has ended (collected with each request), and the new pid for FORK, else whether
+# any child is left (1 / 0).
+FORK = b"F"  # + marshal((workdir, uid)), with the program's end of its channel as SCM_RIGHTS
+WAIT = b"W"  # + pid (8 bytes, little-endian): wait until that child is gone (it exited or was killed)
+SWEEP = b"S"  # collect the children that have ended
+
+
+class ForkerGone(Exception):
+    """The forker died (a program may kill it where no namespace separates them)."""
+
+
+def forker_main(sock: socket.socket, pid_namespace: bool) -> None:
+    """The forker: fork a program process per request, reap them, and nothing else.
+
+    Why a process of its own: after a fork every page of the forking process is shared
+    copy-on-write with the child, so each page the forking process writes before its next fork
+    costs a page fault and a copy (~3 us each on a VM). The zygote's bookkeeping between two
+    forks (control messages, clean-up, directories, the spare) wrote ~200 pages per run. The
+    forker is a copy of the zygote made right after its setup, so program processes start from
+    the same memory; between two forks it only reads a request, forks and answers -- a few
+    pages -- and the zygote, which no longer forks, writes its own pages without faults.
+    """
+    recvmsg, send, fork, wait4 = sock.recvmsg, sock.send, os.fork, os.wait4
+    loads, dumps, WNOHANG = marshal.loads, marshal.dumps, os.WNOHANG
+    ancillary = socket.CMSG_SPACE(4)
+    while True:
+        try:
+            data, ancdata, _flags, _addr = recvmsg(1 << 16, ancillary)
+        except InterruptedError:
+            continue
+        if not data:
+            os._exit(0)
+        number = 0
+        exited = []
+        op = data[:1]
+        if op == FORK:
+            channel = -1
+            for level, kind, payload in ancdata:
+                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(payload) >= 4:
+                    channel = int.from_bytes(payload[:4], sys.byteorder, signed=True)
+            if channel >= 0:
+                workdir, uid = loads(data[1:])
+                number = fork()
+                if number == 0:
+                    code = 1
+                    try:  # (our own channel is closed with every other descriptor in program_main)
+                        code = program_main(channel, workdir, uid, pid_namespace)
+                    except BaseException:
+                        code = 1
+                    finally:
+                        os._exit(code)
+                os.close(channel)
+        elif op == WAIT:
+            pid = int.from_bytes(data[1:9], "little")
+            try:
+                _, status, usage = wait4(pid, 0)
+                exited.append((pid, status, usage.ru_utime + usage.ru_stime))
+            except ChildProcessError:
+                pass
+        left = 1
+        while True:
+            try:
+                pid, status, usage = wait4(-1, WNOHANG)
+            except ChildProcessError:
+                left = 0
+                break
+            if pid == 0:
+                break
+            exited.append((pid, status, usage.ru_utime + usage.ru_stime))
+        send(dumps((number if op == FORK else left, exited)))
+
+
+# =============================================================================================
 # zygote
 # =============================================================================================
 class Zygote:
@@ -146,7 +227,9 @@ class Zygote:
         self.dying: list[dict] = []  # runs killed whose clean-up follows the reply (their uid stays taken)
         self.pid_namespace = cfg["isolation"] != "rlimits-only"
         self.subreaper = False
-        self.children_file = ""  # /proc/self/task/TID/children, where the kernel has it
+        self.children_file = ""  # /proc/FORKER/task/FORKER/children, where the kernel has it
+        self.forker: socket.socket | None = None  # the channel to the forker (None once it is gone)
+        self.forker_pid = 0
         self.workroot = "/tmp"
         self.counter = 0
 
@@ -171,10 +254,8 @@ class Zygote:
             os.chmod(self.workroot, 0o711)  # programs (another uid) may enter their own run dir only
         else:
             self.workroot = "/tmp"
+        # Subreaper (here and in the forker): orphans of programs come back to us, never escape.
         self.subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1)
-        children = f"/proc/self/task/{os.getpid()}/children"  # single-threaded: our tid is our pid
-        if self.subreaper and os.path.exists(children):
-            self.children_file = children
         prepare_environment()
         if os.geteuid() == 0 and cfg.get("setuid", True):
             base = 200_000 + int.from_bytes(os.urandom(4), "little") % 1_999_800_000
@@ -192,7 +273,33 @@ class Zygote:
         # garbage collector from touching it (each touch would copy a page in both processes).
         gc.collect()
         gc.freeze()
+        with contextlib.suppress(Exception):  # give back the free memory the imports left in the heap
+            _libc.malloc_trim(0)
+        self.start_forker()
+        children = f"/proc/{self.forker_pid}/task/{self.forker_pid}/children"  # single-threaded: tid == pid
+        if self.subreaper and os.path.exists(children):
+            self.children_file = children
         return info
+
+    def start_forker(self) -> None:
+        """Fork the forker (see :func:`forker_main`): from now on it forks every program process."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                keep = theirs.fileno()
+                os.closerange(3, keep)  # the checker's control channel above all: its EOF must
+                os.closerange(keep + 1, 1 << 16)  # tell the checker the moment the zygote dies
+                prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+                if os.getppid() != parent:
+                    os._exit(0)
+                prctl(PR_SET_CHILD_SUBREAPER, 1)
+                forker_main(theirs, self.pid_namespace)
+            finally:
+                os._exit(0)
+        theirs.close()
+        self.forker, self.forker_pid = ours, pid
 
     def _can_setuid(self, uid: int) -> bool:
         """Whether a process can switch to ``uid`` and still read the Python installation."""
@@ -215,12 +322,22 @@ class Zygote:
         poller = select.poll()
         cfd = self.control.fileno()
         poller.register(cfd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        ffd = self.forker.fileno() if self.forker is not None else -1
+        if ffd >= 0:  # the forker never speaks unasked: anything here means it is gone
+            poller.register(ffd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             try:
                 events = poller.poll(1000)
             except InterruptedError:
                 continue
-            self.reap()
+            if not events:  # idle: collect the exit statuses of strays that ended on their own
+                with contextlib.suppress(ForkerGone):
+                    self.reap()
+                continue
+            if self.forker is None or any(fd == ffd for fd, _ in events):
+                self.forker = None
+                self.shutdown()
+                return
             if not any(fd == cfd for fd, _ in events):
                 continue
             try:
@@ -236,6 +353,13 @@ class Zygote:
             reply_fds: list[int] = []
             try:
                 reply, reply_fds = self.handle(message, fds)
+            except ForkerGone:  # a program killed it (possible without namespaces): start afresh
+                for fd in fds:
+                    with contextlib.suppress(OSError):
+                        os.close(fd)
+                self.forker = None
+                self.shutdown()
+                return
             except Exception as exc:  # a bug in the zygote: report it, keep serving
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             finally:
@@ -248,23 +372,78 @@ class Zygote:
             else:
                 self.control.sendall(payload)
             # Off the critical path: the checker already has its answer.
-            self.clean_up_dying()
-            self.refill()
+            try:
+                self.clean_up_dying()
+                self.refill()
+            except ForkerGone:
+                self.forker = None
+                self.shutdown()
+                return
+
+    # ---- the forker ----------------------------------------------------------------------------
+    def ask_forker(self, request: bytes, fds: list[int] | None = None) -> int:
+        """One request to the forker; records the exit statuses it collected, returns its number
+        (the new pid of a fork request). Raises :class:`ForkerGone` when it is gone."""
+        forker = self.forker
+        if forker is None:
+            raise ForkerGone("the forker is gone")
+        try:
+            if fds:
+                forker.sendmsg([request], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack(f"{len(fds)}i", *fds))])
+            else:
+                forker.send(request)
+            data = forker.recv(1 << 16)
+        except OSError as exc:
+            self.forker = None
+            raise ForkerGone(f"the forker is gone: {exc}") from None
+        if not data:
+            self.forker = None
+            raise ForkerGone("the forker is gone")
+        number, exited = marshal.loads(data)
+        for pid, status, cpu in exited:
+            self.record_exit(pid, status, cpu)
+        return number
+
+    def record_exit(self, pid: int, status: int, cpu: float) -> None:
+        self.exited[pid] = status
+        self.usage[pid] = cpu
+        if len(self.exited) > 1024:
+            for old in list(self.exited)[:256]:
+                del self.exited[old]
+                self.usage.pop(old, None)
 
     def reap(self) -> None:
-        while True:
+        """Collect the exit statuses of every program process (and stray) that has ended."""
+        if self.forker is not None:
+            self.ask_forker(SWEEP)
+            return
+        while True:  # the forker is gone (shutting down): its orphans are ours now
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            self.exited[pid] = status
-            self.usage[pid] = usage.ru_utime + usage.ru_stime
-            if len(self.exited) > 1024:
-                for old in list(self.exited)[:256]:
-                    del self.exited[old]
-                    self.usage.pop(old, None)
+            self.record_exit(pid, status, usage.ru_utime + usage.ru_stime)
+
+    def collect(self, pid: int) -> None:
+        """Wait until program process ``pid`` is gone (it has exited or was killed) and record how."""
+        if self.forker is not None:
+            self.ask_forker(WAIT + pid.to_bytes(8, "little"))
+            return
+        with contextlib.suppress(ChildProcessError):
+            _, status, usage = os.wait4(pid, 0)
+            self.record_exit(pid, status, usage.ru_utime + usage.ru_stime)
+
+    @staticmethod
+    def has_exited(pidfd: int) -> bool:
+        """Whether the process of ``pidfd`` has ended (a pidfd turns readable when it does)."""
+        if pidfd < 0:
+            return False
+        try:
+            return bool(select.select([pidfd], [], [], 0)[0])
+        except (OSError, ValueError):
+            return False
 
     def handle(self, message: tuple, fds: list[int]) -> tuple[tuple, list[int]]:
         op = message[0]
@@ -308,17 +487,16 @@ class Zygote:
         if uid is not None:
             os.chown(workdir, uid, uid)
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        pid = os.fork()
-        if pid == 0:
-            code = 1
-            try:
-                ours.close()
-                code = program_main(theirs, workdir, uid, self.pid_namespace)
-            except BaseException:
-                code = 1
-            finally:
-                os._exit(code)
-        theirs.close()
+        try:
+            pid = self.ask_forker(FORK + marshal.dumps((workdir, uid)), [theirs.fileno()])
+        except BaseException:
+            ours.close()
+            raise
+        finally:
+            theirs.close()
+        if pid <= 0:
+            ours.close()
+            raise RuntimeError("the forker could not start a program process")
         pidfd = -1
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(pid)
@@ -329,7 +507,8 @@ class Zygote:
         a pidfd of the process when the kernel has them -- the checker sees it exit at once],
         its working directory)."""
         proc, self.spare = self.spare, None
-        if proc is not None and proc["pid"] in self.exited:  # the spare died (e.g. killed from outside)
+        if proc is not None and (proc["pid"] in self.exited or self.has_exited(proc["pidfd"])):
+            # the spare died (e.g. killed from outside)
             self.discard(proc)
             proc = None
         if proc is None:
@@ -394,6 +573,8 @@ class Zygote:
         killed = False
         if pid not in self.exited and wait_s > 0:
             self.wait_exit(pid, pidfd, wait_s)
+        if pid not in self.exited and self.has_exited(pidfd):
+            self.collect(pid)  # it ended on its own
         if pid not in self.exited:
             killed = True
             with contextlib.suppress(ProcessLookupError, OSError):
@@ -401,11 +582,7 @@ class Zygote:
                     signal.pidfd_send_signal(pidfd, signal.SIGKILL)
                 else:
                     os.kill(pid, signal.SIGKILL)
-            with contextlib.suppress(ChildProcessError):
-                _, status, usage = os.wait4(pid, 0)
-                self.exited[pid] = status
-                self.usage[pid] = usage.ru_utime + usage.ru_stime
-        self.reap()
+            self.collect(pid)
         strays = self.kill_run(run["uid"])
         if pidfd >= 0:
             os.close(pidfd)
@@ -429,9 +606,10 @@ class Zygote:
             if remaining <= 0:
                 return
             if pidfd >= 0:
-                select.select([pidfd], [], [], remaining)
-            else:
-                time.sleep(min(0.005, remaining))
+                if select.select([pidfd], [], [], remaining)[0]:
+                    self.collect(pid)
+                continue
+            time.sleep(min(0.005, remaining))
             self.reap()
 
     def processes(self, uid: int | None) -> list[int]:
@@ -441,13 +619,14 @@ class Zygote:
         process makes itself non-dumpable, which must not hide it from the clean-up).
         """
         me = os.getpid()
+        parents = {str(me).encode(), str(self.forker_pid).encode()}
         spare = self.spare["pid"] if self.spare is not None else -1
         found = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             pid = int(entry)
-            if pid in (spare, me):
+            if pid in (spare, me, self.forker_pid):
                 continue
             try:
                 with open(f"/proc/{entry}/status", "rb") as f:
@@ -461,7 +640,7 @@ class Zygote:
                 uids = fields.get(b"Uid", b"").split()
                 if str(uid).encode() not in uids:
                     continue
-            elif int(fields.get(b"PPid", b"0").strip() or 0) != me:
+            elif fields.get(b"PPid", b"0").strip() not in parents:
                 continue
             found.append(pid)
         return found
@@ -475,10 +654,14 @@ class Zygote:
     def kill_by_scan(self, uid: int | None) -> int:
         """``kill_run`` by a scan of /proc for the run's uid (or our children, without uids)."""
         if uid is None:
-            try:
-                os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return 0  # the usual case: nothing left
+            if self.forker is not None:
+                if not self.ask_forker(SWEEP):
+                    return 0  # the usual case: the forker has no child left
+            else:
+                try:
+                    os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:
+                    return 0
         elif not self.pid_namespace:
             # The host's /proc is big: kill(-1) as the run's uid signals all its processes at once.
             pid = os.fork()
@@ -508,7 +691,7 @@ class Zygote:
         return len(seen)
 
     def kept_pids(self) -> set[int]:
-        """Program processes that are still in use (every other child of ours is a stray)."""
+        """Program processes that are still in use (every other child of the forker is a stray)."""
         kept = {run["pid"] for run in self.runs.values()}
         kept.update(run["pid"] for run in self.dying)
         if self.spare is not None:
@@ -516,7 +699,7 @@ class Zygote:
         return kept
 
     def stray_children(self, uid: int | None) -> list[int] | None:
-        """Our children that are no program process in use (and run as ``uid``, when runs have
+        """The forker's children that are no program process in use (and run as ``uid``, when runs have
         their own uid); None when the list cannot be read."""
         try:
             with open(self.children_file, "rb") as f:
@@ -543,16 +726,17 @@ class Zygote:
         return None
 
     def kill_strays(self, uid: int | None) -> int:
-        """Kill the run's processes among our children, until there are none.
+        """Kill the run's processes among the forker's children, until there are none.
 
-        We are a child subreaper inside our own pid namespace: whatever a program process
-        started -- however it forked, double-forked or called setsid -- is re-parented to us when
+        The forker is a child subreaper inside our own pid namespace: whatever a program process
+        started -- however it forked, double-forked or called setsid -- is re-parented to it when
         its parent dies, so killing the run's stray children until none is left kills its whole
-        tree. The usual case costs one read of /proc/self/task/TID/children instead of a scan
-        of every process."""
+        tree. The usual case costs one read of /proc/FORKER/task/FORKER/children instead of a
+        scan of every process."""
         seen: set[int] = set()
-        for _ in range(1000):
-            self.reap()
+        for attempt in range(1000):
+            if attempt:
+                self.reap()  # the strays killed last round (their zombies stay listed until reaped)
             strays = self.stray_children(uid)
             if strays is None:  # cannot read the list: fall back to the scan of /proc
                 return len(seen) + self.kill_by_scan(uid)
@@ -563,7 +747,6 @@ class Zygote:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)
             time.sleep(0.0005)
-        self.reap()
         return len(seen)
 
     def remove_workdir(self, workdir: str) -> None:
@@ -595,6 +778,9 @@ class Zygote:
             self.spare = None
         with contextlib.suppress(Exception):
             self.kill_run(None)
+        forker, self.forker = self.forker, None
+        if forker is not None:
+            forker.close()  # the forker exits at the end of its channel
         if self.cfg["isolation"] == "rlimits-only":
             import shutil
 
@@ -624,7 +810,7 @@ def prepare_environment() -> None:
 # =============================================================================================
 # program process
 # =============================================================================================
-def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespace: bool) -> int:
+def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: bool) -> int:
     """A program process: isolate, wait for the program from the checker, run it. Returns the exit code.
 
     Everything up to receiving the program happens ahead of time (a spare process), so a run
@@ -640,7 +826,7 @@ def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespa
     devnull = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(devnull, target)
-    os.dup2(sock.fileno(), 3)
+    os.dup2(channel, 3)
     os.closerange(4, 1 << 16)
     sock = socket.socket(fileno=3)
     os.chdir(workdir)
@@ -683,9 +869,14 @@ def program_main(sock: socket.socket, workdir: str, uid: int | None, pid_namespa
 
 def receive_program(sock: socket.socket) -> tuple[dict, list[int]] | None:
     """The checker's program message (header + pickle, file descriptors for stdio); None on EOF."""
-    data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 3)
+    data, ancdata, _flags, _addr = sock.recvmsg(1 << 16, socket.CMSG_SPACE(3 * 4))
     if not data:
         return None
+    fds: list[int] = []
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % 4
+            fds += [int.from_bytes(payload[i : i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4)]
     buf = bytearray(data)
     while len(buf) < HEADER.size:
         chunk = sock.recv(1 << 16)
@@ -698,18 +889,20 @@ def receive_program(sock: socket.socket) -> tuple[dict, list[int]] | None:
         if not chunk:
             return None
         buf += chunk
-    return pickle.loads(bytes(buf[HEADER.size : HEADER.size + size])), list(fds)
+    return pickle.loads(bytes(buf[HEADER.size : HEADER.size + size])), fds
 
 
 def apply_limits(lim: dict, uid: int | None) -> None:
     """Hard resource limits: the program cannot raise them again."""
 
     def hard(which: int, value: int) -> None:
-        with contextlib.suppress(ValueError, OSError):
+        try:  # (no contextlib here: every page of code a program process runs is a page it copies)
             _soft, cur_hard = resource.getrlimit(which)
             if cur_hard != resource.RLIM_INFINITY:
                 value = min(value, cur_hard)
             resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            pass
 
     hard(resource.RLIMIT_CORE, 0)
     hard(resource.RLIMIT_AS, int(lim["memory_mb"]) * 1024 * 1024)
@@ -1053,9 +1246,14 @@ def run_rpc(module: types.ModuleType, source: str, path: str, sock: socket.socke
 
 
 # =============================================================================================
-def main() -> None:
-    control_fd = int(sys.argv[1])
-    cfg = pickle.loads(bytes.fromhex(sys.argv[2]))
+def main(control_fd: int, cfg_hex: str) -> None:
+    """Run the fork server on the control socket ``control_fd`` with the configuration ``cfg_hex``.
+
+    The checker starts it with a small loader (``client.ZYGOTE_BOOT``) that imports this file
+    from its compiled bytecode: run as a script it would be compiled from source at every start,
+    and the compiler's garbage would stay in the memory that every program process inherits.
+    """
+    cfg = pickle.loads(bytes.fromhex(cfg_hex))
     # Do not let programs import modules that sit next to this script.
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if p and os.path.abspath(p) != here]
@@ -1076,4 +1274,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(int(sys.argv[1]), sys.argv[2])
