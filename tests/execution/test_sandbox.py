@@ -10,6 +10,7 @@ import json
 import os
 import secrets
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -322,6 +323,68 @@ def test_bubblewrap_hides_the_host_files():
         assert "ModuleNotFoundError" in run(sb, "import numpy").stderr
     with Sandbox(isolation="bwrap", packages=("numpy",)) as sb:
         assert run(sb, "import numpy; print(numpy.arange(3).sum())").stdout == "3\n"
+
+
+def _sandbox_processes(sb: Sandbox) -> dict[int, tuple[int, bool]]:
+    """The sandbox's processes on the host: pid -> (parent pid, runs the fork server's code)."""
+    procs: dict[int, tuple[int, bool]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_bytes()
+                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
+            except OSError:
+                continue
+            program = os.path.basename(cmdline.split(b"\0", 1)[0])  # (not bwrap / unshare, whose arguments name it too)
+            ours = program.startswith(b"python") and b"_rewardlab_zygote" in cmdline
+            procs[int(entry)] = (int(stat.rsplit(b")", 1)[1].split()[1]), ours)
+    root = sb._proc.pid
+    mine, stack = {}, [root]
+    while stack:
+        pid = stack.pop()
+        if pid in procs:
+            mine[pid] = procs[pid]
+        stack.extend(child for child, (parent, _) in procs.items() if parent == pid)
+    return mine
+
+
+def _fork_server_and_forker(sb: Sandbox) -> tuple[int, int]:
+    procs = _sandbox_processes(sb)
+    zygote = next(pid for pid, (parent, ours) in procs.items() if ours and not procs.get(parent, (0, False))[1])
+    forkers = [pid for pid, (parent, ours) in procs.items() if ours and parent == zygote]
+    assert len(forkers) == 1, procs  # the fork server itself forks nothing but the forker
+    return zygote, forkers[0]
+
+
+@pytest.mark.parametrize("level", ["rlimits-only", *STRONG])
+def test_program_processes_are_children_of_the_forker(level):
+    """The forker -- not the fork server -- forks every program process (see zygote.forker_main)."""
+    with Sandbox(isolation=level) as sb:
+        assert_healthy(sb)
+        zygote, forker = _fork_server_and_forker(sb)
+        procs = _sandbox_processes(sb)
+        programs = [pid for pid, (parent, ours) in procs.items() if ours and pid not in (zygote, forker)]
+        assert all(procs[pid][0] == forker for pid in programs), procs  # (spares waiting for a program)
+
+
+@pytest.mark.parametrize("level", ["rlimits-only", *STRONG])
+def test_the_sandbox_recovers_when_its_forker_is_killed(level):
+    with Sandbox(isolation=level) as sb:
+        assert_healthy(sb)
+        zygote, forker = _fork_server_and_forker(sb)
+        os.kill(forker, 9)
+        deadline = time.monotonic() + 10
+        while True:  # the fork server notices and stops (the checker's next request starts a new one)
+            try:
+                if b"State:\tZ" in Path(f"/proc/{zygote}/status").read_bytes():
+                    break
+            except OSError:
+                break
+            assert time.monotonic() < deadline, "the fork server did not stop after its forker died"
+            time.sleep(0.01)
+        assert_healthy(sb)  # a new fork server (and forker) serves the next run
+        assert sb.restarts >= 1
+        assert _fork_server_and_forker(sb)[1] != forker
 
 
 def test_rlimits_only_recovers_when_a_program_kills_the_fork_server():
