@@ -23,7 +23,7 @@ from rewardlab.execution.sandbox import (
     available_isolation,
     detect_isolation,
 )
-from tests.execution.procs import live_sleepers
+from tests.execution.procs import live_sleepers, parent_of, processes
 
 REPO = Path(__file__).resolve().parents[2]
 AVAILABLE = available_isolation()
@@ -328,16 +328,9 @@ def test_bubblewrap_hides_the_host_files():
 def _sandbox_processes(sb: Sandbox) -> dict[int, tuple[int, bool]]:
     """The sandbox's processes on the host: pid -> (parent pid, runs the fork server's code)."""
     procs: dict[int, tuple[int, bool]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_bytes()
-                cmdline = Path(f"/proc/{entry}/cmdline").read_bytes()
-            except OSError:
-                continue
-            program = os.path.basename(cmdline.split(b"\0", 1)[0])  # (not bwrap / unshare, whose arguments name it too)
-            ours = program.startswith(b"python") and b"_rewardlab_zygote" in cmdline
-            procs[int(entry)] = (int(stat.rsplit(b")", 1)[1].split()[1]), ours)
+    for pid, status, cmdline in processes():
+        program = os.path.basename(cmdline.split(b"\0", 1)[0])  # (not bwrap / unshare, whose arguments name it too)
+        procs[pid] = (parent_of(status), program.startswith(b"python") and b"_rewardlab_zygote" in cmdline)
     root = sb._proc.pid
     mine, stack = {}, [root]
     while stack:
