@@ -198,6 +198,24 @@ def test_forged_channel_messages_are_refused(sandbox):
         session.function("f")()
 
 
+def test_requests_sent_ahead(program):
+    """prefetch: the answers of requests sent ahead go to the same requests made next, in order;
+    any other request first drops them; answers nobody takes are read and dropped."""
+    add = program.function("add")
+    program.prefetch([(("call", "add", (1, 2), {}), 0), (("call", "add", (3, 4), {}), 1)])
+    assert program.ahead == 2
+    assert add(1, 2) == 3 and program.ahead == 1
+    assert add(10, 10) == 20 and program.ahead == 0  # not the planned call: the plan is dropped
+    program.prefetch(
+        [(("call", "fail", (1,), {}), 0), (("call", "counter", (1,), {}), 1), (("call", "add", (5, 5), {}), 2)]
+    )
+    program.drop_ahead(before=2)  # an error and a refused object: nobody asked, nothing raised
+    assert add(5, 5) == 10 and program.ahead == 0
+    with pytest.raises(program.exception_class("Invalid", "ValueError", False)):
+        program.prefetch([(("call", "fail", (2,), {}), 0)])
+        program.function("fail")(2)
+
+
 def test_restricted_decoder():
     assert decode(pickle.dumps([1, {"a": (2, 3.5)}, {4}, frozenset({5}), b"x", None]), None) == [
         1,

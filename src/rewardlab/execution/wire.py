@@ -128,6 +128,14 @@ class Channel:
     def send(self, payload: bytes) -> None:
         send_bytes(self.sock, payload)
 
+    def send_many(self, payloads: list[bytes]) -> None:
+        """Send several messages with one system call (pipelined requests)."""
+        data = b"".join(_HEADER.pack(len(p)) + p for p in payloads)
+        try:
+            self.sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError) as exc:
+            raise ChannelClosed(f"peer closed the channel: {exc}") from None
+
     def _frame(self) -> bytes | None:
         buf = self._buf
         if len(buf) < _HEADER.size:

@@ -5,7 +5,9 @@ in a sandboxed process (see :mod:`rewardlab.execution.sandbox`) and never sees t
 
 - ``assert`` suites run in the checker with the program's functions as remote proxies; each
   test is one statement group (see :func:`~rewardlab.verifiers.code_tests.split_assert_units`);
-  after a timeout or crash the program is restarted for the next test;
+  after a timeout or crash the program is restarted for the next test. Where the calls a run of
+  tests will make are known in advance (literal arguments, see :mod:`.code_plan`), they are
+  sent to the program at once and their answers read as the tests ask for them;
 - ``stdio`` suites start the program once per case and compare its output in the checker;
 - ``pytest`` suites run pytest in the checker on the test file, with the program's module
   replaced by a proxy module.
@@ -34,7 +36,8 @@ from ..execution.sandbox import (
     Sandbox,
     SandboxLimits,
 )
-from ..execution.sandbox.remote import ProgramSession
+from ..execution.sandbox.remote import ProgramSession, RemoteObject
+from .code_plan import UnitPlan, plan_unit, runtime_calls
 from .code_tests import StdioCase, TestSuite, split_assert_units, stub_functions
 
 __all__ = ["CodeJob", "TestOutcome", "compare_output", "run_code_job"]
@@ -188,11 +191,11 @@ def _compiled(source: str, filename: str) -> Any:
 
 
 @functools.lru_cache(maxsize=512)
-def _prepare_assert(suite: TestSuite) -> tuple[str, list[Any], list[Any]]:
-    """Split and compile a suite once per checker (RL checks many completions of each problem)."""
+def _prepare_assert(suite: TestSuite) -> tuple[str, list[Any], list[Any], list[UnitPlan | None]]:
+    """Split, compile and plan a suite once per checker (RL checks many completions of each problem)."""
     module_code, units = split_assert_units(suite)
     compiled = [compile(u.source, f"<test: {u.name}>", "exec") for u in units]
-    return module_code, units, compiled
+    return module_code, units, compiled, [plan_unit(u.source) for u in units]
 
 
 @functools.lru_cache(maxsize=1024)
@@ -202,7 +205,7 @@ def _stubs(prelude: str) -> tuple[str, ...]:
 
 def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
     suite = job.suite
-    module_code, units, compiled = _prepare_assert(suite)
+    module_code, units, compiled, plans = _prepare_assert(suite)
     session = ProgramSession(
         sandbox,
         job.program,
@@ -244,7 +247,7 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
                 msg = f"the program does not define {suite.entry_point}()"
                 return [TestOutcome(n, "error", msg) for n in names], {"load": "ok"}
             namespace["candidate"] = session.function(suite.entry_point)
-        outcomes = _run_units(session, namespace, units, compiled, job, deadline)
+        outcomes = _run_units(session, namespace, units, compiled, job, deadline, plans)
         return outcomes, {"load": "ok", "program_restarts": session.restarts}
     finally:
         session.stop()
@@ -257,19 +260,34 @@ def _run_units(
     compiled: list[Any],
     job: CodeJob,
     deadline: float,
+    plans: list[UnitPlan | None] | None = None,
 ) -> list[TestOutcome]:
     outcomes: list[TestOutcome] = []
     stop = False
-    for unit, code in zip(units, compiled, strict=True):
+    # Pipelining (see code_plan): the calls of units [i, sent_until) went to this program process.
+    pipelined = plans is not None and not job.allow_objects
+    sent_until, generation = 0, session.generation
+    for i, (unit, code) in enumerate(zip(units, compiled, strict=True)):
         if stop or time.monotonic() >= deadline:
             status = "skipped" if stop else "timeout"
             outcomes.append(TestOutcome(unit.name, status, "" if stop else "the sample's total time limit passed"))
             continue
+        if pipelined and session.ahead:
+            # Answers to calls an earlier unit did not make (it stopped at an error first); a
+            # program that does not give them is stopped, and restarted below.
+            with contextlib.suppress(ProgramFault, Exception):
+                session.drop_ahead(before=i, deadline=min(time.monotonic() + job.test_timeout, deadline))
         if not session.running:
             reason = _load(session, deadline)
             if reason is not None:
                 outcomes.append(TestOutcome(unit.name, "error", _short(f"program restart failed: {reason}")))
                 continue
+        if pipelined:
+            if session.generation != generation:  # a fresh program process: nothing was sent to it
+                sent_until, generation = i, session.generation
+            if i >= sent_until:
+                batch, sent_until = _window(session, namespace, plans, i)  # type: ignore[arg-type]
+                session.prefetch(batch)
         t0 = time.monotonic()
         try:
             with session.deadline(job.test_timeout, until=deadline):
@@ -283,6 +301,47 @@ def _run_units(
         if job.fail_fast and outcome.status != "pass":
             stop = True
     return outcomes
+
+
+_WINDOW_CALLS = 256
+# What one window of requests may weigh (their repr, about their pickles' size): far below a
+# socket's buffer, so sending them never waits for the program to read.
+_WINDOW_CHARS = 32 * 1024
+
+
+def _window(
+    session: ProgramSession, namespace: dict[str, Any], plans: list[UnitPlan | None], start: int
+) -> tuple[list[tuple[tuple[Any, ...], int]], int]:
+    """The calls of the run of plannable units from ``start`` (each tagged with its unit), and
+    where the run ends. It ends at a unit that cannot be planned, whose callees are not the
+    program's, that relies on a name an earlier unit of the run binds, or at the window's size."""
+
+    def program_function(obj: Any) -> str | None:
+        if type(obj) is RemoteObject and obj._rl_session is session and type(obj._rl_target) is str:
+            return obj._rl_target
+        return None
+
+    batch: list[tuple[tuple[Any, ...], int]] = []
+    bound: set[str] = set()
+    chars = 0
+    end = start
+    while end < len(plans):
+        plan = plans[end]
+        if plan is None or bound & plan.reads:
+            break
+        messages = runtime_calls(plan, namespace, program_function)
+        if messages is None:
+            break
+        size = sum(len(repr(m)) for m in messages)
+        if batch and (len(batch) + len(messages) > _WINDOW_CALLS or chars + size > _WINDOW_CHARS):
+            break
+        if size > _WINDOW_CHARS:
+            break  # one unit's calls too big to send ahead: it runs one call at a time
+        batch += [(m, end) for m in messages]
+        bound |= plan.assigned
+        chars += size
+        end += 1
+    return batch, end
 
 
 # ---- stdio suites ------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import os
 import pickle
 import socket
 import time
+from collections import deque
 from collections.abc import Iterator
 from typing import Any
 
@@ -85,11 +86,14 @@ class ProgramSession:
         self._deadline: float | None = None
         self._exc_classes: dict[tuple[str, str], type[BaseException]] = {}
         self.last_status: dict[str, Any] | None = None
+        # Requests sent ahead of their calls (see ``prefetch``): (repr of the request, nonce, tag).
+        self._ahead: deque[tuple[str, bytes, int]] = deque()
 
     # ---- lifecycle ---------------------------------------------------------------------------
     def start(self) -> ProgramSession:
         """Load the program; raises :class:`ProgramLoadError` if it fails before its tests."""
         self.generation += 1
+        self._ahead.clear()
         nonce = os.urandom(16)
         handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module, nonce=nonce)
         self._handle, self._sock = handle, handle.sock
@@ -139,6 +143,7 @@ class ProgramSession:
         signal) and returns it; otherwise the clean-up proceeds while the caller goes on.
         """
         self._sock = None
+        self._ahead.clear()  # (their answers die with the process)
         handle, self._handle = self._handle, None
         if handle is not None:
             handle.close()
@@ -211,20 +216,64 @@ class ProgramSession:
             self._exc_classes[key] = cls
         return cls
 
+    # ---- pipelining ----------------------------------------------------------------------------
+    def prefetch(self, requests: list[tuple[tuple[Any, ...], int]]) -> None:
+        """Send ``requests`` -- (request, tag) pairs -- now, in one write; the program answers them
+        in order, and the same requests made next (by ``request``, in that order) take those
+        answers instead of a round trip each. ``tag`` marks whose requests they are (a test unit),
+        for ``drop_ahead``. Each still has its own nonce: no answer can be written before its
+        request was sent."""
+        if self._sock is None or not requests:
+            return
+        payloads = []
+        for message, tag in requests:
+            nonce = os.urandom(16)
+            payloads.append(self._encode((nonce, message)))
+            self._ahead.append((repr(message), nonce, tag))
+        try:
+            self._channel.send_many(payloads)
+        except (ChannelClosed, OSError):
+            self._died()
+
+    @property
+    def ahead(self) -> int:
+        """Requests sent ahead whose answers were not taken yet."""
+        return len(self._ahead)
+
+    def drop_ahead(self, before: int | None = None, *, deadline: float | None = None) -> None:
+        """Read and discard the answers of requests sent ahead (those tagged below ``before``, or
+        all): their calls were never made (a test stopped early). A program that does not answer
+        them by ``deadline`` is stopped like any call that times out."""
+        deadline = deadline if deadline is not None else time.monotonic() + self.call_timeout
+        while self._ahead and (before is None or self._ahead[0][2] < before):
+            _key, nonce, _tag = self._ahead.popleft()
+            with contextlib.suppress(ProgramObjectRefused):  # (an answer nobody asked for)
+                self._receive(deadline, nonce)
+
     # ---- the channel -------------------------------------------------------------------------
     def request(self, message: tuple[Any, ...]) -> Any:
         """Send one request and return the decoded answer (or raise what the program raised)."""
         sock = self._sock
         if sock is None:
             raise ProgramDied("the program is not running (it was stopped after an earlier failure)")
+        deadline = self._deadline if self._deadline is not None else time.monotonic() + self.call_timeout
+        if self._ahead:
+            if self._ahead[0][0] == repr(message):  # sent ahead (``prefetch``): its answer is on the way
+                _key, nonce, _tag = self._ahead.popleft()
+                return self._answer(self._receive(deadline, nonce))
+            self.drop_ahead(deadline=deadline)  # not the call that was planned: forget the plan
+            if self._sock is None:
+                raise ProgramDied("the program is not running (it was stopped after an earlier failure)")
         nonce = os.urandom(16)
         payload = self._encode((nonce, message))
         try:
             self._channel.send(payload)
         except (ChannelClosed, OSError):
             self._died()
-        deadline = self._deadline if self._deadline is not None else time.monotonic() + self.call_timeout
-        reply = self._receive(deadline, nonce)
+        return self._answer(self._receive(deadline, nonce))
+
+    def _answer(self, reply: Any) -> Any:
+        """The value of a program's answer, or raise what the program raised."""
         if type(reply) is not tuple or not reply:
             raise ProgramProtocolError("malformed answer from the program")
         tag = reply[0]
