@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import gc
 import importlib
 import os
 import pickle
@@ -183,6 +184,10 @@ def template_main(control_fd: int, cfg: dict[str, Any]) -> None:
             importlib.import_module(name)
         except BaseException as exc:  # a missing optional module must not stop the pool
             print(f"rewardlab pool: could not preload {name!r}: {exc}", file=sys.stderr)
+    # What the imports built lives as long as every worker: keep the garbage collector off it, so a
+    # worker's collections do not walk (and copy-on-write) the whole inherited heap.
+    gc.collect()
+    gc.freeze()
     template.reply(("ready", os.getpid()))
     template.serve()
 
