@@ -380,6 +380,40 @@ def test_the_sandbox_recovers_when_its_forker_is_killed(level):
         assert _fork_server_and_forker(sb)[1] != forker
 
 
+VENV_PROBE = """
+import sys
+from rewardlab.execution.sandbox import Sandbox, SandboxLimits
+with Sandbox(isolation="bwrap") as sb:
+    run = sb.run_stdio("import sys; print(sys.prefix)", "", SandboxLimits())
+    print(run.status, run.stdout.strip(), sb.describe()["separate_uid"])
+"""
+
+
+def test_bubblewrap_works_for_a_virtual_environment_under_tmp():
+    """bwrap's private /tmp must not hide an interpreter that lives under /tmp (a checkout there)."""
+    if "bwrap" not in STRONG:
+        pytest.skip(f"bubblewrap unavailable: {AVAILABLE['bwrap']}")
+    import site
+    import subprocess
+    import tempfile
+    import venv
+
+    root = Path(tempfile.mkdtemp(prefix="rewardlab-venv-", dir="/tmp"))
+    try:
+        venv.create(root, with_pip=False, symlinks=True)
+        packages = next(root.glob("lib/python*/site-packages"))
+        (packages / "outer.pth").write_text("\n".join([*site.getsitepackages(), str(REPO / "src")]) + "\n")
+        done = subprocess.run(
+            [str(root / "bin" / "python"), "-c", VENV_PROBE], capture_output=True, text=True, timeout=120, cwd="/"
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert done.stdout.split() == ["exit", "code", "0", str(root), "True"]
+    finally:
+        import shutil
+
+        shutil.rmtree(root, ignore_errors=True)
+
+
 def test_rlimits_only_recovers_when_a_program_kills_the_fork_server():
     """Without namespaces a program may kill its fork server; the next run starts a new one."""
     with Sandbox(isolation="rlimits-only") as sb:

@@ -126,8 +126,12 @@ def _bwrap_plan(disk_mb: int, packages: tuple[str, ...]) -> IsolationPlan:
             args += ["--symlink", os.readlink(d), d]
         elif os.path.isdir(d):
             args += ["--ro-bind", d, d]
+    # The private /tmp first: binds of paths under /tmp (a checkout or a virtual environment
+    # there) then go on top of it instead of being hidden by it.
+    args += ["--proc", "/proc", "--dev", "/dev"]
+    args += ["--perms", "0755", "--size", str(int(disk_mb) * 1024 * 1024), "--tmpfs", "/tmp"]
     binds = _python_binds(packages)
-    made: set[str] = set()
+    made: set[str] = {"/tmp"}
     for d in binds:
         # bwrap copies the host's permissions onto the directories it creates on the way
         # (/root is 0700): make every ancestor traversable for the unprivileged program.
@@ -142,8 +146,6 @@ def _bwrap_plan(disk_mb: int, packages: tuple[str, ...]) -> IsolationPlan:
             made.add(a)
     for d in binds:
         args += ["--ro-bind", d, d]
-    args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--perms", "0755", "--size", str(int(disk_mb) * 1024 * 1024), "--tmpfs", "/tmp"]
     args += ["--clearenv"]
     for key, value in _base_env().items():
         args += ["--setenv", key, value]
