@@ -36,7 +36,7 @@ from ..execution.sandbox import (
     Sandbox,
     SandboxLimits,
 )
-from ..execution.sandbox.remote import ProgramSession, RemoteObject
+from ..execution.sandbox.remote import ProgramSession
 from .code_plan import UnitPlan, plan_unit, runtime_calls
 from .code_tests import StdioCase, TestSuite, split_assert_units, stub_functions
 
@@ -315,12 +315,6 @@ def _window(
     """The calls of the run of plannable units from ``start`` (each tagged with its unit), and
     where the run ends. It ends at a unit that cannot be planned, whose callees are not the
     program's, that relies on a name an earlier unit of the run binds, or at the window's size."""
-
-    def program_function(obj: Any) -> str | None:
-        if type(obj) is RemoteObject and obj._rl_session is session and type(obj._rl_target) is str:
-            return obj._rl_target
-        return None
-
     batch: list[tuple[tuple[Any, ...], int]] = []
     bound: set[str] = set()
     chars = 0
@@ -329,7 +323,7 @@ def _window(
         plan = plans[end]
         if plan is None or bound & plan.reads:
             break
-        messages = runtime_calls(plan, namespace, program_function)
+        messages = runtime_calls(plan, namespace, session.function_name)
         if messages is None:
             break
         size = sum(len(repr(m)) for m in messages)

@@ -235,6 +235,13 @@ class ProgramSession:
         except (ChannelClosed, OSError):
             self._died()
 
+    def function_name(self, obj: Any) -> str | None:
+        """The name of the program's function (or class) that ``obj`` stands for, when it is one
+        of this session's proxies for a top-level name; else None."""
+        if type(obj) is RemoteObject and obj._rl_session is self and type(obj._rl_target) is str:
+            return obj._rl_target
+        return None
+
     @property
     def ahead(self) -> int:
         """Requests sent ahead whose answers were not taken yet."""
