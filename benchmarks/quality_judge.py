@@ -115,17 +115,22 @@ def run_pairwise(rows: list[dict[str, Any]], verdict: str, batch: int) -> dict[s
     return out
 
 
+def pair_samples(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each pair's two samples, chosen then rejected (what the single-answer scorers read in twos)."""
+    samples = []
+    for r in rows:
+        samples += [
+            {"prompt": r["prompt"], "completion": r["chosen"]},
+            {"prompt": r["prompt"], "completion": r["rejected"]},
+        ]
+    return samples
+
+
 def run_single(rows: list[dict[str, Any]], judge: Any, name: str, batch: int) -> dict[str, Any]:
     credits: list[float | None] = []
     started = time.perf_counter()
     for k, chunk in enumerate(batched(rows, batch)):
-        samples = []
-        for r in chunk:
-            samples += [
-                {"prompt": r["prompt"], "completion": r["chosen"]},
-                {"prompt": r["prompt"], "completion": r["rejected"]},
-            ]
-        results = judge.score_batch(samples)
+        results = judge.score_batch(pair_samples(chunk))
         for i in range(0, len(results), 2):
             a, b = results[i], results[i + 1]
             credits.append(credit(a.score - b.score) if a.is_ok and b.is_ok else None)
@@ -140,13 +145,7 @@ def bt_margins(rows: list[dict[str, Any]], model: Path) -> list[float]:
     from rewardlab.core.spec import resolve
 
     spec = resolve(f"rm:{model}")
-    samples = []
-    for r in rows:
-        samples += [
-            {"prompt": r["prompt"], "completion": r["chosen"]},
-            {"prompt": r["prompt"], "completion": r["rejected"]},
-        ]
-    results = spec.score_batch(samples)
+    results = spec.score_batch(pair_samples(rows))
     return [results[i].score - results[i + 1].score for i in range(0, len(results), 2)]
 
 

@@ -32,12 +32,16 @@ class ChannelTimeout(TimeoutError):
 
 def send_bytes(sock: socket.socket, payload: bytes | memoryview) -> None:
     """Send one message (header + payload). Raises ``ChannelClosed`` if the peer is gone."""
+    if len(payload) < 65536:
+        _sendall(sock, _HEADER.pack(len(payload)) + bytes(payload))
+    else:
+        _sendall(sock, _HEADER.pack(len(payload)))
+        _sendall(sock, payload)
+
+
+def _sendall(sock: socket.socket, data: bytes | memoryview) -> None:
     try:
-        if len(payload) < 65536:
-            sock.sendall(_HEADER.pack(len(payload)) + bytes(payload))
-        else:
-            sock.sendall(_HEADER.pack(len(payload)))
-            sock.sendall(payload)
+        sock.sendall(data)
     except (BrokenPipeError, ConnectionResetError) as exc:
         raise ChannelClosed(f"peer closed the channel: {exc}") from None
 
@@ -130,11 +134,7 @@ class Channel:
 
     def send_many(self, payloads: list[bytes]) -> None:
         """Send several messages with one system call (pipelined requests)."""
-        data = b"".join(_HEADER.pack(len(p)) + p for p in payloads)
-        try:
-            self.sock.sendall(data)
-        except (BrokenPipeError, ConnectionResetError) as exc:
-            raise ChannelClosed(f"peer closed the channel: {exc}") from None
+        _sendall(self.sock, b"".join(_HEADER.pack(len(p)) + p for p in payloads))
 
     def _frame(self) -> bytes | None:
         buf = self._buf

@@ -28,6 +28,8 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
+from .code_tests import unit_statements
+
 __all__ = ["SAFE_BUILTINS", "SAFE_MODULES", "PlannedCall", "UnitPlan", "plan_unit", "runtime_calls"]
 
 # Builtins a pipelined unit may call: they compute on the (plain) answers and never call back
@@ -88,19 +90,6 @@ class UnitPlan:
     def reads(self) -> frozenset[str]:
         """Every name whose meaning at run time the plan relies on."""
         return self.names | self.builtins | self.modules | {call.callee for call in self.calls}
-
-
-def _statements(tree: ast.Module) -> list[ast.stmt]:
-    """The unit's statements, out of the ``if True:`` wrappers that sliced (indented) code gets."""
-    out: list[ast.stmt] = []
-    for stmt in tree.body:
-        if isinstance(stmt, ast.If) and isinstance(stmt.test, ast.Constant) and stmt.test.value is True:
-            if stmt.orelse:
-                raise _NotPlannable
-            out.extend(_statements(ast.Module(body=stmt.body, type_ignores=[])))
-        else:
-            out.append(stmt)
-    return out
 
 
 class _NotPlannable(Exception):
@@ -169,13 +158,13 @@ def _scan(
 
 def _plan(source: str) -> UnitPlan:
     try:
-        tree = ast.parse(source)
+        statements = unit_statements(source)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         raise _NotPlannable from None
     found: list[tuple[int, int, PlannedCall]] = []
     seen: dict[str, set] = {"builtins": set(), "modules": set(), "callees": set(), "names": set()}
     assigned: set[str] = set()
-    for stmt in _statements(tree):
+    for stmt in statements:
         if isinstance(stmt, ast.Assert):
             _scan(stmt.test, _conditional(stmt.test), found, seen)
             if stmt.msg is not None:  # evaluated only when the assert fails: no program call in it

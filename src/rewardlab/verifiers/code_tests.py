@@ -51,7 +51,16 @@ from typing import Any, Literal
 
 from ..core.errors import InputError
 
-__all__ = ["COMPARE_MODES", "StdioCase", "TestSuite", "TestUnit", "parse_tests", "split_assert_units", "stub_functions"]
+__all__ = [
+    "COMPARE_MODES",
+    "StdioCase",
+    "TestSuite",
+    "TestUnit",
+    "parse_tests",
+    "split_assert_units",
+    "stub_functions",
+    "unit_statements",
+]
 
 COMPARE_MODES = ("tokens", "lines", "exact", "float")
 Kind = Literal["assert", "stdio", "pytest"]
@@ -204,7 +213,7 @@ class TestUnit:
 
 
 def _has_assert(node: ast.AST) -> bool:
-    return isinstance(node, ast.Assert) or any(isinstance(n, ast.Assert) for n in ast.walk(node))
+    return any(isinstance(n, ast.Assert) for n in ast.walk(node))  # (the walk starts at node)
 
 
 def _is_trivial_assert(node: ast.stmt) -> bool:
@@ -274,6 +283,26 @@ def _stmt_source(stmt: ast.stmt, lines: list[str]) -> str:
     if text is None:
         return ast.unparse(stmt)
     return f"if True:\n{text}" if stmt.col_offset else text
+
+
+def unit_statements(source: str) -> list[ast.stmt]:
+    """A unit's statements, out of the ``if True:`` wrappers that :func:`_stmt_source` gives
+    indented code (an ``if True:`` with an ``else`` is the test's own, and stays).
+
+    >>> [type(s).__name__ for s in unit_statements("if True:\\n    x = 1\\n    assert x")]
+    ['Assign', 'Assert']
+    """
+    return _unwrapped(ast.parse(source).body)
+
+
+def _unwrapped(stmts: list[ast.stmt]) -> list[ast.stmt]:
+    out: list[ast.stmt] = []
+    for stmt in stmts:
+        if isinstance(stmt, ast.If) and not stmt.orelse and isinstance(stmt.test, ast.Constant) and stmt.test.value:
+            out.extend(_unwrapped(stmt.body))
+        else:
+            out.append(stmt)
+    return out
 
 
 def split_assert_units(suite: TestSuite) -> tuple[str, list[TestUnit]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import __future__
 
 import contextlib
+import functools
 import marshal
 import os
 import pickle
@@ -508,14 +509,11 @@ class Sandbox:
         )
 
 
+@functools.cache  # once per process
 def _compile_zygote() -> None:
     """Put zygote.py's bytecode in its __pycache__ when it is missing or stale (also under
     PYTHONDONTWRITEBYTECODE; where the directory is read-only the fork server compiles the
     source itself, and trims its heap after)."""
-    global _ZYGOTE_COMPILED
-    if _ZYGOTE_COMPILED:
-        return
-    _ZYGOTE_COMPILED = True
     import importlib.util
     import py_compile
 
@@ -535,9 +533,6 @@ def _compile_zygote() -> None:
         )
         if not fresh:
             py_compile.compile(str(ZYGOTE), cfile=cached, doraise=False, quiet=2)
-
-
-_ZYGOTE_COMPILED = False
 
 
 def _program_message(spec: dict[str, Any], workdir: str) -> bytes:

@@ -144,6 +144,20 @@ WAIT = b"W"  # + pid (8 bytes, little-endian): wait until that child is gone (it
 SWEEP = b"S"  # collect the children that have ended
 
 
+def passed_fds(ancdata: list[tuple[int, int, bytes]]) -> list[int]:
+    """The file descriptors passed (SCM_RIGHTS) in a ``recvmsg`` ancillary data list.
+
+    (``socket.recv_fds`` does this too, but through Python code and the ``array`` module: every
+    page of code a program process runs is a page it copies from the fork server.)
+    """
+    fds: list[int] = []
+    for level, kind, payload in ancdata:
+        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % 4
+            fds += [int.from_bytes(payload[i : i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4)]
+    return fds
+
+
 class ForkerGone(Exception):
     """The forker died (a program may kill it where no namespace separates them)."""
 
@@ -173,10 +187,8 @@ def forker_main(sock: socket.socket, pid_namespace: bool) -> None:
         exited = []
         op = data[:1]
         if op == FORK:
-            channel = -1
-            for level, kind, payload in ancdata:
-                if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS and len(payload) >= 4:
-                    channel = int.from_bytes(payload[:4], sys.byteorder, signed=True)
+            received = passed_fds(ancdata)
+            channel = received[0] if received else -1
             if channel >= 0:
                 workdir, uid = loads(data[1:])
                 number = fork()
@@ -335,8 +347,7 @@ class Zygote:
                     self.reap()
                 continue
             if self.forker is None or any(fd == ffd for fd, _ in events):
-                self.forker = None
-                self.shutdown()
+                self.forker_lost()
                 return
             if not any(fd == cfd for fd, _ in events):
                 continue
@@ -351,21 +362,20 @@ class Zygote:
                 return
             message = pickle.loads(data)
             reply_fds: list[int] = []
+            reply: tuple | None
             try:
                 reply, reply_fds = self.handle(message, fds)
-            except ForkerGone:  # a program killed it (possible without namespaces): start afresh
-                for fd in fds:
-                    with contextlib.suppress(OSError):
-                        os.close(fd)
-                self.forker = None
-                self.shutdown()
-                return
+            except ForkerGone:  # a program killed it (possible without namespaces)
+                reply = None
             except Exception as exc:  # a bug in the zygote: report it, keep serving
                 reply = ("error", f"{type(exc).__name__}: {exc}")
             finally:
                 for fd in fds:
                     with contextlib.suppress(OSError):
                         os.close(fd)
+            if reply is None:
+                self.forker_lost()
+                return
             payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
             if reply_fds:
                 socket.send_fds(self.control, [payload], reply_fds)
@@ -376,11 +386,16 @@ class Zygote:
                 self.clean_up_dying()
                 self.refill()
             except ForkerGone:
-                self.forker = None
-                self.shutdown()
+                self.forker_lost()
                 return
 
     # ---- the forker ----------------------------------------------------------------------------
+    def forker_lost(self) -> None:
+        """The forker is gone: stop every run and exit (the checker's next request starts a new
+        fork server, with a new forker)."""
+        self.forker = None
+        self.shutdown()
+
     def ask_forker(self, request: bytes, fds: list[int] | None = None) -> int:
         """One request to the forker; records the exit statuses it collected, returns its number
         (the new pid of a fork request). Raises :class:`ForkerGone` when it is gone."""
@@ -554,15 +569,12 @@ class Zygote:
             return {"error": "unknown run"}
         pid, pidfd = run["pid"], run["pidfd"]
         if pid not in self.exited:
-            with contextlib.suppress(ProcessLookupError, OSError):
-                if pidfd >= 0:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                else:
-                    os.kill(pid, signal.SIGKILL)
+            kill(pid, pidfd)
         self.dying.append(run)
         return {"deferred": True}
 
     def clean_up_dying(self) -> None:
+        """Finish the clean-up of the runs ``kill_later`` killed (after the checker's answer)."""
         while self.dying:
             run = self.dying.pop()
             with contextlib.suppress(Exception):
@@ -577,11 +589,7 @@ class Zygote:
             self.collect(pid)  # it ended on its own
         if pid not in self.exited:
             killed = True
-            with contextlib.suppress(ProcessLookupError, OSError):
-                if pidfd >= 0:
-                    signal.pidfd_send_signal(pidfd, signal.SIGKILL)
-                else:
-                    os.kill(pid, signal.SIGKILL)
+            kill(pid, pidfd)
             self.collect(pid)
         strays = self.kill_run(run["uid"])
         if pidfd >= 0:
@@ -787,6 +795,15 @@ class Zygote:
             shutil.rmtree(self.workroot, ignore_errors=True)
 
 
+def kill(pid: int, pidfd: int) -> None:
+    """SIGKILL a program process, through its pidfd when there is one (no pid reuse race)."""
+    with contextlib.suppress(ProcessLookupError, OSError):
+        if pidfd >= 0:
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+
+
 def prepare_environment() -> None:
     """What every program process inherits: a scrubbed environment, no-new-privileges."""
     os.environ.clear()
@@ -872,11 +889,7 @@ def receive_program(sock: socket.socket) -> tuple[dict, list[int]] | None:
     data, ancdata, _flags, _addr = sock.recvmsg(1 << 16, socket.CMSG_SPACE(3 * 4))
     if not data:
         return None
-    fds: list[int] = []
-    for level, kind, payload in ancdata:
-        if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
-            usable = len(payload) - len(payload) % 4
-            fds += [int.from_bytes(payload[i : i + 4], sys.byteorder, signed=True) for i in range(0, usable, 4)]
+    fds = passed_fds(ancdata)
     buf = bytearray(data)
     while len(buf) < HEADER.size:
         chunk = sock.recv(1 << 16)
