@@ -208,7 +208,11 @@ def test_sum_then_normalize_vs_normalize_then_sum() -> None:
     zb = group_zscore(np.array([10.0, 30.0, 20.0]))
     assert s2[:3] == pytest.approx((za + zb).tolist())
     assert s1[:3] == pytest.approx(group_zscore(np.array([11.0, 30.0, 21.0])).tolist())
-    assert s1[3] == 0.0 and s2[3] == 0.0  # singleton group
+    # the singleton group (p2) has no baseline: refused with the reason, never a silent 0.0
+    r1, r2 = sum_then.score_batch(batch())[3], norm_then.score_batch(batch())[3]
+    assert s1[3] is None and s2[3] is None
+    assert r1.status.value == "error" and r1.info["reason"] == "group_of_one"
+    assert r2.status.value == "error" and "failed: group_norm" in r2.error  # the sum says which child failed
 
 
 def test_group_norm_node_uses_group_key_context_and_reports_stats() -> None:
@@ -217,7 +221,10 @@ def test_group_norm_node_uses_group_key_context_and_reports_stats() -> None:
     node = GroupNorm(child=field_reward("v"), method="zscore")
     samples = [{"qid": 1, "value": 1}, {"qid": 1, "value": 0}, {"qid": 2, "value": 1}]
     results = node.score_batch(samples, ScoreContext(group_key="qid"))
-    assert results[2].score == 0.0 and "singleton" in results[2].info["note"]
+    assert results[2].score is None and results[2].info["reason"] == "group_of_one"
+    assert "'qid'" in results[2].error and "no baseline" in results[2].error
+    neutral = GroupNorm(child=field_reward("v"), singleton="zero").score_batch(samples, ScoreContext(group_key="qid"))
+    assert neutral[2].score == 0.0 and "singleton" in neutral[2].info["note"]
     assert results[0].info["group_size"] == 2 and results[0].info["raw_score"] == 1.0
     zero = node.score_batch([{"prompt": "p", "value": 1}, {"prompt": "p", "value": 1}])
     assert [r.score for r in zero] == [0.0, 0.0] and "zero variance" in zero[0].info["note"]
@@ -230,9 +237,13 @@ def test_group_norm_keeps_failed_samples_out_of_the_statistics() -> None:
     assert [results[0].score, results[2].score] == [1.0, -1.0]
 
 
-def test_samples_without_a_group_key_are_their_own_group() -> None:
+def test_samples_without_a_group_key_are_refused_not_zeroed() -> None:
     node = GroupNorm(child=field_reward("v"), group_key="qid")
-    assert node.scores([{"qid": 1, "value": 1}, {"value": 5}, {"qid": 1, "value": 0}])[1] == 0.0
+    results = node.score_batch([{"qid": 1, "value": 1}, {"value": 5}, {"qid": 1, "value": 0}])
+    assert results[0].score == pytest.approx(0.5**0.5, abs=1e-4) and results[1].score is None
+    assert results[1].status.value == "error" and results[1].info["reason"] == "missing_group_key"
+    assert "no 'qid' field" in results[1].error
+    assert GroupNorm(child=field_reward("v"), group_key="qid", singleton="zero").scores([{"value": 5}]) == [0.0]
 
 
 def test_running_norm_pickles_its_state() -> None:

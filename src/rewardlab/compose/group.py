@@ -9,7 +9,14 @@ weighted sum to **normalize then sum** (each reward on its own scale first)::
 
 Groups are samples with the same value of the group key: the node's ``group_key``, else the
 call's (``--group-key``), else the prompt. ``info`` carries the raw score, the group size,
-mean and std, and a note for singleton and zero-variance groups.
+mean and std, and a note for zero-variance groups.
+
+**They refuse to guess.** A sample in a group of one -- its group key is missing, or it was
+scored alone (a trainer calling one sample at a time) -- has no baseline: it gets status
+``error`` with the reason (``info['reason']``: ``missing_group_key``, ``group_of_one``,
+``batch_of_one``, ``warming_up``), a warning is logged (``rewardlab.compose``), and the
+failure is counted like any other; never an advantage of 0.0 with status ``ok``.
+``singleton: zero`` (or ``raw``) accepts a neutral (or the raw) score explicitly.
 
 >>> from rewardlab.verifiers import ExactMatch
 >>> norm = GroupNorm(child=ExactMatch(), method="zscore")
@@ -21,8 +28,10 @@ mean and std, and a note for singleton and zero-variance groups.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
@@ -37,21 +46,54 @@ from ..core.sample import Sample
 from .base import Wrapper, passthrough
 from .normalize import RunningMeanStd, group_ids, group_rank, group_winrate, group_zscore, rloo, whiten
 
-__all__ = ["BatchNorm", "GroupNorm", "RunningNorm", "group_keys"]
+__all__ = ["BatchNorm", "GroupNorm", "RunningNorm", "group_keys", "is_missing_key"]
+
+log = logging.getLogger("rewardlab.compose")
+
+# Seconds between two warnings of the same node (the first one is always logged).
+WARN_INTERVAL_S = 30.0
+_WARN_LOCK = threading.Lock()
+
+
+class _MissingKey(tuple):
+    """The group key of a sample that has none: a group of its own (index kept for uniqueness)."""
+
+
+def is_missing_key(value: Any) -> bool:
+    """Whether a value from :func:`group_keys` stands for a missing group key."""
+    return isinstance(value, _MissingKey)
 
 
 def group_keys(samples: Sequence[Sample], key: str | None) -> list[Any]:
-    """The group key of each sample: the field ``key`` (missing -> its own group), else the prompt."""
+    """The group key of each sample: the field ``key``, else (``None`` or ``"prompt"``) the prompt.
+
+    A sample without the field gets a key of its own (see :func:`is_missing_key`).
+
+    >>> from rewardlab.core.sample import as_samples
+    >>> keys = group_keys(as_samples([{"prompt": "a"}, {"prompt": "a", "qid": 3}]), "qid")
+    >>> [is_missing_key(k) for k in keys], keys[1]
+    ([True, False], 3)
+    """
     out: list[Any] = []
     for i, s in enumerate(samples):
-        if key is None:
+        if key is None or key == "prompt":
             value = s.prompt
             if value is not None and not isinstance(value, str):
                 value = json.dumps([m.model_dump(mode="json") for m in value], sort_keys=True)
         else:
             value = s.get(key)
-        out.append(("__missing__", i) if value is None else value)
+        out.append(_MissingKey(("__missing__", i)) if value is None else value)
     return out
+
+
+class Refusal:
+    """Why a batch statistic gives a sample no score: a short code and a message a person can act on."""
+
+    __slots__ = ("message", "reason")
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
 
 
 class _BatchStat(Wrapper):
@@ -60,14 +102,32 @@ class _BatchStat(Wrapper):
     family: ClassVar[str] = "normalization"
     batch_dependent: ClassVar[bool] = True
 
+    _last_warning: float = PrivateAttr(default=-math.inf)
+
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         child_results = self.child.score_batch(samples, ctx)
         raw = np.array([math.nan if r.score is None else r.score for r in child_results], dtype=np.float64)
         new, infos = self._statistic(raw, samples, ctx)
         out: list[Outcome] = []
+        refused: list[Refusal] = []
         for r, value, info in zip(child_results, new, infos, strict=True):
             if r.score is None:
                 out.append(passthrough(r, self.label))
+                continue
+            refusal = info.pop("refusal", None)
+            if isinstance(refusal, Refusal):
+                refused.append(refusal)
+                components: dict[str, float | None] = dict(r.components)
+                if self.name:
+                    components[self.name] = None
+                out.append(
+                    RewardResult.failed(
+                        refusal.message,
+                        components=components,
+                        info={"reason": refusal.reason, "raw_score": r.score, **info},
+                        reward=self.label,
+                    )
+                )
                 continue
             result = RewardResult(
                 score=float(value),
@@ -80,12 +140,44 @@ class _BatchStat(Wrapper):
             if self.name:
                 result.components[self.name] = float(value)
             out.append(result)
+        if refused:
+            self._warn(refused, len(samples))
         return out
+
+    def _warn(self, refused: list[Refusal], total: int) -> None:
+        now = time.monotonic()
+        with _WARN_LOCK:
+            if now - self._last_warning < WARN_INTERVAL_S:
+                return
+            self._last_warning = now
+        counts: dict[str, int] = {}
+        for r in refused:
+            counts[r.reason] = counts.get(r.reason, 0) + 1
+        why = ", ".join(f"{reason} {n}" for reason, n in counts.items())
+        log.warning(
+            "%s '%s': %d of %d samples got no score (%s): %s",
+            self.type_name,
+            self.label,
+            len(refused),
+            total,
+            why,
+            refused[0].message,
+        )
 
     def _statistic(
         self, raw: np.ndarray, samples: list[Sample], ctx: ScoreContext
     ) -> tuple[np.ndarray, list[dict[str, Any]]]:
         raise NotImplementedError
+
+
+_SUGGEST = (
+    "score all completions of a prompt in one call, or score a component of the spec without normalization "
+    "(component=NAME), or set singleton: zero (or raw) to accept a neutral score"
+)
+
+
+def _key_text(key: str | None) -> str:
+    return "the prompt" if key in (None, "prompt") else f"'{key}'"
 
 
 @register("group_norm", aliases=("grpo", "advantage"))
@@ -111,21 +203,28 @@ class GroupNorm(_BatchStat):
     )
     eps: float = Field(default=1e-6, ge=0, description="Added to the std (zscore).")
     unbiased_std: bool = Field(default=True, description="Sample (n-1) std as TRL and verl, else population std.")
-    singleton: Literal["zero", "raw"] = Field(
-        default="zero", description="A group of one gets 0 ('zero') or keeps its raw score ('raw', as verl)."
+    singleton: Literal["error", "zero", "raw"] = Field(
+        default="error",
+        description=(
+            "A group of one (group key missing, or scored alone) has no baseline: 'error' (default) gives "
+            "status error with the reason; 'zero' a neutral score (0, or 0.5 for rank/winrate); 'raw' keeps "
+            "the raw score (as verl)."
+        ),
     )
 
     def _statistic(
         self, raw: np.ndarray, samples: list[Sample], ctx: ScoreContext
     ) -> tuple[np.ndarray, list[dict[str, Any]]]:
         key = self.group_key or ctx.group_key
-        ids = group_ids(group_keys(samples, key))
+        keys = group_keys(samples, key)
+        ids = group_ids(keys)
+        fill = "zero" if self.singleton == "error" else self.singleton
         if self.method == "zscore":
-            new = group_zscore(raw, ids, eps=self.eps, unbiased=self.unbiased_std, singleton=self.singleton)
+            new = group_zscore(raw, ids, eps=self.eps, unbiased=self.unbiased_std, singleton=fill)
         elif self.method == "center":
-            new = group_zscore(raw, ids, scale=False, singleton=self.singleton)
+            new = group_zscore(raw, ids, scale=False, singleton=fill)
         elif self.method == "rloo":
-            new = rloo(raw, ids, singleton=self.singleton)
+            new = rloo(raw, ids, singleton=fill)
         elif self.method == "rank":
             new = group_rank(raw, ids)
         else:
@@ -139,7 +238,7 @@ class GroupNorm(_BatchStat):
             if n:
                 st["group_mean"] = float(np.mean(vals))
                 st["group_std"] = float(np.std(vals, ddof=1 if (self.unbiased_std and n > 1) else 0))
-            if n == 1:
+            if n == 1 and self.singleton != "error":
                 st["note"] = "singleton group: no spread or baseline" + (
                     ", raw score kept"
                     if self.singleton == "raw" and self.method in ("zscore", "center", "rloo")
@@ -148,9 +247,34 @@ class GroupNorm(_BatchStat):
             elif n > 1 and np.all(vals == vals[0]):
                 st["note"] = "zero variance in group: every completion scored the same"
             stats[int(gid)] = st
-        for gid in ids:
-            infos.append({"group": int(gid), "method": self.method, **stats[int(gid)]})
+        for i, gid in enumerate(ids):
+            info: dict[str, Any] = {"group": int(gid), "method": self.method, **stats[int(gid)]}
+            if self.singleton == "error" and stats[int(gid)]["group_size"] == 1 and not math.isnan(raw[i]):
+                info["refusal"] = self._refusal(keys[i], key, len(samples))
+            infos.append(info)
         return new, infos
+
+    def _refusal(self, value: Any, key: str | None, batch: int) -> Refusal:
+        where = f"{self.type_name} '{self.label}'"
+        if is_missing_key(value):
+            field = "prompt" if key in (None, "prompt") else key
+            return Refusal(
+                "missing_group_key",
+                f"{where}: the sample has no '{field}' field, the group key, so it has no group to be normalized "
+                f"in; send the field or set the group key (group_key / --group-key) to one the samples have, or "
+                + _SUGGEST,
+            )
+        if batch == 1:
+            return Refusal(
+                "batch_of_one",
+                f"{where}: scored alone (a call with one sample), so its group (by {_key_text(key)}) has no "
+                f"baseline to normalize against; " + _SUGGEST,
+            )
+        return Refusal(
+            "group_of_one",
+            f"{where}: the only scored sample of its group (by {_key_text(key)}), so there is no baseline to "
+            f"normalize against; " + _SUGGEST,
+        )
 
 
 @register("batch_norm", aliases=("whiten",))
@@ -165,6 +289,13 @@ class BatchNorm(_BatchStat):
 
     shift_mean: bool = Field(default=True, description="Subtract the batch mean (else only scale).")
     eps: float = Field(default=1e-8, ge=0, description="Added to the std.")
+    singleton: Literal["error", "zero"] = Field(
+        default="error",
+        description=(
+            "A batch with one scored sample has no spread: 'error' (default) gives status error with the "
+            "reason; 'zero' a neutral score (0, or the raw score without shift_mean)."
+        ),
+    )
 
     def _statistic(
         self, raw: np.ndarray, samples: list[Sample], ctx: ScoreContext
@@ -174,7 +305,17 @@ class BatchNorm(_BatchStat):
         if len(valid):
             info["batch_mean"] = float(np.mean(valid))
             info["batch_std"] = float(np.std(valid))
-        return whiten(raw, eps=self.eps, shift_mean=self.shift_mean), [info] * len(raw)
+        infos = [dict(info) for _ in range(len(raw))]
+        if len(valid) == 1 and self.singleton == "error":
+            refusal = Refusal(
+                "batch_of_one",
+                f"{self.type_name} '{self.label}': the only scored sample of its batch, so there is no spread to "
+                "whiten by; score samples in batches, or score a component of the spec without normalization "
+                "(component=NAME), or set singleton: zero to accept a neutral score",
+            )
+            for i in np.flatnonzero(~np.isnan(raw)):
+                infos[int(i)]["refusal"] = refusal
+        return whiten(raw, eps=self.eps, shift_mean=self.shift_mean), infos
 
 
 @register("running_norm")
@@ -193,6 +334,14 @@ class RunningNorm(_BatchStat):
     center: bool = Field(default=True, description="Subtract the running mean (else only divide by the std).")
     clip: float | None = Field(default=None, gt=0, description="Clip the normalized score to [-clip, clip].")
     eps: float = Field(default=1e-8, ge=0, description="Added to the std.")
+    warmup: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Scores normalized while fewer than this many have been seen get status error (no spread yet: the "
+            "first score alone would become 0); 1 accepts every score."
+        ),
+    )
 
     _rms: RunningMeanStd = PrivateAttr(default_factory=RunningMeanStd)
     _lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
@@ -206,7 +355,17 @@ class RunningNorm(_BatchStat):
             info = {"running_count": self._rms.count, "running_mean": self._rms.mean, "running_std": self._rms.std}
         if self.clip is not None:
             new = np.clip(new, -self.clip, self.clip)
-        return new, [dict(info) for _ in range(len(raw))]
+        infos = [dict(info) for _ in range(len(raw))]
+        if self._rms.count < self.warmup:
+            refusal = Refusal(
+                "warming_up",
+                f"{self.type_name} '{self.label}': {self._rms.count} score(s) seen so far, fewer than warmup="
+                f"{self.warmup}: no running spread to normalize by yet; score more samples, or set warmup: 1 to "
+                "accept the first scores as they come",
+            )
+            for i in np.flatnonzero(~np.isnan(raw)):
+                infos[int(i)]["refusal"] = refusal
+        return new, infos
 
     def state(self) -> dict[str, float]:
         return self._rms.state()

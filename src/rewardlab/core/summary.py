@@ -4,6 +4,8 @@
 >>> s.add([RewardResult.ok(1.0, components={"a": 1.0, "b": None}), RewardResult.failed("x", components={"a": None})])
 >>> s.status_counts["ok"], s.status_counts["error"], s.components["a"].mean, s.components["b"].missing
 (1, 1, 1.0, 1)
+>>> s.add([RewardResult.not_applicable("no reference answer")]); s.reasons
+{'not_applicable: no reference answer': 1}
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class ResultSummary:
     defaulted: int = 0
     latency_ms_total: float = 0.0
     errors: dict[str, int] = field(default_factory=dict)
+    reasons: dict[str, int] = field(default_factory=dict)
+    """Results without a score by ``status: info['reason']`` (not applicable, refused group statistics)."""
 
     def add(self, results: Iterable[RewardResult]) -> None:
         for r in results:
@@ -78,6 +82,10 @@ class ResultSummary:
             if r.error:
                 key = r.error[:120]
                 self.errors[key] = self.errors.get(key, 0) + 1
+            reason = r.info.get("reason") if r.score is None else None
+            if isinstance(reason, str) and reason:
+                key = f"{r.status.value}: {reason[:100]}"
+                self.reasons[key] = self.reasons.get(key, 0) + 1
             for name, value in r.components.items():
                 self.components.setdefault(name, RunningStat()).add(value)
 
@@ -97,4 +105,5 @@ class ResultSummary:
             "status": dict(self.status_counts),
             "defaulted": self.defaulted,
             "top_errors": dict(sorted(self.errors.items(), key=lambda kv: -kv[1])[:5]),
+            "reasons": dict(sorted(self.reasons.items(), key=lambda kv: -kv[1])[:10]),
         }
