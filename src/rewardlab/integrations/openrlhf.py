@@ -1,22 +1,35 @@
 """OpenRLHF: the remote reward contract, in both of its forms.
 
 1. **HTTP** (``--remote_rm_url http://HOST:PORT/get_reward``): ``rewardlab serve`` answers
-   ``POST /get_reward`` with ``{"rewards", "scores", "extra_logs"}``; this module holds the
-   mapping both ways (:func:`samples_from_openrlhf`, :func:`openrlhf_payload`).
+   ``POST /get_reward`` with ``{"rewards", "scores", "extra_logs"}`` (plus ``statuses`` and
+   ``errors``); this module holds the mapping both ways (:func:`samples_from_openrlhf`,
+   :func:`openrlhf_payload`).
 2. **A reward file** (``--remote_rm_url /path/to/file.py``): OpenRLHF imports the file and calls
    ``reward_func(queries, prompts, labels)``; it expects a dict of tensors ``rewards``,
    ``scores`` and ``extra_logs`` (one value per query). Point it at
    ``rewardlab/integrations/openrlhf_reward_func.py`` (print its path with
    ``python -m rewardlab.integrations.openrlhf``) and configure it with environment variables:
    ``REWARDLAB_SPEC`` (score in process) or ``REWARDLAB_URL`` (through ``rewardlab serve``),
-   ``REWARDLAB_TOKEN``, ``REWARDLAB_LABEL_FIELD`` (default ``answer``), ``REWARDLAB_ON_MISSING``
-   (``raise``, ``nan`` or a number).
+   ``REWARDLAB_COMPONENT`` (a named node of the spec, e.g. ``total``), ``REWARDLAB_TOKEN``,
+   ``REWARDLAB_LABEL_FIELD`` (default ``answer``), ``REWARDLAB_ON_MISSING`` (``raise``, ``nan``
+   or a number), ``REWARDLAB_END_MARKERS`` (comma-separated texts to strip; ``none`` for none).
 
-Each query is prompt + response: the response is the query with its prompt cut off the front.
+OpenRLHF decodes each query with its special tokens kept, so a finished response ends in the
+end-of-sequence text (``<|im_end|>``, ``</s>``, ``<|eot_id|>`` ...): those markers (and padding)
+are removed from the end of the response before scoring (``end_markers``, default
+:data:`~rewardlab.integrations.common.END_MARKERS`). The response is the query with its prompt cut
+off the front (or after the prompt, when the query starts with a BOS text the prompt lacks).
 A label that is a string goes to the sample field ``label_field`` (``answer``); a JSON object
-(or a string holding one) is merged into the sample, so several reference fields can travel.
+(or a string holding one) is merged into the sample, so several reference fields can travel. A
+query without a label (OpenRLHF sends ``""`` without ``--label_key``) is an error result when
+the spec reads that field, never a score of the rest of the spec.
 
->>> s = samples_from_openrlhf(["Q: 2+2? A: 4"], ["Q: 2+2? A:"], ["4"])[0]
+OpenRLHF turns every value of the answer into a tensor (``torch.as_tensor``), so the HTTP answer
+holds a number everywhere: a query without a score gets ``on_missing`` (default 0.0, counted,
+logged, and explained in ``statuses``/``errors``); ``extra_logs['rewardlab_missing']`` is 1.0
+for such a query, so the trainer's own logs show the share.
+
+>>> s = samples_from_openrlhf(["Q: 2+2? A: 4<|im_end|>"], ["Q: 2+2? A:"], ["4"])[0]
 >>> s.completion, s.get("answer"), s.prompt
 (' 4', '4', 'Q: 2+2? A:')
 >>> make_reward_func("exact_match", on_missing="nan")(["Q: A: 4"], ["Q: A:"], ["4"])["rewards"].tolist()
@@ -26,16 +39,29 @@ A label that is a string goes to the sample field ``label_field`` (``answer``); 
 from __future__ import annotations
 
 import json
+import logging
 import math
 import os
 from collections.abc import Sequence
 from typing import Any
 
+from ..compose.introspect import reference_fields
 from ..core.result import RewardResult
 from ..core.sample import Sample
-from .common import MissingPolicy, RewardSource, fill_missing
+from ..core.spec import Spec
+from .common import (
+    MissingPolicy,
+    RewardSource,
+    end_markers,
+    fill_missing,
+    label_failures,
+    score_with_failures,
+    strip_end_markers,
+)
 
 __all__ = [
+    "MISSING_LOG",
+    "GetRewardRoute",
     "OpenRLHFRewardFunc",
     "make_reward_func",
     "openrlhf_payload",
@@ -44,8 +70,18 @@ __all__ = [
     "samples_from_openrlhf",
 ]
 
+log = logging.getLogger("rewardlab.integrations.openrlhf")
+
 LABEL_FIELD_ENV = "REWARDLAB_LABEL_FIELD"
 ON_MISSING_ENV = "REWARDLAB_ON_MISSING"
+END_MARKERS_ENV = "REWARDLAB_END_MARKERS"
+# extra_logs key: 1.0 where a query got no score (its reward is the on_missing value), else 0.0.
+MISSING_LOG = "rewardlab_missing"
+LABEL_HINT = "OpenRLHF sent no label for this query: pass --label_key with the dataset's reference column"
+TRAINER_NOTE = (
+    "OpenRLHF sends each query's samples in chunks without groups and normalizes rewards itself "
+    "(GRPO, RLOO, REINFORCE++ baselines)"
+)
 
 
 def _label_fields(label: Any, label_field: str) -> dict[str, Any]:
@@ -63,26 +99,36 @@ def _label_fields(label: Any, label_field: str) -> dict[str, Any]:
     return {label_field: label}
 
 
+def _response(query: str, prompt: str | None) -> str:
+    if prompt:
+        if query.startswith(prompt):
+            return query[len(prompt) :]
+        at = query.find(prompt)  # the query may start with a BOS text the prompt string lacks
+        if at >= 0:
+            return query[at + len(prompt) :]
+    return query
+
+
 def samples_from_openrlhf(
     queries: Sequence[str],
     prompts: Sequence[str] | None = None,
     labels: Sequence[Any] | None = None,
     *,
     label_field: str = "answer",
+    markers: Sequence[str] | None = None,
 ) -> list[Sample]:
-    """Samples from OpenRLHF's ``query`` (prompt + response), ``prompts`` and ``labels``."""
+    """Samples from OpenRLHF's ``query`` (prompt + response), ``prompts`` and ``labels``; the end
+    markers (default the common chat templates') are removed from the end of each response."""
     n = len(queries)
     if prompts is not None and len(prompts) != n:
         raise ValueError(f"'prompts' has {len(prompts)} items but 'query' has {n}")
     if labels is not None and len(labels) != n:
         raise ValueError(f"'labels' has {len(labels)} items but 'query' has {n}")
+    strip = end_markers(markers)
     out: list[Sample] = []
     for i, query in enumerate(queries):
         prompt = prompts[i] if prompts is not None else None
-        if prompt and query.startswith(prompt):
-            completion = query[len(prompt) :]
-        else:
-            completion = query
+        completion = strip_end_markers(_response(query, prompt), strip)
         fields = _label_fields(labels[i] if labels is not None else None, label_field)
         fields.pop("prompt", None)
         fields.pop("completion", None)
@@ -90,22 +136,101 @@ def samples_from_openrlhf(
     return out
 
 
-def openrlhf_payload(results: Sequence[RewardResult], components: Sequence[str]) -> dict[str, Any]:
-    """The ``/get_reward`` response: ``rewards``/``scores`` (``null`` where there is no score),
-    ``extra_logs`` (every component, one value per query), ``statuses`` and ``errors``."""
-    names = list(components)
-    for r in results:
-        for name in r.components:
-            if name not in names:
-                names.append(name)
-    rewards = [r.score for r in results]
+def openrlhf_payload(
+    results: Sequence[RewardResult], components: Sequence[str], *, on_missing: float = 0.0
+) -> dict[str, Any]:
+    """The ``/get_reward`` response, with a number everywhere (OpenRLHF makes tensors of it):
+    ``rewards``/``scores`` (``on_missing`` where there is no score), ``extra_logs`` (each of
+    ``components``, one value per query, ``on_missing`` where a component has none, and
+    :data:`MISSING_LOG`), ``statuses`` and ``errors``.
+
+    >>> from rewardlab.core.result import RewardResult
+    >>> body = openrlhf_payload([RewardResult.ok(1.0), RewardResult.failed("boom")], [], on_missing=-1.0)
+    >>> body["rewards"], body["extra_logs"], body["statuses"]
+    ([1.0, -1.0], {'rewardlab_missing': [0.0, 1.0]}, ['ok', 'error'])
+    """
+    fill = float(on_missing)
+    if not math.isfinite(fill):
+        raise ValueError(f"on_missing must be a finite number (JSON has no NaN), got {on_missing!r}")
+    rewards = [fill if r.score is None else float(r.score) for r in results]
+    logs: dict[str, list[float]] = {}
+    for name in components:
+        if name == MISSING_LOG:
+            continue
+        values = [r.components.get(name) for r in results]
+        logs[name] = [fill if v is None else float(v) for v in values]
+    logs[MISSING_LOG] = [1.0 if r.score is None else 0.0 for r in results]
     return {
         "rewards": rewards,
         "scores": list(rewards),
-        "extra_logs": {name: [r.components.get(name) for r in results] for name in names},
+        "extra_logs": logs,
         "statuses": [r.status.value for r in results],
         "errors": [r.error for r in results],
     }
+
+
+def missing_summary(results: Sequence[RewardResult]) -> str:
+    """``"2 of 8 (error 2: no label: ...)"``: how many results have no score, and the first reason."""
+    missing = [r for r in results if r.score is None]
+    if not missing:
+        return ""
+    counts: dict[str, int] = {}
+    for r in missing:
+        counts[r.status.value] = counts.get(r.status.value, 0) + 1
+    first = missing[0].error or str(missing[0].info.get("reason", ""))
+    parts = ", ".join(f"{k} {v}" for k, v in counts.items())
+    return f"{len(missing)} of {len(results)} ({parts}; first: {first[:200]})"
+
+
+class GetRewardRoute:
+    """What ``POST /get_reward`` does around the scoring call: samples from OpenRLHF's request
+    (end markers stripped, missing labels as error results), and an answer with a number for
+    every query (``on_missing`` where there is no score), counted in the metrics and logged.
+    """
+
+    def __init__(
+        self,
+        spec: Spec,
+        *,
+        label_field: str = "answer",
+        on_missing: float = 0.0,
+        markers: Sequence[str] | None = None,
+        metrics: Any = None,
+    ) -> None:
+        self.components = list(spec.component_names)
+        self.references = reference_fields(spec.reward)
+        self.label_field = label_field
+        self.on_missing = float(on_missing)
+        self.markers = end_markers(markers)
+        self.metrics = metrics
+
+    def prepare(
+        self, queries: Sequence[str], prompts: Sequence[str] | None, labels: Sequence[Any] | None
+    ) -> tuple[list[Sample], dict[int, RewardResult]]:
+        """The samples to score, and the error results of the queries that cannot be scored."""
+        samples = samples_from_openrlhf(queries, prompts, labels, label_field=self.label_field, markers=self.markers)
+        failures = label_failures(samples, self.label_field, self.references, hint=LABEL_HINT)
+        return [s for i, s in enumerate(samples) if i not in failures], failures
+
+    def answer(self, scored: Sequence[RewardResult], failures: dict[int, RewardResult], n: int) -> dict[str, Any]:
+        """The response body for ``n`` queries: ``scored`` fills the places ``failures`` leaves."""
+        it = iter(scored)
+        results = [failures[i] if i in failures else next(it) for i in range(n)]
+        summary = missing_summary(results)
+        if summary:
+            log.warning("/get_reward: %s queries got no score; answered on_missing=%g", summary, self.on_missing)
+        if self.metrics is not None:
+            if failures:
+                self.metrics.observe_results(list(failures.values()))
+            filled = sum(r.score is None for r in results)
+            if filled:
+                self.metrics.filled.labels(endpoint="/get_reward").inc(filled)
+        return openrlhf_payload(results, self.components, on_missing=self.on_missing)
+
+
+def _component(result: RewardResult, name: str) -> float:
+    value = result.components.get(name)
+    return math.nan if value is None else float(value)
 
 
 class OpenRLHFRewardFunc:
@@ -125,24 +250,54 @@ class OpenRLHFRewardFunc:
         token: str | None = None,
         label_field: str = "answer",
         on_missing: MissingPolicy = "raise",
+        component: str | None = None,
+        end_markers: Sequence[str] | None = None,
+        tokenizer: Any = None,
     ) -> None:
-        self.source = RewardSource.create(spec, urls=urls, token=token)
+        from .common import end_markers as _markers
+
+        self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
         self.label_field = label_field
         self.on_missing = on_missing
+        self.markers = _markers(end_markers, tokenizer)
+        self._components: list[str] | None = None
+        self._references: list[str] | None = None
+        self.startup_warning = None if self.source.remote else self.source.warn_if_normalizing("OpenRLHF", TRAINER_NOTE)
+
+    @property
+    def components(self) -> list[str]:
+        """The spec's component names: the same ``extra_logs`` keys in every answer (OpenRLHF
+        concatenates the answers of its chunks key by key)."""
+        if self._components is None:
+            self._components = list(self.source.component_names)
+        return self._components
+
+    def score(
+        self, queries: Sequence[str], prompts: Sequence[str] | None, labels: Sequence[Any] | None
+    ) -> list[RewardResult]:
+        samples = samples_from_openrlhf(queries, prompts, labels, label_field=self.label_field, markers=self.markers)
+        if self._references is None:
+            self._references = self.source.references
+        failures = label_failures(samples, self.label_field, self._references, hint=LABEL_HINT)
+        results = score_with_failures(self.source.score, samples, failures)
+        summary = missing_summary(results)
+        if summary:
+            log.warning("OpenRLHF reward_func: %s queries got no score", summary)
+        return results
 
     def __call__(
         self, queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any] | None = None, **kwargs: Any
     ) -> dict[str, Any]:
         import torch
 
-        samples = samples_from_openrlhf(queries, prompts, labels, label_field=self.label_field)
-        results = self.source.score(samples)
+        results = self.score(queries, prompts, labels)
         rewards = torch.tensor(fill_missing(results, self.on_missing), dtype=torch.float32)
-        payload = openrlhf_payload(results, self.source.spec.component_names if self.source.spec else [])
         logs = {
-            name: torch.tensor([math.nan if v is None else float(v) for v in values], dtype=torch.float32)
-            for name, values in payload["extra_logs"].items()
+            name: torch.tensor([_component(r, name) for r in results], dtype=torch.float32)
+            for name in self.components
+            if name != MISSING_LOG
         }
+        logs[MISSING_LOG] = torch.tensor([1.0 if r.score is None else 0.0 for r in results], dtype=torch.float32)
         return {"rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}
 
 
@@ -153,9 +308,21 @@ def make_reward_func(
     token: str | None = None,
     label_field: str = "answer",
     on_missing: MissingPolicy = "raise",
+    component: str | None = None,
+    end_markers: Sequence[str] | None = None,
+    tokenizer: Any = None,
 ) -> OpenRLHFRewardFunc:
     """An OpenRLHF ``reward_func`` scoring with ``spec`` in process, or with the server(s) at ``urls``."""
-    return OpenRLHFRewardFunc(spec, urls=urls, token=token, label_field=label_field, on_missing=on_missing)
+    return OpenRLHFRewardFunc(
+        spec,
+        urls=urls,
+        token=token,
+        label_field=label_field,
+        on_missing=on_missing,
+        component=component,
+        end_markers=end_markers,
+        tokenizer=tokenizer,
+    )
 
 
 def _policy_from_env() -> MissingPolicy:
@@ -168,6 +335,15 @@ def _policy_from_env() -> MissingPolicy:
         raise ValueError(f"${ON_MISSING_ENV}={value!r}: expected 'raise', 'nan' or a number") from None
 
 
+def _markers_from_env() -> list[str] | None:
+    value = os.environ.get(END_MARKERS_ENV)
+    if value is None:
+        return None
+    if value.strip().lower() in ("", "none"):
+        return []
+    return [m.strip() for m in value.split(",") if m.strip()]
+
+
 _DEFAULT: OpenRLHFRewardFunc | None = None
 
 
@@ -176,7 +352,9 @@ def reward_func(queries: Sequence[str], prompts: Sequence[str], labels: Sequence
     global _DEFAULT
     if _DEFAULT is None:
         _DEFAULT = OpenRLHFRewardFunc(
-            label_field=os.environ.get(LABEL_FIELD_ENV, "answer"), on_missing=_policy_from_env()
+            label_field=os.environ.get(LABEL_FIELD_ENV, "answer"),
+            on_missing=_policy_from_env(),
+            end_markers=_markers_from_env(),
         )
     return _DEFAULT(queries, prompts, labels, **kwargs)
 

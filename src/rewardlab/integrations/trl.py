@@ -5,9 +5,17 @@
     from trl import GRPOTrainer
     from rewardlab.integrations.trl import TRLReward
 
-    trainer = GRPOTrainer(model=..., reward_funcs=[TRLReward("examples/math_grpo.yaml")], ...)
+    trainer = GRPOTrainer(model=..., reward_funcs=[TRLReward("examples/math_grpo.yaml", component="total")], ...)
     # or remote, overlapping with generation (TRL awaits async reward functions concurrently):
+    #   rewardlab serve -r examples/math_grpo.yaml --component total
     trainer = GRPOTrainer(model=..., reward_funcs=[AsyncTRLReward(urls="http://127.0.0.1:8000")], ...)
+
+GRPOTrainer normalizes each prompt's rewards itself (advantage = (r - mean) / std within the
+group of ``num_generations`` completions), so give it the raw reward: ``component="total"``
+serves the weighted sum inside the example spec's ``group_norm``. A spec that normalizes is
+said at start-up (a warning); it is then grouped by the prompt (``group_key="prompt"``, the
+default: TRL passes a prompt's completions together), and a completion alone in its group gets
+``None`` with the reason, never 0.0.
 
 TRL calls ``reward_func(prompts=..., completions=..., completion_ids=..., **columns)`` where the
 columns are the dataset's other fields (``answer``, ``tests``, ...) plus ``trainer_state``,
@@ -60,11 +68,12 @@ class TRLReward:
         urls: str | Sequence[str] | None = None,
         token: str | None = None,
         name: str | None = None,
-        group_key: str | None = None,
+        group_key: str | None = "prompt",
         log_components: bool = True,
         on_failure: Literal["none", "raise"] = "none",
+        component: str | None = None,
     ) -> None:
-        self.source = RewardSource.create(spec, urls=urls, token=token)
+        self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
         self.group_key = group_key
         self.log_components = log_components
         if on_failure not in ("none", "raise"):
@@ -72,6 +81,20 @@ class TRLReward:
         self.on_failure = on_failure
         default = self.source.spec.name if self.source.spec is not None else "rewardlab"
         self.__name__ = name or default
+        # Said once at start-up (remote: at the first call, which reaches the server anyway).
+        self.startup_warning: str | None = None
+        self._checked = False
+        if not self.source.remote:
+            self._check()
+
+    def _check(self) -> None:
+        if self._checked:
+            return
+        self._checked = True
+        self.startup_warning = self.source.warn_if_normalizing(
+            f"TRL ({self.__name__})",
+            "GRPOTrainer normalizes each prompt's rewards itself, so the advantages would be normalized twice",
+        )
 
     # ---- building samples --------------------------------------------------------------
     def samples(self, prompts: Sequence[Any], completions: Sequence[Any], **kwargs: Any) -> list[Sample]:
@@ -98,6 +121,7 @@ class TRLReward:
     def __call__(
         self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None, **kwargs: Any
     ) -> list[float | None]:
+        self._check()
         samples = self.samples(prompts, completions, **kwargs)
         results = self.source.score(samples, step=self._step(kwargs), group_key=self.group_key)
         return self._finish(results, kwargs)
@@ -111,12 +135,12 @@ class TRLReward:
             )
         if failed:
             i, r = failed[0]
-            warnings.warn(
+            message = (
                 f"{self.__name__}: {len(failed)} of {len(results)} completions could not be scored "
-                f"(TRL ignores their reward); sample {i}: {r.status.value}: {r.error}",
-                RuntimeWarning,
-                stacklevel=3,
+                f"(TRL ignores their reward); sample {i}: {r.status.value}: {r.error}"
             )
+            log.warning("%s", message)
+            warnings.warn(message, RuntimeWarning, stacklevel=3)
         if self.log_components:
             self._log(results, kwargs.get("log_metric"), kwargs.get("log_extra"))
         return [r.score for r in results]
@@ -154,6 +178,10 @@ class AsyncTRLReward(TRLReward):
     async def __call__(  # type: ignore[override]
         self, prompts: Sequence[Any], completions: Sequence[Any], completion_ids: Any = None, **kwargs: Any
     ) -> list[float | None]:
+        if not self._checked:
+            import asyncio
+
+            await asyncio.to_thread(self._check)
         samples = self.samples(prompts, completions, **kwargs)
         results = await self.source.ascore(samples, step=self._step(kwargs), group_key=self.group_key)
         return self._finish(results, kwargs)

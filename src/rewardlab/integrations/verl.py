@@ -10,13 +10,21 @@ module in its config::
     custom_reward_function:
       path: /path/to/rewardlab/integrations/verl_reward_fn.py   # printed by: python -m rewardlab.integrations.verl
       name: compute_score                      # or compute_score_batch with reward_model.reward_manager=batch
-      reward_kwargs: {spec: /path/to/spec.yaml}  # or {urls: "http://rm:8000"}; or $REWARDLAB_SPEC / $REWARDLAB_URL
+      reward_kwargs: {spec: /path/to/spec.yaml, component: total}  # or {urls: "http://rm:8000"}
 
-The sample is ``completion = solution_str``, ``answer = ground_truth`` (``answer_field``),
-``data_source``, and the keys of ``extra_info`` (``question`` or ``prompt`` becomes the prompt).
-The dict has ``score`` and every component of the spec (``NaN`` where a component has no value).
-A sample with no score follows ``on_missing``: ``raise`` (the default: verl needs a number, and
-a failure must not become one silently), ``nan``, or a number you choose.
+The sample is ``completion = solution_str`` (end-of-sequence and padding markers removed:
+``end_markers``, default :data:`~rewardlab.integrations.common.END_MARKERS`), ``answer =
+ground_truth`` (``answer_field``), ``data_source``, and the keys of ``extra_info`` (``question``
+or ``prompt`` becomes the prompt). The dict has ``score`` and every component of the spec
+(``NaN`` where a component has no value). A sample with no score follows ``on_missing``:
+``raise`` (the default: verl needs a number, and a failure must not become one silently),
+``nan``, or a number you choose. A sample without ``ground_truth`` when the spec reads it is
+an error (``missing_label``), not a score of the spec's other parts.
+
+verl computes GRPO/RLOO advantages per group itself and calls ``compute_score`` one sample at
+a time, so give it the raw reward: ``component: total`` (the sum inside the example spec's
+``group_norm``). A normalizing spec cannot see groups here: each sample is refused (status
+error, ``batch_of_one``), and a warning says so when the scorer is made.
 
 >>> compute_score("gsm8k", "<answer>4</answer>", "4", {"question": "2+2?"}, spec="exact_match")
 {'score': 0.0, 'exact_match': 0.0}
@@ -26,6 +34,7 @@ a failure must not become one silently), ``nan``, or a number you choose.
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from collections.abc import Sequence
@@ -33,21 +42,44 @@ from typing import Any
 
 from ..core.result import RewardResult
 from ..core.sample import Sample
-from .common import MissingPolicy, RewardSource, fill_missing
+from .common import (
+    MissingPolicy,
+    RewardSource,
+    end_markers,
+    fill_missing,
+    label_failures,
+    score_with_failures,
+    strip_end_markers,
+)
 
 __all__ = ["VerlScorer", "compute_score", "compute_score_batch", "reward_file_path", "sample_from_verl"]
 
+log = logging.getLogger("rewardlab.integrations.verl")
+
 
 def sample_from_verl(
-    data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None, *, answer_field: str = "answer"
+    data_source: Any,
+    solution_str: str,
+    ground_truth: Any,
+    extra_info: Any = None,
+    *,
+    answer_field: str = "answer",
+    markers: Sequence[str] | None = None,
 ) -> Sample:
-    """The sample a verl call describes."""
+    """The sample a verl call describes (``markers``: end-of-sequence texts to strip; default the common ones).
+
+    >>> sample_from_verl("gsm8k", "<answer>4</answer><|im_end|>", "4", {"question": "2+2?"}).completion
+    '<answer>4</answer>'
+    """
     fields: dict[str, Any] = dict(extra_info) if isinstance(extra_info, dict) else {}
     prompt = fields.pop("prompt", None) or fields.get("question") or fields.get("query")
     fields.pop("completion", None)
     if ground_truth is not None:
         fields[answer_field] = ground_truth
-    return Sample.model_validate({**fields, "prompt": prompt, "completion": solution_str, "data_source": data_source})
+    completion = (
+        strip_end_markers(solution_str, end_markers(markers)) if isinstance(solution_str, str) else solution_str
+    )
+    return Sample.model_validate({**fields, "prompt": prompt, "completion": completion, "data_source": data_source})
 
 
 class VerlScorer:
@@ -61,11 +93,22 @@ class VerlScorer:
         token: str | None = None,
         answer_field: str = "answer",
         on_missing: MissingPolicy = "raise",
+        component: str | None = None,
+        end_markers: Sequence[str] | None = None,
     ) -> None:
-        self.source = RewardSource.create(spec, urls=urls, token=token)
+        self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
         self.answer_field = answer_field
         self.on_missing = on_missing
+        self.markers = tuple(end_markers) if end_markers is not None else None
         self._components: list[str] | None = None
+        self._references: list[str] | None = None
+        self.startup_warning = (
+            None
+            if self.source.remote
+            else self.source.warn_if_normalizing(
+                "verl", "verl calls compute_score one sample at a time and normalizes per group itself (GRPO, RLOO)"
+            )
+        )
 
     @property
     def components(self) -> list[str]:
@@ -85,11 +128,26 @@ class VerlScorer:
             out.append(row)
         return out
 
+    def _score(self, samples: list[Sample]) -> list[RewardResult]:
+        if self._references is None:
+            self._references = self.source.references
+        failures = label_failures(
+            samples,
+            self.answer_field,
+            self._references,
+            hint="verl's ground_truth is empty: set reward_model.ground_truth in the dataset",
+        )
+        return score_with_failures(self.source.score, samples, failures)
+
+    def _sample(self, data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any) -> Sample:
+        return sample_from_verl(
+            data_source, solution_str, ground_truth, extra_info, answer_field=self.answer_field, markers=self.markers
+        )
+
     def __call__(
         self, data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None, **kwargs: Any
     ) -> dict[str, float]:
-        sample = sample_from_verl(data_source, solution_str, ground_truth, extra_info, answer_field=self.answer_field)
-        return self._dicts(self.source.score([sample]))[0]
+        return self._dicts(self._score([self._sample(data_source, solution_str, ground_truth, extra_info)]))[0]
 
     def batch(
         self,
@@ -107,18 +165,30 @@ class VerlScorer:
                 f"ground_truths, {len(extras)} extra_infos: one of each per sample is needed"
             )
         samples = [
-            sample_from_verl(d, s, g, e, answer_field=self.answer_field)
+            self._sample(d, s, g, e)
             for d, s, g, e in zip(data_sources, solution_strs, ground_truths, extras, strict=True)
         ]
-        return self._dicts(self.source.score(samples))
+        return self._dicts(self._score(samples))
 
 
 _SCORERS: dict[tuple[Any, ...], VerlScorer] = {}
+_WARNED: set[tuple[str, ...]] = set()
 _LOCK = threading.Lock()
 
 
+_OPTIONS = ("spec", "urls", "token", "answer_field", "on_missing", "component", "end_markers")
+
+
 def _scorer(kwargs: dict[str, Any]) -> VerlScorer:
-    options = {k: kwargs.get(k) for k in ("spec", "urls", "token", "answer_field", "on_missing")}
+    unknown = tuple(sorted(set(kwargs) - set(_OPTIONS)))
+    if unknown and unknown not in _WARNED:
+        _WARNED.add(unknown)  # verl may pass arguments of its own: said once, not fatal
+        log.warning(
+            "rewardlab compute_score: ignoring keyword arguments %s (rewardlab reads %s)",
+            ", ".join(unknown),
+            ", ".join(_OPTIONS),
+        )
+    options = {k: kwargs.get(k) for k in _OPTIONS}
     key = tuple(sorted((k, str(v)) for k, v in options.items()))
     with _LOCK:
         scorer = _SCORERS.get(key)
@@ -129,6 +199,8 @@ def _scorer(kwargs: dict[str, Any]) -> VerlScorer:
                 token=options["token"],
                 answer_field=options["answer_field"] or "answer",
                 on_missing=options["on_missing"] if options["on_missing"] is not None else "raise",
+                component=options["component"],
+                end_markers=options["end_markers"],
             )
             _SCORERS[key] = scorer
     return scorer
@@ -138,7 +210,8 @@ def compute_score(
     data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None, **reward_kwargs: Any
 ) -> dict[str, float]:
     """verl's per-sample ``compute_score``; ``reward_kwargs`` (``spec``, ``urls``, ``token``,
-    ``answer_field``, ``on_missing``) come from ``custom_reward_function.reward_kwargs``."""
+    ``answer_field``, ``on_missing``, ``component``, ``end_markers``) come from
+    ``custom_reward_function.reward_kwargs``."""
     return _scorer(reward_kwargs)(data_source, solution_str, ground_truth, extra_info)
 
 

@@ -76,11 +76,14 @@ def create_app(
     from starlette.exceptions import HTTPException as StarletteHTTPException
 
     from .. import __version__
-    from ..integrations.openrlhf import openrlhf_payload, samples_from_openrlhf
+    from ..integrations.openrlhf import GetRewardRoute
 
     cfg = (config or ServerConfig()).with_env_token()
     svc = service or ScoringService(resolve(spec) if not isinstance(spec, Spec) else spec, cfg)
     metrics = svc.metrics
+    route = GetRewardRoute(
+        svc.spec, label_field=cfg.label_field, on_missing=cfg.on_missing, markers=cfg.end_markers, metrics=metrics
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -211,19 +214,23 @@ def create_app(
         """OpenRLHF's remote reward-model contract (`--remote_rm_url http://HOST:PORT/get_reward`).
 
         `query` holds prompt + response texts, `prompts` the prompts (cut off the front of each query to get
-        the response), `labels` the references. A query without a reward has `null` in `rewards` and
-        `scores`, and `statuses`/`errors` say why.
+        the response, end-of-sequence and padding texts removed from its end), `labels` the references.
+        Every value is a number (OpenRLHF makes tensors of them): a query without a score gets the server's
+        `--on-missing` value (default 0.0), counted in `/metrics` (`rewardlab_filled_total`) and the log,
+        with `statuses`/`errors` saying why and `extra_logs.rewardlab_missing` = 1. A query without the
+        label the spec reads is an error (`missing_label`), never a score of the rest of the spec.
         """
         if cfg.log_bodies:
             log.info("POST /get_reward body: %s", body.model_dump_json())
         timeout = parse_timeout(x_request_timeout, None)
         if isinstance(timeout, JSONResponse):
             return timeout
-        samples = samples_from_openrlhf(body.query, body.prompts, body.labels, label_field=cfg.label_field)
-        out = await run(samples, group_key=None, step=None, timeout_s=timeout, cache=True)
+        samples, failures = route.prepare(body.query, body.prompts, body.labels)
+        out = await run(samples, group_key=None, step=None, timeout_s=timeout, cache=True) if samples else None
         if isinstance(out, Response):
             return out
-        return JSONResponse({**openrlhf_payload(out.results, svc.components), "spec_hash": svc.spec.hash})
+        scored = out.results if out is not None else []
+        return JSONResponse({**route.answer(scored, failures, len(body.query)), "spec_hash": svc.spec.hash})
 
     @app.get("/healthz", response_model=HealthResponse, tags=["operations"], summary="Liveness")
     async def healthz() -> HealthResponse:

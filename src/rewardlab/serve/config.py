@@ -11,6 +11,7 @@ ValueError: max_batch_size must be at least 1, got 0
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import dataclass, replace
 from typing import Any, Literal
@@ -34,6 +35,9 @@ class ServerConfig:
     - deadlines: ``default_timeout_s`` unless the request sets its own (field or header);
     - cache: ``cache_url`` is ``None`` (the default SQLite file under ``$REWARDLAB_HOME``),
       ``"off"``, a path / ``sqlite:///PATH``, or ``redis://HOST:PORT/DB``;
+    - OpenRLHF (``/get_reward``): ``label_field`` receives the labels; ``on_missing`` is the number
+      answered for a query without a score (counted and logged); ``end_markers`` are the texts
+      stripped from the end of each response (``None``: the common chat templates' markers);
     - security: ``token`` (bearer) is compared in constant time; bodies are logged only with
       ``log_bodies``.
     """
@@ -50,6 +54,8 @@ class ServerConfig:
     default_timeout_s: float = 300.0
     cache_url: str | None = None
     label_field: str = "answer"
+    on_missing: float = 0.0
+    end_markers: tuple[str, ...] | None = None
     log_bodies: bool = False
     warmup: bool = True
     batching: Literal["auto", "merge", "per_request"] = "auto"
@@ -73,6 +79,8 @@ class ServerConfig:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {self.port}")
+        if not math.isfinite(self.on_missing):
+            raise ValueError(f"on_missing must be a finite number (JSON has no NaN), got {self.on_missing}")
 
     def with_env_token(self) -> ServerConfig:
         """This config with the token taken from ``$REWARDLAB_TOKEN`` when none is set."""

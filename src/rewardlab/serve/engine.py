@@ -25,6 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ..compose.introspect import fields_read, normalizing_nodes, reference_fields
 from ..core.batching import is_batch_dependent
 from ..core.result import RewardResult
 from ..core.sample import Sample
@@ -37,6 +38,21 @@ from .metrics import ServerMetrics
 __all__ = ["ScoreOutcome", "ScoringService", "has_model_rewards"]
 
 log = logging.getLogger("rewardlab.serve")
+
+
+def normalization_notice(spec: Spec) -> str:
+    """What the server says at start-up when its spec normalizes over groups or batches."""
+    nodes = normalizing_nodes(spec.reward)
+    names = ", ".join(f"{n.type_name} '{n.label}'" for n in nodes)
+    inner = [getattr(n, "child", None) for n in nodes]
+    named = [c.label for c in inner if c is not None and getattr(c, "name", None)]
+    component = named[0] if named else "NAME"
+    return (
+        f"spec '{spec.name}' normalizes ({names}): each request is normalized on its own, and a sample "
+        f"without a group gets status error. Trainers that normalize per group themselves (TRL's GRPO, verl, "
+        f"OpenRLHF, whose /get_reward requests carry no groups) should get the raw reward: "
+        f"`rewardlab serve --component {component}`"
+    )
 
 
 def has_model_rewards(spec: Spec) -> bool:
@@ -103,6 +119,8 @@ class ScoringService:
         else:
             self.cache = self._cache_arg if self.cache_mode != "off" else None  # type: ignore[assignment]
         await self.batcher.start()
+        if self.batch_dependent:
+            log.warning("%s", normalization_notice(self.spec))
         self.not_ready_reason = "loading the spec's models"
         self._warmup_task = asyncio.create_task(self._warm_up())
         if wait_ready:
@@ -270,6 +288,8 @@ class ScoringService:
             "group_key": self.spec.group_key,
             "components": list(self.components),
             "batch_dependent": self.batch_dependent,
+            "reads": fields_read(self.spec.reward, group_key=self.spec.group_key),
+            "references": reference_fields(self.spec.reward),
             "cache": self.cache_mode if self.cache is not None else "off",
             "spec": self.spec.to_dict(),
         }

@@ -147,6 +147,14 @@ class SpecResponse(BaseModel):
         description="What the cache stores: per sample, whole requests (batch-dependent specs), or nothing."
     )
     spec: dict[str, Any] = Field(description="The full spec, as YAML/JSON data.")
+    reads: list[str] = Field(
+        default_factory=list, description="Sample fields the spec reads (references and group keys)."
+    )
+    references: list[str] = Field(
+        default_factory=list,
+        description="Reference fields the spec reads besides prompt and completion (e.g. `answer`): a sample "
+        "without them is an error for the trainer adapters, never a score of the rest of the spec.",
+    )
 
 
 class HealthResponse(BaseModel):
