@@ -283,3 +283,253 @@ def test_a_daemon_does_not_outlive_its_rpc_run(sandbox):
     assert live_sleepers(uid) == []
     with ProgramSession(sandbox, "def f():\n    return 5\n") as session:
         assert session.function("f")() == 5
+
+
+# ---- what a program's answer may weigh in the checker (issue 16, item 5) ----------------------------------------
+class _Reduce:
+    """Pickles as ``callable(*args)``: what a forged answer can ask the checker's unpickler to call."""
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def __reduce__(self):
+        return (self.fn, self.args)
+
+
+def _marker_pickle(pid) -> bytes:
+    """A pickle holding one tagged value, as the program side writes it."""
+    import io
+
+    class Tagged:
+        pass
+
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.persistent_id = lambda obj: pid if isinstance(obj, Tagged) else None
+    pickler.dump([Tagged()])
+    return buf.getvalue()
+
+
+def _nested(inner, levels: int):
+    for _ in range(levels):
+        inner = {"k": inner} if isinstance(inner, dict) else frozenset({inner})
+    return inner
+
+
+def _fan_out(levels: int) -> list:
+    value: list = [0]
+    for _ in range(levels):
+        value = [value, value]  # each level: one pickle reference more, twice the paths
+    return value
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (pickle.dumps(_Reduce(bytearray, 1_200_000_000), protocol=4), "malformed bytearray"),
+        (pickle.dumps(_Reduce(set, range(10**12)), protocol=4), "malformed set"),
+        (pickle.dumps(_Reduce(frozenset, range(10**12)), protocol=4), "malformed frozenset"),
+        (pickle.dumps(_Reduce(complex, "1e999999999"), protocol=4), "malformed complex"),
+        (pickle.dumps(range(10**12)), "more than 4000000 items"),
+        (pickle.dumps([range(10**6)] * 10), "more than 4000000 items"),
+        (pickle.dumps(range(2**200000, 2**200000 + 1)), "range bound"),
+        (pickle.dumps(_fan_out(60)), "more than 4000000 items"),  # 2**60 paths in ~250 bytes
+        (pickle.dumps({"k": _fan_out(60)}), "more than 4000000 items"),
+        (pickle.dumps(3**300000), "an integer of"),
+        (pickle.dumps([1, [2, (3, 3**300000)]]), "an integer of"),
+        (pickle.dumps(slice(0, 3**300000)), "an integer of"),
+        (pickle.dumps(["x" * 1024] * 20000), "characters"),
+        (pickle.dumps(eval("[" * 150 + "]" * 150)), "nested more than 100"),
+        (pickle.dumps(_nested({}, 150)), "nested more than 100"),
+        (pickle.dumps(_nested(frozenset(), 150)), "nested more than 100"),
+        (_marker_pickle(("fraction", 3**300000, 7)), "an integer of"),
+        (_marker_pickle(("decimal", "1e999999999")), "exponent"),
+        (_marker_pickle(("decimal", "1e-999999999")), "exponent"),
+        (_marker_pickle(("decimal", "1" * 100_000)), "decimal of"),
+        (_marker_pickle(("ndarray", "<U99999999", (1,), ["x"])), "numpy array"),
+        (_marker_pickle(("ndarray", "<i8", (10**9,), [1])), "numpy array"),
+        (_marker_pickle(("ndarray", "<i8", (3,), [1])), "does not have its shape"),
+        (_marker_pickle(("fraction", _fan_out(60), 1)), "more than 4000000 items"),
+    ],
+)
+def test_the_decoder_refuses_values_too_large_for_the_checker(payload, message):
+    """Forged answers that would make the (unsandboxed) checker allocate gigabytes or spin: each is
+    refused before anything that size is built, in time proportional to the payload."""
+    with pytest.raises(ProgramProtocolError, match=message):
+        decode(payload, None)
+
+
+def test_values_that_contain_themselves_are_refused():
+    looped: list = []
+    looped.append(looped)
+    mapping: dict = {}
+    mapping["k"] = [1, (2, mapping)]
+    for value in (looped, mapping):
+        with pytest.raises(ProgramProtocolError, match="contains itself"):
+            decode(pickle.dumps(value), None)
+
+
+def test_large_honest_values_still_decode():
+    from decimal import Decimal
+
+    grid = [[i % 7 for i in range(1000)] for _ in range(1000)]  # a million items, within the limit
+    shared = ["row"] * 100_000  # one string referenced 100,000 times
+    for protocol in (3, 4, 5):  # (the program side writes protocol 5)
+        values = [
+            grid,
+            shared,
+            {"a": [1, 2.5, (3, None)], "b": {1, 2}, "c": frozenset({"x"})},
+            [bytearray(b"ab"), 1 + 2j, range(0, 100, 3), slice(1, None, 2), b"\x00" * 1000],
+            2**100_000,
+            _fan_out(20),  # a million paths: counted, allowed
+            eval("[" * 99 + "]" * 99),
+        ]
+        for value in values:
+            assert decode(pickle.dumps(value, protocol=protocol), None) == value
+    assert decode(_marker_pickle(("decimal", "1e-30")), None) == [Decimal("1e-30")]
+    assert decode(_marker_pickle(("fraction", 2**1000 + 1, 3**500)), None) == [Fraction(2**1000 + 1, 3**500)]
+
+
+FORGERY = """
+import os, pickle, sys
+
+def _forge(body):
+    # The program owns its process: it finds the host's socket and the request's nonce and
+    # writes a frame of its own making (the checker must not trust a byte of it).
+    frame = sys._getframe(1)
+    while frame is not None and not ("nonce" in frame.f_locals and hasattr(frame.f_locals.get("self"), "_sendall")):
+        frame = frame.f_back
+    host, nonce = frame.f_locals["self"], frame.f_locals["nonce"]
+    payload = body(nonce)
+    host._sendall(frame.f_globals["HEADER"].pack(len(payload)) + payload)
+    os._exit(0)
+
+class _Reduce:
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+    def __reduce__(self):
+        return (self.fn, self.args)
+
+def huge_bytearray():
+    _forge(lambda nonce: pickle.dumps((nonce, ("ok", _Reduce(bytearray, 1_200_000_000))), protocol=4))
+
+def huge_set():
+    _forge(lambda nonce: pickle.dumps((nonce, ("ok", _Reduce(set, range(10**12)))), protocol=4))
+
+def fan_out():
+    value = [0]
+    for _ in range(80):
+        value = [value, value]
+    _forge(lambda nonce: pickle.dumps((nonce, ("ok", value)), protocol=5))
+
+def too_big():
+    _forge(lambda nonce: b"\\x80\\x05" + b"N" * (17 * 1024 * 1024))
+
+def huge_range():
+    return range(10**12)
+
+def huge_fraction():
+    from fractions import Fraction
+    return Fraction(3**200001 + 1, 7**150001 + 2)
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("huge_bytearray", "malformed bytearray"),
+        ("huge_set", "malformed set"),
+        ("fan_out", "more than 4000000 items"),
+        ("too_big", "too much data"),
+        ("huge_range", "more than 4000000 items"),
+        ("huge_fraction", "an integer of"),
+    ],
+)
+def test_forged_and_huge_answers_are_refused(sandbox, name, message):
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with (
+        ProgramSession(sandbox, FORGERY, SandboxLimits(cpu_seconds=20), call_timeout=20) as session,
+        pytest.raises(ProgramProtocolError, match=message),
+    ):
+        session.function(name)()
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 200, f"the checker grew by {grown_mb:.0f} MB"
+
+
+# ---- exceptions that would stop a test's iteration (issue 16, item 3) -----------------------------------------
+STOPPERS = """
+class Done(StopIteration):
+    pass
+
+def stop(x):
+    raise StopIteration(x)
+
+def stop_subclass(x):
+    raise Done(x)
+
+def stop_async(x):
+    raise StopAsyncIteration(x)
+
+def numbers(n):
+    return iter(range(n))
+
+def bad_iterator():
+    class It:
+        def __iter__(self):
+            return self
+        def __next__(self):
+            raise Done("custom end")
+    return It()
+"""
+
+
+@pytest.mark.parametrize("name", ["stop", "stop_subclass", "stop_async"])
+def test_iteration_stoppers_from_the_program_are_failures(sandbox, name):
+    """A program function raising StopIteration inside a test's map/filter/zip must not end the
+    test's iteration early (all(map(candidate, cases)) would hold without one call answered)."""
+    with ProgramSession(sandbox, STOPPERS, SandboxLimits(cpu_seconds=20)) as session:
+        f = session.function(name)
+        with pytest.raises(ProgramError) as info:
+            f(1)
+        assert not isinstance(info.value, (StopIteration, StopAsyncIteration))
+        with pytest.raises(ProgramError):
+            all(map(f, [1, 2, 3]))
+        with pytest.raises(ProgramError):
+            any(map(f, [1, 2, 3]))
+        with pytest.raises(ProgramError):
+            list(zip([1, 2], map(f, [1, 2]), strict=False))
+        with pytest.raises(ProgramError):
+            sorted([3, 1, 2], key=f)
+        with pytest.raises(ProgramError):
+            list(filter(f, [1, 2]))
+        with pytest.raises(ProgramError):
+            all(f(x) for x in [1, 2])
+
+
+def test_the_end_of_a_program_iterator_still_ends_iteration(sandbox):
+    with ProgramSession(sandbox, STOPPERS, SandboxLimits(cpu_seconds=20), allow_objects=True) as session:
+        assert list(session.function("numbers")(3)) == [0, 1, 2]
+        assert list(session.function("bad_iterator")()) == []  # next() raising a StopIteration subclass
+
+
+def test_a_forged_greeting_cannot_offer_dunder_or_odd_names(sandbox):
+    forged = (
+        "import os, pickle, sys\n"
+        "frame = sys._getframe(0)\n"
+        "while frame is not None and 'host' not in frame.f_locals:\n"
+        "    frame = frame.f_back\n"
+        "host, nonce = frame.f_locals['host'], frame.f_locals['nonce']\n"
+        "names = {'__builtins__': 'function', '__import__': 'function', 'not a name': 'function',\n"
+        "         'f': 'function', 'g': 'nonsense', 7: 'function'}\n"
+        "payload = pickle.dumps((nonce, ('loaded', names)))\n"
+        "host._sendall(frame.f_globals['HEADER'].pack(len(payload)) + payload)\n"
+        "os._exit(0)\n"
+    )
+    session = ProgramSession(sandbox, forged, load_timeout=5)
+    try:
+        session.start()
+        assert session.names == {"f": "function"}
+    finally:
+        session.stop()

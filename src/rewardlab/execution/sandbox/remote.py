@@ -48,7 +48,15 @@ _BUILTIN_EXCEPTIONS = {
     for name, value in vars(builtins).items()
     if isinstance(value, type) and issubclass(value, BaseException)
 }
-_MAX_REPLY = 64 * 1024 * 1024
+# Exceptions that stop an iteration where they are raised: from a program's function they would
+# end a test's ``map`` / ``filter`` / ``zip`` early (``all(map(candidate, cases))`` holds at once).
+# They come back as failures (a ``ProgramError`` of the same name), except from ``next()`` on a
+# program's iterator, where ending the iteration is what they mean.
+_ITERATION_STOPPERS = frozenset({"StopIteration", "StopAsyncIteration"})
+_NAME_KINDS = frozenset({"function", "class", "exception", "value"})
+# The largest answer read from a program (its pickle); what it decodes to is measured against
+# ``codec.DEFAULT_LIMITS``.
+_MAX_REPLY = 16 * 1024 * 1024
 
 
 class ProgramSession:
@@ -111,7 +119,13 @@ class ProgramSession:
             raise ProgramLoadError(f"the program misbehaved while loading: {exc}", kind="error") from None
         tag = reply[0] if type(reply) is tuple and reply else None
         if tag == "loaded" and len(reply) == 2 and type(reply[1]) is dict:
-            self.names = {str(k): str(v) for k, v in reply[1].items()}
+            # (only names a program can define at top level: a forged greeting cannot offer
+            # ``__builtins__`` or other dunder names to whoever binds the program's names)
+            self.names = {
+                k: v
+                for k, v in reply[1].items()
+                if type(k) is str and k.isidentifier() and not k.startswith("__") and v in _NAME_KINDS
+            }
             return self
         if tag == "load_error" and len(reply) == 6:
             self.stop()
@@ -196,7 +210,13 @@ class ProgramSession:
         return RemoteObject(self, handle_id, type_name, self.generation)
 
     def exception_class(self, qualname: str, base: str, builtin: bool) -> type[BaseException]:
-        """The checker-side class for an exception class of the program."""
+        """The checker-side class for an exception class of the program.
+
+        Built-in exceptions are themselves, except those that stop iterations (``StopIteration``
+        and its kin), which become a :class:`ProgramError` of the same name.
+        """
+        if base in _ITERATION_STOPPERS:
+            builtin = False
         if builtin and base in _BUILTIN_EXCEPTIONS:
             cls = _BUILTIN_EXCEPTIONS[base]
             if issubclass(cls, Exception):
@@ -205,14 +225,17 @@ class ProgramSession:
         cls = self._exc_classes.get(key)
         if cls is None:
             parent = _BUILTIN_EXCEPTIONS.get(base, Exception)
-            if not issubclass(parent, Exception) or parent is Exception:
+            if not issubclass(parent, Exception) or parent is Exception or base in _ITERATION_STOPPERS:
                 bases: tuple[type, ...] = (ProgramError,)
             else:
                 bases = (ProgramError, parent)
             name = qualname.rsplit(".", 1)[-1][:100] or "ProgramError"
             if not name.isidentifier():
                 name = "ProgramError"
-            cls = type(name, bases, {"__module__": self.module, "__qualname__": qualname[:200]})
+            namespace = {"__module__": self.module, "__qualname__": qualname[:200]}
+            if base == "StopIteration":
+                namespace["_rl_ends_iteration"] = True  # (from next() on a program's iterator)
+            cls = type(name, bases, namespace)
             self._exc_classes[key] = cls
         return cls
 
@@ -446,7 +469,12 @@ class RemoteObject:
         return self._rl_op("iter")
 
     def __next__(self) -> Any:
-        return self._rl_op("next")
+        try:
+            return self._rl_op("next")
+        except ProgramError as exc:  # the program's iterator is exhausted: the end of the iteration
+            if getattr(type(exc), "_rl_ends_iteration", False):
+                raise StopIteration(*exc.args) from None
+            raise
 
     def __contains__(self, item: Any) -> bool:
         return bool(self._rl_op("contains", item))
