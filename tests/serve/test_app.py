@@ -88,7 +88,8 @@ def test_per_sample_cache_for_independent_rewards() -> None:
 def test_get_reward_speaks_openrlhf(server: BackgroundServer, checker: OpenAPIChecker) -> None:
     prompts = ["Q: What is 2+2?\nA:", "Q: What is 2+2?\nA:"]
     responses = [" <think>add</think><answer>4</answer>", " <answer>5</answer>"]
-    body = {"query": [p + c for p, c in zip(prompts, responses, strict=True)], "prompts": prompts, "labels": ["4", "4"]}
+    labels = ['{"answer": "4", "prompt_id": 1}'] * 2  # the example spec groups by prompt_id
+    body = {"query": [p + c for p, c in zip(prompts, responses, strict=True)], "prompts": prompts, "labels": labels}
     checker.validate_request("/get_reward", body)
     r = httpx.post(server.url + "/get_reward", json=body)
     assert r.status_code == 200, r.text
@@ -96,19 +97,21 @@ def test_get_reward_speaks_openrlhf(server: BackgroundServer, checker: OpenAPICh
     data = r.json()
     spec = load_spec(EXAMPLE)
     expected = spec.score_batch(
-        [{"prompt": p, "completion": c, "answer": "4"} for p, c in zip(prompts, responses, strict=True)]
+        [{"prompt": p, "completion": c, "answer": "4", "prompt_id": 1} for p, c in zip(prompts, responses, strict=True)]
     )
     assert data["rewards"] == [e.score for e in expected] == data["scores"]
-    assert set(data["extra_logs"]) == set(spec.component_names)
+    assert data["rewards"][0] > 0 > data["rewards"][1]
+    assert set(data["extra_logs"]) == {*spec.component_names, "rewardlab_missing"}
     assert all(len(v) == 2 for v in data["extra_logs"].values())
     assert data["extra_logs"]["format"] == [1.0, 0.0]
     assert data["statuses"] == ["ok", "ok"]
 
 
-def test_get_reward_reports_failures_as_null_with_reason() -> None:
-    with BackgroundServer("t_serve_boom", ServerConfig(port=0, cache_url="off")) as s:
+def test_get_reward_reports_failures_as_on_missing_with_reason() -> None:
+    with BackgroundServer("t_serve_boom", ServerConfig(port=0, cache_url="off", on_missing=-2.0)) as s:
         data = httpx.post(s.url + "/get_reward", json={"query": ["p ok", "p boom"], "prompts": ["p", "p"]}).json()
-    assert data["rewards"] == [3.0, None]
+    assert data["rewards"] == [3.0, -2.0] == data["scores"]  # never null: OpenRLHF makes tensors of it
+    assert data["extra_logs"]["rewardlab_missing"] == [0.0, 1.0]
     assert data["statuses"] == ["ok", "error"]
     assert "boom happened" in data["errors"][1]
 

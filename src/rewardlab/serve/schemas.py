@@ -116,15 +116,19 @@ class GetRewardRequest(BaseModel):
 class GetRewardResponse(BaseModel):
     """OpenRLHF's remote reward-model response, plus why any reward is missing.
 
-    A sample that could not be scored has ``null`` in ``rewards`` and ``scores`` (never a
-    silent 0): its ``statuses`` entry is ``error``/``timeout``/``not_applicable`` and ``errors``
-    says why. A spec whose error policy is ``default=<value>`` gets that value instead.
+    Every value is a number (OpenRLHF turns each list into a tensor): a query that could not be
+    scored gets the server's ``--on-missing`` value (default 0.0) in ``rewards``, ``scores`` and
+    the components of ``extra_logs``, ``extra_logs.rewardlab_missing`` is 1 for it, its
+    ``statuses`` entry is ``error``/``timeout``/``not_applicable`` and ``errors`` says why; the
+    count is in ``/metrics`` (``rewardlab_filled_total``) and the server log. A spec whose error
+    policy is ``default=<value>`` gets that value instead.
     """
 
-    rewards: list[float | None] = Field(description="The spec's score of each query (used for advantages).")
-    scores: list[float | None] = Field(description="Same as `rewards` (OpenRLHF uses it for dynamic filtering).")
-    extra_logs: dict[str, list[float | None]] = Field(
-        description="Every component of the spec, one value per query (logged by OpenRLHF)."
+    rewards: list[float] = Field(description="The spec's score of each query (used for advantages).")
+    scores: list[float] = Field(description="Same as `rewards` (OpenRLHF uses it for dynamic filtering).")
+    extra_logs: dict[str, list[float]] = Field(
+        description="Every component of the spec, one value per query (logged by OpenRLHF), and "
+        "`rewardlab_missing` (1 where the query got no score)."
     )
     statuses: list[Status] = Field(description="Status of each query's result.")
     errors: list[str | None] = Field(description="What went wrong for each failed query, else null.")

@@ -17,7 +17,6 @@ import marshal
 import os
 import pickle
 import selectors
-import shutil
 import socket
 import struct
 import subprocess
@@ -183,6 +182,9 @@ class Sandbox:
         self._spares: deque[ProgramHandle] = deque()
         self._finished: dict[int, dict[str, Any]] = {}
         self._unwanted: set[int] = set()  # runs finished without waiting: their status is not kept
+        self._broken = ""  # a clean-up failed in the running fork server: start a new one first
+        self.cleanup_failures = 0
+        self._stderr: Any = None  # the fork server's stderr (a file, not a pipe: nothing to hold open)
 
     # ---- lifecycle ---------------------------------------------------------------------------
     @property
@@ -195,19 +197,24 @@ class Sandbox:
     def describe(self) -> dict[str, Any]:
         self._ensure()
         assert self.plan is not None
-        return {**self.plan.describe(), "separate_uid": bool(self.info.get("separate_uid"))}
+        return {
+            **self.plan.describe(),
+            "separate_uid": bool(self.info.get("separate_uid")),
+            "seccomp": bool(self.info.get("seccomp")),
+        }
 
     def start(self) -> Sandbox:
         self._ensure()
         return self
 
     def _ensure(self) -> None:
-        if self._proc is not None and self._proc.poll() is None and self._control is not None:
+        if not self._broken and self._proc is not None and self._proc.poll() is None and self._control is not None:
             return
         with self._lock:
             if self._proc is not None:
                 self.restarts += 1
                 self._stop()
+            self._broken = ""
             self._start()
 
     def _start(self) -> None:
@@ -221,6 +228,8 @@ class Sandbox:
             "disk_mb": self.disk_mb,
             "setuid": True,
             "spares": True,
+            "root_binds": plan.root_binds,
+            "system_dirs": plan.system_dirs,
             # what programs running under another uid must be able to read
             "expose": sorted(
                 {
@@ -231,14 +240,26 @@ class Sandbox:
             ),
         }
         _compile_zygote()
+        # The fork server watches a pidfd of this process: it stops as soon as the checker is gone,
+        # even where a forked child of the checker still holds the control channel.
+        checker = -1
+        with contextlib.suppress(AttributeError, OSError):
+            checker = os.pidfd_open(os.getpid())
+        cfg["checker_fd"] = checker
         argv = [*plan.argv_prefix, sys.executable, "-I", "-c", ZYGOTE_BOOT, str(ZYGOTE), str(theirs.fileno())]
         argv.append(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL).hex())
+        import tempfile
+
+        self._stderr = tempfile.TemporaryFile()  # noqa: SIM115 - open as long as the fork server runs
         try:
+            # stdout and stderr are no pipe of ours: `rewardlab score | cat` must not wait for the sandbox.
             self._proc = subprocess.Popen(
                 argv,
-                pass_fds=(theirs.fileno(),),
+                pass_fds=(theirs.fileno(), *([checker] if checker >= 0 else [])),
                 env=plan.env,
                 stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self._stderr,
                 start_new_session=True,
                 cwd="/",
             )
@@ -246,6 +267,9 @@ class Sandbox:
             ours.close()
             theirs.close()
             raise SandboxError(f"could not start the sandbox ({plan.kind}): {exc}") from exc
+        finally:
+            if checker >= 0:
+                os.close(checker)
         theirs.close()
         self._control = ours
         try:
@@ -253,7 +277,7 @@ class Sandbox:
                 raise SandboxError(f"the sandbox ({plan.kind}) did not start within {self.start_timeout:g} s")
             data = ours.recv(CONTROL_MAX)
             if not data:
-                raise SandboxError(f"the sandbox ({plan.kind}) exited while starting")
+                raise SandboxError(f"the sandbox ({plan.kind}) exited while starting{self._stderr_tail()}")
             reply = pickle.loads(data)
         except SandboxError:
             self._stop()
@@ -262,6 +286,20 @@ class Sandbox:
             self._stop()
             raise SandboxError(f"the sandbox ({plan.kind}) failed to start: {reply[1] if len(reply) > 1 else reply}")
         self.info = dict(reply[1])
+
+    def _stderr_tail(self) -> str:
+        """The end of what the fork server wrote to stderr, for an error message ("" when nothing)."""
+        stream = self._stderr
+        if stream is None:
+            return ""
+        try:
+            stream.seek(0, os.SEEK_END)
+            size = stream.tell()
+            stream.seek(max(0, size - 2000))
+            text = stream.read().decode("utf-8", errors="replace").strip()
+        except (OSError, ValueError):
+            return ""
+        return f": {text}" if text else ""
 
     def _stop(self) -> None:
         self._reset()
@@ -274,14 +312,21 @@ class Sandbox:
             try:
                 proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
+                # Kill the namespace's first process too: that kills everything inside it (bubblewrap's
+                # inner processes are in sessions of their own, out of reach of killpg).
+                _kill_tree(proc.pid)
                 with contextlib.suppress(OSError):
                     os.killpg(proc.pid, 9)
                 proc.kill()
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     proc.wait(timeout=5)
+        stream, self._stderr = self._stderr, None
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
         workroot = self.info.get("workroot")
         if workroot and os.path.isdir(workroot):  # the fork server may have died before cleaning up
-            shutil.rmtree(workroot, ignore_errors=True)
+            _remove_workroot(workroot)
 
     def close(self) -> None:
         """Stop the fork server; it kills whatever program is still running."""
@@ -339,6 +384,10 @@ class Sandbox:
         if tag == "taken" and fds:
             self._spares.append(ProgramHandle.of(reply[1], fds, reply[3]))
         elif tag == "finished":
+            if reply[2].get("cleanup_error"):
+                # This fork server serves no other run: the next one gets a new sandbox.
+                self._broken = str(reply[2]["cleanup_error"])
+                self.cleanup_failures += 1
             if reply[1] in self._unwanted:
                 self._unwanted.discard(reply[1])
             else:
@@ -348,6 +397,10 @@ class Sandbox:
         else:
             for fd in fds:
                 os.close(fd)
+            if tag == "error":  # the fork server refused (a failed clean-up) or failed: replace it
+                self._broken = str(reply[1:])
+                if "cannot serve another run" in self._broken:
+                    self.cleanup_failures += 1
         return reply
 
     def _drain(self, block: bool) -> None:
@@ -394,7 +447,9 @@ class Sandbox:
                     if not self._spares:
                         run_id = self._next_id()
                         self._send(("take", run_id))
-                        self._read_reply(time.monotonic() + 30.0)
+                        reply = self._read_reply(time.monotonic() + 30.0)
+                        if reply[0] != "taken":
+                            raise SandboxError(f"the sandbox's fork server refused a run: {reply[1:]}")
                     return self._spares.popleft()
                 except SandboxError:
                     # The fork server died (or a program killed it, where isolation allows it):
@@ -448,6 +503,9 @@ class Sandbox:
                 self._send(("finish", run_id, float(wait_s), take_id, wait))
                 if not wait:
                     self._unwanted.add(run_id)
+                    if take_id is not None:
+                        # the program process comes in a reply of its own, once the run is cleaned up
+                        self._pending += 1
                     return None
                 deadline = time.monotonic() + wait_s + 30.0
                 while run_id not in self._finished:
@@ -511,28 +569,66 @@ class Sandbox:
 
 @functools.cache  # once per process
 def _compile_zygote() -> None:
-    """Put zygote.py's bytecode in its __pycache__ when it is missing or stale (also under
+    """Put the bytecode of zygote.py and of the modules it loads next to it (``fsclean``,
+    ``confine``) in their __pycache__ when it is missing or stale (also under
     PYTHONDONTWRITEBYTECODE; where the directory is read-only the fork server compiles the
     source itself, and trims its heap after)."""
     import importlib.util
     import py_compile
 
-    with contextlib.suppress(Exception):
-        cached = importlib.util.cache_from_source(str(ZYGOTE))
-        source = os.stat(ZYGOTE)
+    for path in (ZYGOTE, ZYGOTE.with_name("fsclean.py"), ZYGOTE.with_name("confine.py")):
+        with contextlib.suppress(Exception):
+            cached = importlib.util.cache_from_source(str(path))
+            source = os.stat(path)
+            try:
+                with open(cached, "rb") as f:
+                    head = f.read(16)
+            except OSError:
+                head = b""
+            fresh = (
+                head[:4] == importlib.util.MAGIC_NUMBER
+                and head[4:8] == b"\0\0\0\0"  # timestamp-based
+                and int.from_bytes(head[8:12], "little") == int(source.st_mtime) & 0xFFFFFFFF
+                and int.from_bytes(head[12:16], "little") == source.st_size & 0xFFFFFFFF
+            )
+            if not fresh:
+                py_compile.compile(str(path), cfile=cached, doraise=False, quiet=2)
+
+
+def _kill_tree(pid: int) -> None:
+    """SIGKILL ``pid``'s descendants (deepest last: the first process of a pid namespace takes the
+    rest of it down), from /proc/PID/task/TID/children."""
+    seen: list[int] = []
+    stack = [pid]
+    while stack:
+        parent = stack.pop()
         try:
-            with open(cached, "rb") as f:
-                head = f.read(16)
+            tasks = os.listdir(f"/proc/{parent}/task")
         except OSError:
-            head = b""
-        fresh = (
-            head[:4] == importlib.util.MAGIC_NUMBER
-            and head[4:8] == b"\0\0\0\0"  # timestamp-based
-            and int.from_bytes(head[8:12], "little") == int(source.st_mtime) & 0xFFFFFFFF
-            and int.from_bytes(head[12:16], "little") == source.st_size & 0xFFFFFFFF
-        )
-        if not fresh:
-            py_compile.compile(str(ZYGOTE), cfile=cached, doraise=False, quiet=2)
+            continue
+        for tid in tasks:
+            try:
+                with open(f"/proc/{parent}/task/{tid}/children", "rb") as f:
+                    children = [int(c) for c in f.read().split()]
+            except (OSError, ValueError):
+                continue
+            seen.extend(children)
+            stack.extend(children)
+    for child in seen:
+        with contextlib.suppress(OSError):
+            os.kill(child, 9)
+
+
+def _remove_workroot(workroot: str) -> None:
+    """Remove an rlimits-only work root the fork server left (never following what a program made)."""
+    from .fsclean import remove_entry
+
+    with contextlib.suppress(OSError):
+        parent = os.open(os.path.dirname(workroot), os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            remove_entry(parent, os.path.basename(workroot))
+        finally:
+            os.close(parent)
 
 
 def _program_message(spec: dict[str, Any], workdir: str) -> bytes:

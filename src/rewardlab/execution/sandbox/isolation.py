@@ -10,9 +10,10 @@ Three levels, strongest first; ``detect_isolation("auto")`` picks the strongest 
     a minimal ``/dev``; a fresh ``/proc`` that shows only the sandbox's processes. As root,
     capabilities are dropped except those the fork server needs to drop to a per-sandbox uid.
 ``netns``
-    ``unshare(1)`` as root: new network, mount, pid, ipc and uts namespaces; private tmpfs on
-    ``/tmp``, ``/var/tmp``, ``/dev/shm``; programs run under a per-sandbox unprivileged uid, so
-    they can read what any user can read but write nowhere outside their working directory.
+    ``unshare(1)`` as root: new network, mount, pid, ipc and uts namespaces, in which the fork
+    server builds the same minimal root as bubblewrap's (``confine.build_root``: the system
+    directories and the Python installation read-only, a private size-capped ``/tmp``, a minimal
+    ``/dev``, a fresh ``/proc``) and ``pivot_root``s into it; programs run under an unprivileged uid.
 ``rlimits-only``
     no namespaces are available: resource limits, a private working directory, a scrubbed
     environment and a process-tree kill only. Programs can reach the network and write where
@@ -56,6 +57,9 @@ class IsolationPlan:
     private_tmp: bool = False
     pid_namespace: bool = False
     notes: str = ""
+    # netns: what the fork server binds read-only into the root it builds (besides system_dirs)
+    root_binds: tuple[str, ...] = ()
+    system_dirs: tuple[str, ...] = ()
 
     def describe(self) -> dict[str, object]:
         return {
@@ -169,7 +173,7 @@ def _bwrap_plan(disk_mb: int, packages: tuple[str, ...]) -> IsolationPlan:
     )
 
 
-def _netns_plan() -> IsolationPlan:
+def _netns_plan(packages: tuple[str, ...]) -> IsolationPlan:
     unshare = shutil.which("unshare")
     if not unshare:
         raise IsolationUnavailable("unshare(1) is not installed (util-linux)")
@@ -186,16 +190,19 @@ def _netns_plan() -> IsolationPlan:
         "--uts",
         "--propagation",
         "private",
+        "--kill-child",  # unshare killed (by the checker) takes the whole namespace with it
     )
     return IsolationPlan(
         kind="netns",
         argv_prefix=(*args, "--"),
         env=_base_env(),
         network=False,
-        read_only_root=False,
+        read_only_root=True,
         private_tmp=True,
         pid_namespace=True,
-        notes="unshare: no network, own pid/mount namespaces, private /tmp, unprivileged uid",
+        notes="unshare: no network, own pid/mount namespaces, minimal read-only root, private /tmp",
+        root_binds=tuple(_python_binds(packages)),
+        system_dirs=_SYSTEM_DIRS,
     )
 
 
@@ -213,7 +220,7 @@ def _plan(kind: str, disk_mb: int, packages: tuple[str, ...] = ()) -> IsolationP
     if kind == "bwrap":
         return _bwrap_plan(disk_mb, packages)
     if kind == "netns":
-        return _netns_plan()
+        return _netns_plan(packages)
     if kind == "rlimits-only":
         return _rlimits_plan()
     raise ValueError(f"unknown isolation {kind!r}; expected one of: auto, {', '.join(ISOLATION_LEVELS)}")

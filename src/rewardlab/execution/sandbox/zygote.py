@@ -61,6 +61,9 @@ HEADER = struct.Struct("!Q")
 # here (this file's ``from __future__ import annotations`` used to be inherited by compile()).
 COMPILE_FLAGS = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_ANNOTATIONS)
 MAX_REQUEST = 256 * 1024 * 1024
+# What the sandbox's /tmp may still use with no run in progress (tmpfs counts directories' entries).
+QUIET_SLACK_BYTES = 1 << 20
+QUIET_SLACK_INODES = 64
 
 
 def _load_libc() -> ctypes.CDLL:
@@ -76,60 +79,31 @@ _libc = _load_libc()
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 PR_SET_NO_NEW_PRIVS = 38
-MS_NOSUID, MS_NODEV = 2, 4
 
 
 def prctl(option: int, arg: int) -> bool:
     return _libc.prctl(option, ctypes.c_ulong(arg), 0, 0, 0) == 0
 
 
-MS_BIND, MS_REC = 4096, 16384
+def _sibling(name: str) -> types.ModuleType:
+    """A standard-library-only module next to this file (``fsclean``, ``confine``). Run as the fork
+    server this file is no package member and its directory is not on ``sys.path``."""
+    if __package__:
+        return importlib.import_module(f"{__package__}.{name}")
+    from importlib import util
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), f"{name}.py")
+    spec = util.spec_from_file_location(f"_rewardlab_{name}", path)
+    module = util.module_from_spec(spec)  # type: ignore[arg-type]
+    sys.modules[spec.name] = module  # type: ignore[union-attr]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
 
 
-def bind_mount(source: str, target: str) -> bool:
-    return _libc.mount(source.encode(), target.encode(), None, ctypes.c_ulong(MS_BIND | MS_REC), None) == 0
-
-
-def expose(paths: list[str], stage_root: str) -> None:
-    """Make ``paths`` reachable by other users inside our mount namespace.
-
-    A Python installed under a private directory (``/root/.pyenv``) is unreadable by the
-    program's uid; for each such top directory, put a traversable tmpfs over it and bind back
-    only the needed paths (the rest of that directory stays hidden).
-    """
-    by_top: dict[str, list[str]] = {}
-    for path in paths:
-        parts = [p for p in path.split("/") if p]
-        for depth in range(1, len(parts)):
-            ancestor = "/" + "/".join(parts[:depth])
-            try:
-                if not os.stat(ancestor).st_mode & 0o001:
-                    by_top.setdefault(ancestor, []).append(path)
-                    break
-            except OSError:
-                break
-    for i, (top, subs) in enumerate(sorted(by_top.items())):
-        stage = os.path.join(stage_root, f"stage-{i}")
-        os.makedirs(stage, mode=0o700, exist_ok=True)
-        if not bind_mount(top, stage):
-            continue
-        if not mount_tmpfs(top, 1 << 20, mode="0755"):
-            continue
-        for sub in subs:
-            rel = os.path.relpath(sub, top)
-            target = os.path.join(top, rel)
-            os.makedirs(target, mode=0o755, exist_ok=True)
-            bind_mount(os.path.join(stage, rel), target)
-
-
-def mount_tmpfs(target: str, size_bytes: int, mode: str = "1777") -> bool:
-    if not os.path.isdir(target):
-        return False
-    opts = f"size={size_bytes},mode={mode}".encode()
-    return (
-        _libc.mount(b"tmpfs", target.encode(), b"tmpfs", ctypes.c_ulong(MS_NOSUID | MS_NODEV), ctypes.c_char_p(opts))
-        == 0
-    )
+fsclean = _sibling("fsclean")
+confine = _sibling("confine")
+# The seccomp filter every program process installs on itself (prepared once in the fork server).
+_FILTER: tuple | None = None
 
 
 # =============================================================================================
@@ -243,29 +217,36 @@ class Zygote:
         self.forker: socket.socket | None = None  # the channel to the forker (None once it is gone)
         self.forker_pid = 0
         self.workroot = "/tmp"
+        self.root_fd = -1  # the work root, open: every run directory is made and removed relative to it
+        self.baseline: set[str] = set()  # what the work root held before the first run (mount points)
+        self.check_space = False  # whether the work root is the sandbox's own file system
         self.counter = 0
+        self.broken = ""  # why the sandbox must not serve another run (a clean-up that failed)
+        self.pending_take: int | None = None  # a take that waits for the clean-up of a run killed unwaited
+        self.checker_fd = int(cfg.get("checker_fd", -1))  # a pidfd of the checker: readable once it is gone
 
     # ---- setup -------------------------------------------------------------------------------
     def setup(self) -> dict:
+        global _FILTER
         cfg = self.cfg
         info: dict = {"isolation": cfg["isolation"], "pid": os.getpid()}
         if cfg["isolation"] == "netns":
-            # We are root in fresh network, mount, pid, ipc and uts namespaces (unshare(1)).
-            size = int(cfg["disk_mb"]) * 1024 * 1024
-            for path in ("/tmp", "/var/tmp", "/dev/shm", "/run/lock", "/var/lock"):
-                if os.path.isdir(path) and not os.path.islink(path):
-                    mount_tmpfs(path, size)
-            stage_root = "/run/rewardlab-stage" if os.path.isdir("/run") else "/tmp/.rewardlab-stage"
-            with contextlib.suppress(OSError):
-                os.makedirs(stage_root, mode=0o700, exist_ok=True)
-                expose(list(cfg.get("expose", ())), stage_root)
+            # We are root in fresh network, mount, pid, ipc and uts namespaces (unshare(1)): build
+            # the minimal root bubblewrap would, and enter it.
+            confine.build_root(list(cfg["system_dirs"]), list(cfg["root_binds"]), int(cfg["disk_mb"]) * 1024 * 1024)
         if cfg["isolation"] == "rlimits-only":
             import tempfile
 
             self.workroot = tempfile.mkdtemp(prefix="rewardlab-sandbox-")
             os.chmod(self.workroot, 0o711)  # programs (another uid) may enter their own run dir only
         else:
-            self.workroot = "/tmp"
+            self.workroot = "/tmp"  # the sandbox's own tmpfs, root's and not writable by programs
+            self.check_space = True
+        self.root_fd = os.open(self.workroot, fsclean.DIR_FLAGS)
+        self.baseline = set(os.listdir(self.root_fd))
+        program = confine.program_filter()
+        if program is not None:
+            _FILTER = confine.prepared_filter(program)
         # Subreaper (here and in the forker): orphans of programs come back to us, never escape.
         self.subreaper = prctl(PR_SET_CHILD_SUBREAPER, 1)
         prepare_environment()
@@ -275,6 +256,9 @@ class Zygote:
                 self.uids = [base + i for i in range(4)]
                 self.spares = bool(cfg.get("spares", True))
         info["separate_uid"] = bool(self.uids)
+        if _FILTER is not None and not self._filter_works():
+            _FILTER = None
+        info["seccomp"] = _FILTER is not None
         if cfg["isolation"] == "rlimits-only":
             info["workroot"] = self.workroot  # on the host: the checker removes it if we die
         info["spares"] = self.spares
@@ -313,6 +297,20 @@ class Zygote:
         theirs.close()
         self.forker, self.forker_pid = ours, pid
 
+    @staticmethod
+    def _filter_works() -> bool:
+        """Whether a process can install the program filter (and is then denied a user namespace)."""
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ok = _FILTER is not None and confine.install_filter(_FILTER[0])
+                ok = ok and _libc.unshare(0x10000000) != 0  # CLONE_NEWUSER
+                os._exit(0 if ok else 1)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        return os.waitstatus_to_exitcode(status) == 0
+
     def _can_setuid(self, uid: int) -> bool:
         """Whether a process can switch to ``uid`` and still read the Python installation."""
         paths = list(self.cfg.get("expose", ()))
@@ -337,6 +335,8 @@ class Zygote:
         ffd = self.forker.fileno() if self.forker is not None else -1
         if ffd >= 0:  # the forker never speaks unasked: anything here means it is gone
             poller.register(ffd, select.POLLIN | select.POLLHUP | select.POLLERR)
+        if self.checker_fd >= 0:  # readable once the checker process is gone, whoever holds our channel
+            poller.register(self.checker_fd, select.POLLIN | select.POLLHUP | select.POLLERR)
         while True:
             try:
                 events = poller.poll(1000)
@@ -348,6 +348,9 @@ class Zygote:
                 continue
             if self.forker is None or any(fd == ffd for fd, _ in events):
                 self.forker_lost()
+                return
+            if self.checker_fd >= 0 and any(fd == self.checker_fd for fd, _ in events):
+                self.shutdown()  # the checker died: nobody will ask for anything again
                 return
             if not any(fd == cfd for fd, _ in events):
                 continue
@@ -376,18 +379,47 @@ class Zygote:
             if reply is None:
                 self.forker_lost()
                 return
-            payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
-            if reply_fds:
-                socket.send_fds(self.control, [payload], reply_fds)
-            else:
-                self.control.sendall(payload)
+            self.send_reply(reply, reply_fds)
             # Off the critical path: the checker already has its answer.
             try:
                 self.clean_up_dying()
-                self.refill()
+                if self.pending_take is not None:
+                    self.answer_pending_take()
+                if not self.broken:
+                    self.refill()
             except ForkerGone:
                 self.forker_lost()
                 return
+            if self.broken:  # a clean-up failed: the checker was told and starts a new sandbox
+                self.shutdown()
+                return
+
+    def send_reply(self, reply: tuple, fds: list[int]) -> None:
+        payload = pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL)
+        if fds:
+            socket.send_fds(self.control, [payload], fds)
+        else:
+            self.control.sendall(payload)
+
+    def answer_pending_take(self) -> None:
+        """The program process asked for with a ``finish`` that did not wait: handed only now that
+        the finished run is cleaned up, so a run never starts beside what the last one left (a full
+        /tmp, its processes)."""
+        take_id, self.pending_take = self.pending_take, None
+        reply: tuple
+        fds: list[int] = []
+        try:
+            self.verify_quiet()
+            if self.broken:
+                reply = ("error", f"the sandbox cannot serve another run: {self.broken}")
+            else:
+                pid, fds, workdir = self.take(take_id)
+                reply = ("taken", take_id, pid, workdir)
+        except ForkerGone:
+            raise
+        except Exception as exc:
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        self.send_reply(reply, fds)
 
     # ---- the forker ----------------------------------------------------------------------------
     def forker_lost(self) -> None:
@@ -464,13 +496,26 @@ class Zygote:
         op = message[0]
         if op == "take":
             run_id = message[1]
+            if not self.broken:
+                self.verify_quiet()
+            if self.broken:
+                return ("error", f"the sandbox cannot serve another run: {self.broken}"), []
             pid, fds, workdir = self.take(run_id)
             return ("taken", run_id, pid, workdir), fds
         if op == "finish":
             run_id, wait_s, take_id = message[1], float(message[2]), message[3]
             report = message[4] if len(message) > 4 else True
-            out = self.finish(run_id, wait_s) if report else self.kill_later(run_id)
-            if take_id is None:
+            if not report:
+                # Answer at once; the clean-up follows the reply, and the program process asked for
+                # (if any) goes out in a reply of its own after it (``answer_pending_take``).
+                self.pending_take = take_id
+                return ("finished", run_id, self.kill_later(run_id), None, None, None), []
+            out = self.finish(run_id, wait_s)
+            if not self.broken:
+                self.verify_quiet()
+                if self.broken:
+                    out["cleanup_error"] = self.broken
+            if take_id is None or self.broken:
                 return ("finished", run_id, out, None, None, None), []
             pid, fds, workdir = self.take(take_id)
             return ("finished", run_id, out, take_id, pid, workdir), fds
@@ -495,27 +540,45 @@ class Zygote:
         """Fork a program process that waits (already isolated) for its program."""
         uid = self.free_uid()
         self.counter += 1
-        workdir = os.path.join(self.workroot, f"run-{self.counter}")
+        name = f"run-{self.counter}"
+        workdir = os.path.join(self.workroot, name)
         if os.path.lexists(workdir):
-            self.remove_workdir(workdir)
-        os.mkdir(workdir, 0o700)
-        if uid is not None:
-            os.chown(workdir, uid, uid)
-        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            fsclean.remove_entry(self.root_fd, name)
+        os.mkdir(name, 0o700, dir_fd=self.root_fd)
+        dir_fd = fsclean.open_dir(name, self.root_fd)
         try:
-            pid = self.ask_forker(FORK + marshal.dumps((workdir, uid)), [theirs.fileno()])
+            st = os.fstat(dir_fd)
+            if uid is not None:
+                os.fchown(dir_fd, uid, uid)
+            ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                pid = self.ask_forker(FORK + marshal.dumps((workdir, uid)), [theirs.fileno()])
+            except BaseException:
+                ours.close()
+                raise
+            finally:
+                theirs.close()
+            if pid <= 0:
+                ours.close()
+                raise RuntimeError("the forker could not start a program process")
         except BaseException:
-            ours.close()
+            os.close(dir_fd)
+            with contextlib.suppress(OSError):
+                fsclean.remove_entry(self.root_fd, name)
             raise
-        finally:
-            theirs.close()
-        if pid <= 0:
-            ours.close()
-            raise RuntimeError("the forker could not start a program process")
         pidfd = -1
         with contextlib.suppress(AttributeError, OSError):
             pidfd = os.pidfd_open(pid)
-        return {"pid": pid, "pidfd": pidfd, "workdir": workdir, "uid": uid, "sock": ours}
+        return {
+            "pid": pid,
+            "pidfd": pidfd,
+            "workdir": workdir,
+            "name": name,
+            "dir_fd": dir_fd,  # the directory made for the run, open: its clean-up starts from it
+            "dir_id": (st.st_dev, st.st_ino),
+            "uid": uid,
+            "sock": ours,
+        }
 
     def take(self, run_id: int) -> tuple[int, list[int], str]:
         """A waiting program process for run ``run_id``: (pid, [the checker's end of its channel,
@@ -594,9 +657,13 @@ class Zygote:
         strays = self.kill_run(run["uid"])
         if pidfd >= 0:
             os.close(pidfd)
-        self.remove_workdir(run["workdir"])
-        status = self.exited.pop(pid, None)
         out: dict = {"killed": killed, "stray_processes": strays}
+        try:
+            self.remove_workdir(run)
+        except OSError as exc:
+            self.broken = f"clean-up of {run['workdir']} failed: {exc}"
+            out["cleanup_error"] = self.broken
+        status = self.exited.pop(pid, None)
         cpu = self.usage.pop(pid, None)
         if cpu is not None:
             out["cpu_s"] = round(cpu, 6)
@@ -757,23 +824,36 @@ class Zygote:
             time.sleep(0.0005)
         return len(seen)
 
-    def remove_workdir(self, workdir: str) -> None:
-        try:  # the usual case: the program wrote nothing
-            os.rmdir(workdir)
+    def remove_workdir(self, run: dict) -> None:
+        """Remove the run's directory and everything in it (``fsclean.remove_made_dir``)."""
+        dir_fd = run.pop("dir_fd", -1)
+        if dir_fd >= 0:
+            try:
+                fsclean.remove_made_dir(self.root_fd, run["name"], dir_fd, run["dir_id"])
+            finally:
+                os.close(dir_fd)
+
+    def verify_quiet(self) -> None:
+        """With no run in progress, the work root must hold nothing but the spare's empty directory
+        (and what was there before the first run), and its file system must be as free as then:
+        anything else is removed, and a failure marks the sandbox broken (the checker restarts it)."""
+        if self.runs or self.dying:
             return
-        except OSError:
-            pass
-
-        def fix(func, path, _exc):  # a program may have removed its own permissions
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.dirname(path), 0o700)
-                os.chmod(path, 0o700)
-            with contextlib.suppress(OSError):
-                func(path)
-
-        import shutil
-
-        shutil.rmtree(workdir, onerror=fix)
+        expected = set(self.baseline)
+        if self.spare is not None:
+            expected.add(self.spare["name"])
+        try:
+            for name in set(os.listdir(self.root_fd)) - expected:
+                fsclean.remove_entry(self.root_fd, name)
+            if self.check_space:
+                st = os.fstatvfs(self.root_fd)
+                used = (st.f_blocks - st.f_bfree) * st.f_frsize
+                if used > QUIET_SLACK_BYTES:
+                    raise OSError(errno.ENOSPC, f"{used} bytes of the sandbox's /tmp still in use after clean-up")
+                if st.f_files and st.f_files - st.f_ffree > len(expected) + QUIET_SLACK_INODES:
+                    raise OSError(errno.ENOSPC, f"{st.f_files - st.f_ffree} inodes of the sandbox's /tmp in use")
+        except OSError as exc:
+            self.broken = f"clean-up failed: {exc}"
 
     def shutdown(self) -> None:
         self.clean_up_dying()
@@ -789,10 +869,14 @@ class Zygote:
         forker, self.forker = self.forker, None
         if forker is not None:
             forker.close()  # the forker exits at the end of its channel
-        if self.cfg["isolation"] == "rlimits-only":
-            import shutil
-
-            shutil.rmtree(self.workroot, ignore_errors=True)
+        if self.cfg["isolation"] == "rlimits-only" and self.root_fd >= 0:
+            with contextlib.suppress(OSError):  # (the checker removes it too, should this fail)
+                st = os.fstat(self.root_fd)
+                parent = os.open(os.path.dirname(self.workroot), fsclean.DIR_FLAGS)
+                try:
+                    fsclean.remove_entry(parent, os.path.basename(self.workroot), (st.st_dev, st.st_ino))
+                finally:
+                    os.close(parent)
 
 
 def kill(pid: int, pidfd: int) -> None:
@@ -838,7 +922,9 @@ def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: boo
     # no-new-privileges were set in the fork server once, see ``prepare_environment``.)
     if not pid_namespace:  # with a pid namespace the program dies with the sandbox anyway
         prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    os.setsid()
+    os.setsid()  # (the last session a program process has: the filter makes setsid a no-op after this)
+    if _FILTER is not None and not confine.install_filter(_FILTER[0]):
+        return 1  # never run a program without its filter once the fork server found it works
     # File descriptors: /dev/null on 0-2, the channel on 3, nothing else from the fork server.
     devnull = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
