@@ -33,7 +33,14 @@ def mixed_samples() -> list[dict[str, Any]]:
     adversarial = [c for c in cases if c.adversarial and not c.params][::8]
     mixed = [c.sample() for group in zip(symbolic, numeric, adversarial, strict=False) for c in group]
     assert len(mixed) >= 24
-    return mixed
+    # the golden LaTeX cases are decided natively now; identities of functions still need sympy
+    needs_sympy = [
+        {"completion": r"\boxed{\tan^2 x + 1}", "answer": r"\sec^2 x"},
+        {"completion": r"\boxed{\sin^2 x + \cos^2 x}", "answer": "1"},
+        {"completion": r"\boxed{\sin 2x}", "answer": r"2\sin x \cos x"},
+        {"completion": r"\boxed{\cos 2x}", "answer": r"2\sin x \cos x"},
+    ]
+    return needs_sympy + mixed
 
 
 def outcome(result: Any) -> tuple[Any, ...]:
@@ -115,7 +122,7 @@ def test_math_verify_never_runs_in_the_calling_process(tmp_path: Any) -> None:
     script = (
         "import sys\n"
         "from rewardlab.verifiers.math import MathAnswer\n"
-        "r = MathAnswer().score({'completion': r'\\boxed{x^2+2x+1}', 'answer': '(x+1)^2'})\n"
+        "r = MathAnswer().score({'completion': r'\\boxed{\\tan^2 x + 1}', 'answer': r'\\sec^2 x'})\n"
         "assert r.score == 1.0 and r.info['path'] == 'symbolic', r\n"
         "print(sorted(m for m in ('math_verify', 'sympy', 'latex2sympy2_extended') if m in sys.modules))\n"
     )
@@ -137,8 +144,8 @@ def test_the_shared_default_pool_works_too() -> None:
     results = reward.score_batch(
         [
             {"completion": r"\boxed{[1, 3)}", "answer": "[1,3)"},
-            {"completion": r"\boxed{\frac{2}{\sqrt{2}}}", "answer": r"\sqrt{2}"},
-            {"completion": r"\boxed{\sqrt{3}}", "answer": r"\sqrt{2}"},
+            {"completion": r"\boxed{\tan^2 x + 1}", "answer": r"\sec^2 x"},
+            {"completion": r"\boxed{\tan^2 x}", "answer": r"\sec^2 x"},
         ]
     )
     assert [r.score for r in results] == [1.0, 1.0, 0.0]

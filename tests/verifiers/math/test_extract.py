@@ -90,7 +90,7 @@ def test_minerva_style_statement_is_one_candidate() -> None:
 def test_last_number_runs() -> None:
     single = extract("He buys 3 more, so 8.").candidates[0]
     assert single.problem is None and single.text == "8"
-    pair = extract("It is 3 or 4").candidates[0]
+    pair = extract("It is 3 or 4", ("last_number",)).candidates[0]
     assert pair.problem is Reason.HEDGED and pair.run_text == "3 or 4"
     listed = extract("values 3, 4").candidates[0]
     assert listed.problem is Reason.MULTIPLE_CANDIDATES
@@ -126,4 +126,4 @@ def test_cross_check_sees_every_explicit_marker() -> None:
 
 
 def test_default_order() -> None:
-    assert DEFAULT_ORDER == ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_number")
+    assert DEFAULT_ORDER == ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_math", "last_number")

@@ -68,8 +68,11 @@ def test_mode_overrides() -> None:
 
 
 def test_symbolic_can_be_disabled() -> None:
-    r = MathAnswer(symbolic=False).score({"completion": "\\boxed{x^2+2x+1}", "answer": "(x+1)^2"})
+    r = MathAnswer(symbolic=False).score({"completion": "\\boxed{\\tan^2 x + 1}", "answer": "\\sec^2 x"})
     assert r.score == 0.0 and r.info["reason"] == "symbolic_disabled"
+    # closed forms never needed sympy
+    r = MathAnswer(symbolic=False).score({"completion": "\\boxed{x^2+2x+1}", "answer": "(x+1)^2"})
+    assert r.score == 1.0 and r.info["path"] == "fast"
 
 
 def test_built_from_a_spec_and_round_trips() -> None:

@@ -32,6 +32,7 @@ class Reason(StrEnum):
     LOOKALIKE_DIGITS = "lookalike_digits"
     ANSWER_TOO_LONG = "answer_too_long"
     NOT_A_NUMBER = "not_a_number"
+    RELATION = "relation"
     UNPARSEABLE = "unparseable"
     SYMBOLIC_DISABLED = "symbolic_disabled"
     NOT_EQUAL = "not_equal"
@@ -53,6 +54,7 @@ _TEXT: dict[Reason, str] = {
     Reason.LOOKALIKE_DIGITS: "the answer uses non-ASCII look-alike digits",
     Reason.ANSWER_TOO_LONG: "the extracted answer is longer than max_answer_chars",
     Reason.NOT_A_NUMBER: "the reference is a number but the answer is not a single number",
+    Reason.RELATION: "the answer is a relation (x <= 0, f(u) - f(v) < 0), not the value that was asked for",
     Reason.UNPARSEABLE: "the answer could not be parsed as mathematics",
     Reason.SYMBOLIC_DISABLED: "deciding needs the symbolic path, which is disabled (symbolic=false)",
     Reason.NOT_EQUAL: "the answer is not equivalent to any reference",

@@ -18,7 +18,12 @@ tell one answer from several:
                  answer (", because ...", "since ...", "which ...") is cut off (and kept for
                  the hedge check)
 ``answer_line``  the text after ``A:`` at the start of a line (the GSM8K model solutions)
-``last_number``  the last number in the text (a fallback). The numbers just before it that are
+``last_math``    an unanchored final answer: the last math span (``$...$``, ``$$...$$``, ``\(...\)``,
+                 ``\[...\]``) when nothing numeric follows it, else the end of the last sentence
+                 after "is", "are", "=" ("so the count is 2^(m+1).") or a whole short completion,
+                 when it reads as a value (:func:`~.kinds.read_value`); prose never qualifies
+``last_number``  the last number in the text (a fallback), never one from inside a larger
+                 expression or a relation (``2^{n-1}``, ``< 0``). The numbers just before it that are
                  separated from it only by commas, spaces, "and", "or", "..." form a *run*: a run
                  with several values is flagged (``multiple_candidates``, ``hedged`` when joined
                  by "or", ``padding`` when it has 5 or more), and so is any completion holding a
@@ -53,6 +58,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import Reason
+from .kinds import read_value
 from .literals import number_tokens, parse_number
 from .normalize import clean_answer
 
@@ -68,11 +74,11 @@ __all__ = [
     "find_boxes",
 ]
 
-Strategy = Literal["answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_number"]
-STRATEGIES: tuple[str, ...] = ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_number")
+Strategy = Literal["answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_math", "last_number"]
+STRATEGIES: tuple[str, ...] = ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_math", "last_number")
 DEFAULT_ORDER: tuple[str, ...] = STRATEGIES
-EXPLICIT = frozenset(STRATEGIES) - {"last_number"}
-"""Strategies that read an explicit final-answer marker (everything but ``last_number``)."""
+EXPLICIT = frozenset(STRATEGIES) - {"last_math", "last_number"}
+"""Strategies that read an explicit final-answer marker (everything but ``last_math`` and ``last_number``)."""
 
 MAX_BOX_DEPTH = 8
 PADDING_RUN = 5
@@ -271,8 +277,36 @@ def _value_key(token: str) -> object:
     return number.value if number is not None else token.strip()
 
 
+_BEFORE_OPERAND = re.compile(
+    r"(?:[-+*/^_<>|]|(?:[\^_}]|\\(?:sqrt|frac|binom|log))\s*\{|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp|sqrt|frac))\s*$"
+)
+_AFTER_OPERAND = re.compile(
+    r"^(?:\s*(?:[-+*/^_<>|!]|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp)\b)|[A-Za-z(\\])"
+)
+
+
+def embedded(text: str, start: int, end: int) -> bool:
+    """Whether the number at ``text[start:end]`` is part of a larger expression or a relation.
+
+    >>> embedded("so 2^{n-1} ways", 8, 9), embedded("so x = 7.", 7, 8), embedded("f(u) < 0", 7, 8)
+    (True, False, True)
+    """
+    before = text[max(0, start - 16) : start]
+    if _BEFORE_OPERAND.search(before):
+        # a sign that starts the number ("= -3", "is -3") is not an operator
+        stripped = before.rstrip()
+        if not (stripped.endswith("-") or stripped.endswith("+")) or _operand_before(stripped[:-1]):
+            return True
+    return bool(_AFTER_OPERAND.match(text[end : end + 12]))
+
+
+def _operand_before(text: str) -> bool:
+    t = text.rstrip()
+    return bool(t) and (t[-1].isalnum() or t[-1] in ")]}")
+
+
 def _last_number(text: str) -> list[Candidate]:
-    tokens = number_tokens(text)
+    tokens = [t for t in number_tokens(text) if not embedded(text, t.start(), t.end())]
     if not tokens:
         return []
     # runs of numbers separated only by separators
@@ -310,6 +344,96 @@ def _last_number(text: str) -> list[Candidate]:
             run_text=run_text,
         )
     ]
+
+
+# ---- the last math span / final expression -------------------------------------------------------
+_MATH_SPAN = re.compile(
+    r"\$\$(?P<d>.+?)\$\$|\\\[(?P<b>.+?)\\\]|\\\((?P<p>.+?)\\\)|(?<![\\$])\$(?P<i>[^$]+?)(?<!\\)\$", re.DOTALL
+)
+_FINAL_CLAUSE = re.compile(
+    r"(?:\b(?:is|are|equals|be|was|were|gives|get|obtain|becomes)\b|=|:)\s*(?P<expr>[^\s].*?)\s*[.!]?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_SPAN_JOIN = re.compile(r"\s*(?:,|;|,?\s*\band\b|,?\s*\bor\b)\s*", re.IGNORECASE)
+_TRAILER = re.compile(r"^[\s.,;:!)\]*_]*$")
+MAX_SPAN_CHARS = 400
+MAX_WHOLE_CHARS = 120
+
+
+def number_run(text: str) -> bool:
+    """Only numbers and separators (``1, 2 and 3``): the ``last_number`` strategy judges runs."""
+    tokens = number_tokens(text)
+    if not tokens:
+        return False
+    pos = 0
+    for t in tokens:
+        gap = text[pos : t.start()]
+        if gap.strip() and not _SEP.fullmatch(gap) and gap.strip() not in ("$", "$$"):
+            return False
+        pos = t.end()
+    rest = text[pos:].strip(" .$")
+    return not rest
+
+
+def _readable(text: str) -> bool:
+    clean = clean_answer(text)
+    return bool(clean) and (parse_number(clean) is not None or read_value(text) is not None)
+
+
+def _last_sentence(text: str) -> tuple[int, str]:
+    start = 0
+    for b in _SENTENCE_BOUNDARY.finditer(text, 0, max(0, len(text.rstrip().rstrip(".!")) - 1)):
+        start = b.end()
+    return start, text[start:]
+
+
+def _last_math(text: str) -> list[Candidate]:
+    """The unanchored final answer (see the module doc), or nothing."""
+    spans = list(_MATH_SPAN.finditer(text)) if "$" in text or "\\" in text else []
+    for i in range(len(spans) - 1, max(-1, len(spans) - 4), -1):
+        m = spans[i]
+        after = text[m.end() :]
+        if number_tokens(after) or _MATH_SPAN.search(after):
+            break
+        inner = next(g for g in m.groups() if g is not None).strip()
+        if not inner or len(inner) > MAX_SPAN_CHARS:
+            break
+        if number_run(inner):
+            break
+        if _readable(inner) and not _BOX.search(inner):
+            # "$0$ and $k$": spans joined only by separators are one answer
+            first = i
+            while first > 0 and _SPAN_JOIN.fullmatch(text[spans[first - 1].end() : spans[first].start()]):
+                first -= 1
+            start = spans[first].start()
+            answer = inner if first == i else text[start : m.end()]
+            _, sentence = _last_sentence(text[: m.end()])
+            return [Candidate(answer, "last_math", start, m.end(), context=sentence.strip())]
+        if number_tokens(inner):
+            break
+    if spans and number_tokens(text[spans[-1].end() :]) == []:
+        return []
+    stripped = text.strip()
+    if stripped and len(stripped) <= MAX_WHOLE_CHARS and "\n" not in stripped:
+        whole = stripped[:-1] if stripped.endswith(".") else stripped
+        if not number_run(whole) and _readable(whole) and not _BOX.search(whole):
+            return [Candidate(whole, "last_math", 0, len(text))]
+    start, sentence = _last_sentence(text)
+    m = _FINAL_CLAUSE.search(sentence)
+    if m is not None:
+        expr = m.group("expr").strip()
+        if (
+            expr
+            and len(expr) <= MAX_SPAN_CHARS
+            and not number_run(expr)
+            and parse_number(clean_answer(expr)) is None
+            and read_value(expr) is not None
+            and not _TRAILER.match(expr)
+        ):
+            return [
+                Candidate(expr, "last_math", start + m.start("expr"), start + m.end("expr"), context=sentence.strip())
+            ]
+    return []
 
 
 # ---- the prompt -------------------------------------------------------------------------------
@@ -357,6 +481,8 @@ def _run(strategy: str, text: str) -> list[Candidate]:
         return _line_candidates(text, _A_LINE, "answer_line") if "A" in text else []
     if strategy == "answer_is":
         return _answer_is_candidates(text)
+    if strategy == "last_math":
+        return _last_math(text)
     if strategy == "last_number":
         return _last_number(text)
     raise ValueError(f"unknown extraction strategy '{strategy}'; expected one of {', '.join(STRATEGIES)}")

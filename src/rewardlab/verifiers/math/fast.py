@@ -1,15 +1,19 @@
 r"""The fast path: decide an answer against one reference without sympy or a subprocess.
 
 It decides whenever the reference is a number (the GSM8K case), a word, or written exactly like
-the answer; otherwise it says *undecided* and the grader goes symbolic.
+the answer, and whenever the typed reader (:mod:`.kinds`, :mod:`.compare`) decides natively:
+closed forms, intervals, sets, tuples, matrices, equations and relations. Otherwise (identities of
+functions, forms past the native size limits) it says *undecided* and the grader goes symbolic.
+Prose is decided here (not equal): it never reaches sympy.
 
 Against a number reference the answer is read as:
 
 1. the right-hand side of its last ``=`` (``x = 5``, ``2 + 3 = 5``);
 2. a number literal (:func:`~rewardlab.verifiers.math.literals.parse_number`), or else a
    sentence with exactly one number and only words around it (``John has 5 apples``);
-3. several numbers -> ``multiple_candidates``; an expression -> ``not_a_number`` in strict mode,
-   undecided (symbolic) in lenient mode.
+3. a relation -> ``relation``; several values (``0 and k``, ``\pm 4``) or several numbers ->
+   ``multiple_candidates``; an expression -> ``not_a_number`` in strict mode, the typed comparison
+   in lenient mode.
 
 Numbers compare exactly (as fractions) up to ``rel_tol``; percentages by the ``percent`` rule;
 units by the ``units`` rule; in lenient mode a decimal that is the reference rounded to the
@@ -22,7 +26,9 @@ digits written also counts.
 True
 >>> v = compare_fast("2+998", ref, STRICT); (v.decided, v.equal, v.reason.value)
 (True, False, 'not_a_number')
->>> compare_fast("2+998", ref, LENIENT).decided
+>>> compare_fast("2+998", ref, LENIENT).equal
+True
+>>> compare_fast(r"\tan^2 x", prepare_references(r"\sec^2 x - 1")[0], STRICT).decided
 False
 >>> third = prepare_references(r"\frac{1}{3}")[0]
 >>> compare_fast("0.33", third, STRICT).equal, compare_fast("0.33", third, LENIENT).equal
@@ -35,11 +41,13 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .compare import compare
 from .errors import Reason
+from .kinds import Items, Relation, read_value
 from .literals import Number, number_tokens, parse_number
 from .modes import Policy
 from .normalize import clean_answer, compact, normalize_words
-from .reference import Reference, is_collection
+from .reference import Reference
 
 __all__ = ["FastVerdict", "compare_fast", "numbers_equal", "read_number"]
 
@@ -139,14 +147,51 @@ def numbers_equal(answer: Number, ref: Number, policy: Policy) -> bool:
     return False
 
 
+_PROSE = re.compile(r"[A-Za-z]{3,}(?:\s+[A-Za-z]{2,}){2,}")
+
+
+def prose(text: str) -> bool:
+    """Several words in a row outside ``\\text{}``: prose, which never goes to sympy."""
+    return bool(_PROSE.search(_TEXT_MACRO.sub(" ", text)))
+
+
+_TEXT_MACRO = re.compile(r"\\(?:text|textbf|mathrm|mbox|textnormal|operatorname)\s*\{[^{}]*\}")
+
+
+def _typed(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
+    """The typed comparison (:mod:`.compare`): decided natively, or undecided for sympy."""
+    value = read_value(answer)
+    ref_value = read_value(ref.text)
+    if value is None or ref_value is None:
+        if value is None and prose(clean_answer(answer)):
+            return FastVerdict(decided=True, equal=False, reason=Reason.UNPARSEABLE, value=answer)
+        return UNDECIDED
+    verdict, reason = compare(value, ref_value, policy)
+    if verdict is None:
+        return UNDECIDED
+    well_formed = reason is None
+    return FastVerdict(
+        decided=True,
+        equal=verdict,
+        reason=None if verdict else (reason or Reason.NOT_EQUAL),
+        well_formed=well_formed,
+        value=answer,
+    )
+
+
 def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
     """Decide ``answer`` (already unicode-checked) against one reference, or say undecided."""
     if ref.kind == "number":
         assert ref.number is not None
         number, problem, read = read_number(answer, policy)
         if number is None:
+            value = read_value(answer)
+            if isinstance(value, Relation):
+                return FastVerdict(decided=True, equal=False, reason=Reason.RELATION, value=read)
+            if isinstance(value, Items) and value.kind in ("set", "list") and len(value.items) > 1:
+                return FastVerdict(decided=True, equal=False, reason=Reason.MULTIPLE_CANDIDATES, value=read)
             if problem is Reason.NOT_A_NUMBER and not policy.require_number:
-                return UNDECIDED
+                return _typed(answer, ref, policy)
             return FastVerdict(decided=True, equal=False, reason=problem, value=read)
         equal = numbers_equal(number, ref.number, policy)
         return FastVerdict(
@@ -164,14 +209,4 @@ def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
             return FastVerdict(decided=True, equal=True, well_formed=True, value=clean)
         if (_WORDS.fullmatch(clean) and "\\" not in clean) or parse_number(clean) is not None:
             return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
-        return UNDECIDED
-    if (
-        ref.kind == "collection"
-        and not is_collection(clean)
-        and clean.count("=") <= 1
-        and len(number_tokens(clean)) == 1
-        and parse_number(_rhs(clean)) is not None
-    ):
-        # one number against a tuple / set / interval
-        return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, well_formed=True, value=clean)
-    return UNDECIDED
+    return _typed(answer, ref, policy)

@@ -28,7 +28,9 @@ The steps, in order (each failing step gives the grade its ``reason``):
 'multiple_answers'
 >>> grade(r"\boxed{3} no wait, \boxed{4}", ["4"], LENIENT).correct
 True
->>> grade(r"\boxed{x^2+2x+1}", ["(x+1)^2"], STRICT).pending
+>>> grade(r"\boxed{x^2+2x+1}", ["(x+1)^2"], STRICT).path
+'fast'
+>>> grade(r"\boxed{\tan^2 x + 1}", [r"\sec^2 x"], STRICT).pending
 True
 """
 

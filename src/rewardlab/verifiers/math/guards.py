@@ -35,10 +35,10 @@ _SENTENCE_HEDGES = re.compile(
     r"\b(?:or|either|maybe|perhaps|possibly|probably|not\s+sure|unsure|i\s+guess)\b|\?", re.IGNORECASE
 )
 _NEGATIONS = re.compile(
-    r"\b(?:not|no|never|none|isn't|aren't|wasn't|wrong|incorrect|false)\b|n't\b|\\neq?\b|\\not\b|≠",
+    r"\b(?:not|no|never|none|cannot|isn't|aren't|wasn't|wrong|incorrect|false)\b|n't\b|\\neq?\b|\\not\b|≠",
     re.IGNORECASE,
 )
-_SENTENCE_NEGATIONS = re.compile(r"\b(?:not|wrong|incorrect|isn't|aren't|wasn't)\b|n't\b", re.IGNORECASE)
+_SENTENCE_NEGATIONS = re.compile(r"\b(?:not|never|cannot|wrong|incorrect|isn't|aren't|wasn't)\b|n't\b", re.IGNORECASE)
 _SEPARATOR_WORDS = {"or", "and", "either"}
 
 
