@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 from pydantic import Field, PrivateAttr
 
 from rewardlab.core import register
+from rewardlab.core.result import RewardResult
 from rewardlab.core.reward import Reward
 
 
@@ -32,6 +33,15 @@ class Boom(Reward):
         if "boom" in sample.completion_text:
             raise ValueError("boom happened")
         return float(len(sample.completion_text))
+
+
+@register("t_serve_odd", family="verifier")
+class Odd(Reward):
+    """Puts what JSON responses choke on in ``info``: NaN for the completion 'nan', a lone surrogate otherwise."""
+
+    def _score_one(self, sample: Any, ctx: Any) -> Any:
+        value: Any = float("nan") if sample.completion_text == "nan" else chr(0xD800)
+        return RewardResult.ok(1.0, info={"value": value})
 
 
 @register("t_serve_model", family="model")

@@ -188,7 +188,15 @@ def test_size_limits_answer_413(server: BackgroundServer, checker: OpenAPIChecke
 def test_bearer_token(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REWARDLAB_TOKEN", "s3cret-token")
     with BackgroundServer("exact_match", ServerConfig(port=0, cache_url="off")) as s:
-        checker = OpenAPIChecker(httpx.get(s.url + "/openapi.json").json())
+        # The API document and the docs pages need the token too (they name the spec).
+        for path in ("/openapi.json", "/docs", "/redoc"):
+            assert httpx.get(s.url + path).status_code == 401, path
+        auth = {"Authorization": "Bearer s3cret-token"}
+        doc = httpx.get(s.url + "/openapi.json", headers=auth).json()
+        assert doc["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
+        assert doc["paths"]["/v1/score"]["post"]["security"] == [{"bearer": []}]
+        assert "security" not in doc["paths"]["/healthz"]["get"]
+        checker = OpenAPIChecker(doc)
         body = {"samples": [{"completion": "4", "answer": "4"}]}
         assert httpx.get(s.url + "/healthz").status_code == 200
         assert httpx.get(s.url + "/readyz").status_code == 200

@@ -49,6 +49,12 @@ def serve_command(
     timeout: float = typer.Option(
         300.0, "--timeout", min=0.001, help="Default deadline of a request in seconds (requests may set theirs)."
     ),
+    header_timeout: float = typer.Option(
+        10.0, "--header-timeout", min=0.001, help="Seconds a client has to send a request's headers (else 408)."
+    ),
+    body_timeout: float = typer.Option(
+        60.0, "--body-timeout", min=0.001, help="Seconds a client has to send a request's body (else 408)."
+    ),
     cache: str | None = typer.Option(
         None,
         "--cache",
@@ -99,6 +105,8 @@ def serve_command(
             max_body_bytes=max_body_bytes,
             max_samples=max_samples,
             default_timeout_s=timeout,
+            header_timeout_s=header_timeout,
+            body_timeout_s=body_timeout,
             cache_url=cache,
             label_field=label_field,
             log_bodies=log_bodies,

@@ -17,9 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
-__all__ = ["Message", "Sample", "as_samples", "explain_sample_error"]
+from .inputs import MAX_DEPTH, find_problem
+
+__all__ = ["INPUT_ERROR_TYPES", "Message", "Sample", "as_samples", "explain_sample_error"]
+
+INPUT_ERROR_TYPES = frozenset({"depth", "surrogate", "not_finite"})
+"""The ``type`` of the validation errors raised for input that is not text or nests too deep."""
 
 
 class Message(BaseModel):
@@ -61,6 +67,26 @@ class Sample(BaseModel):
     prompt: str | Conversation | None = None
     completion: str | Conversation | None = None
     id: str | int | None = Field(default=None, description="Optional identifier, passed through.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_input(cls, data: Any) -> Any:
+        # Text that is not Unicode (lone surrogates) and absurd nesting are refused here, with the
+        # path of the field, before any reward, tokenizer, cache key or JSON encoder meets them.
+        if isinstance(data, dict):
+            problem = find_problem(data, max_depth=MAX_DEPTH)
+            if problem is not None:
+                error = PydanticCustomError(problem.kind, "{message}", {"message": problem.message})
+                line = InitErrorDetails(type=error, loc=problem.loc, input=type(data).__name__)
+                raise ValidationError.from_exception_data(cls.__name__, [line])
+        return data
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _no_bool_id(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # an int to pydantic, but not an identifier (nor a JSON integer)
+            raise ValueError(f"expected a string or an integer, got {value!r}")
+        return value
 
     @field_validator("prompt", "completion", mode="before")
     @classmethod
@@ -166,6 +192,11 @@ def explain_sample_error(exc: Exception) -> str:
     ... except ValidationError as e:
     ...     print(explain_sample_error(e))
     field 'prompt': expected a string or a list of chat messages ({role, content}), got int 3
+    >>> try:
+    ...     Sample.model_validate({"prompt": [{"role": "user", "content": "hi \\ud800"}]})
+    ... except ValidationError as e:
+    ...     print(explain_sample_error(e))
+    field 'prompt[0].content': lone surrogate U+D800 at character 3: not Unicode text (it has no UTF-8 form)
     """
     errors = getattr(exc, "errors", None)
     if errors is None:
@@ -176,6 +207,8 @@ def explain_sample_error(exc: Exception) -> str:
     field = str(loc[0]) if loc else "?"
     where = field + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in loc[1:])
     got = first.get("input")
+    if first["type"] in INPUT_ERROR_TYPES:
+        return f"field '{where}': {first['msg']}" if loc else str(first["msg"])
     if field in _EXPECTED and len(loc) == 1:
         return f"field '{where}': expected {_EXPECTED[field]}, got {type(got).__name__} {str(got)[:40]}"
     return f"field '{where}': {first['msg']}"

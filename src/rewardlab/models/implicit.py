@@ -29,6 +29,7 @@ from ..core.result import RewardResult
 from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
 from ..verifiers.text import Extract, extract_answer
+from .fallback import batch_fallback
 
 __all__ = ["DPOImplicitReward", "ReferenceLikelihood"]
 
@@ -104,6 +105,7 @@ class DPOImplicitReward(_LMReward):
     def _check_models(cls, value: str) -> str:
         return _check_model_ref(value)
 
+    @batch_fallback(ready=lambda self: [self._backbone(ref) for ref in (self.policy, self.reference)])
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         from .lm_ops import completion_logprobs
 
@@ -223,6 +225,7 @@ class ReferenceLikelihood(_LMReward):
             return token_logprobs.mean
         return token_logprobs.total
 
+    @batch_fallback(ready=lambda self: self._backbone(self.model))
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         from .lm_ops import completion_logprobs
 

@@ -30,6 +30,7 @@ from ..core.registry import register, register_resolver
 from ..core.result import RewardResult
 from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
+from .fallback import batch_fallback
 
 __all__ = ["RewardModel"]
 
@@ -103,6 +104,7 @@ class RewardModel(Reward):
                     self._scorer = RewardModelScorer(model, batch_size=self.batch_size)
         return self._scorer
 
+    @batch_fallback(ready=lambda self: self.scorer)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         out: list[Outcome] = [None] * len(samples)
         usable = []

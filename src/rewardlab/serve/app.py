@@ -8,9 +8,12 @@
 - ``GET /healthz`` (the process answers), ``GET /readyz`` (the spec's models are loaded),
   ``GET /v1/spec`` (spec, hash, components), ``GET /metrics`` (Prometheus).
 
-Every error is an :class:`~rewardlab.serve.schemas.ErrorResponse`: 401 (token), 413 (body or
-sample count over the limit), 422 (validation, with the path of the field), 503 (not ready,
-or queue full: with ``Retry-After``). Request bodies are not logged unless ``log_bodies``.
+Every error is an :class:`~rewardlab.serve.schemas.ErrorResponse`: 401 (token), 408 (headers or
+body not received in time), 413 (body or sample count over the limit), 422 (validation, with
+the path of the field: also a body that is not UTF-8 JSON, text that is not Unicode, nesting
+deeper than 64 levels), 503 (not ready, or queue full: with ``Retry-After``). Request bodies are
+not logged unless ``log_bodies``. With a token, the OpenAPI document and the docs pages
+(``/openapi.json``, ``/docs``, ``/redoc``) need it too.
 """
 
 from __future__ import annotations
@@ -21,8 +24,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+from ..core.inputs import format_loc
 from ..core.reward import Reward
 from ..core.spec import Spec, resolve
+from .auth import OPEN_PATHS
+from .body import strict_json_route
 from .config import ServerConfig
 from .engine import ScoringService
 from .limits import GuardMiddleware, QueueFull
@@ -45,8 +51,13 @@ TIMEOUT_HEADER = "X-Request-Timeout"
 
 _ERRORS = {
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token."},
+    408: {"model": ErrorResponse, "description": "The body was not received within the server's body deadline."},
     413: {"model": ErrorResponse, "description": "Body or number of samples over the server's limit."},
-    422: {"model": ErrorResponse, "description": "The body does not validate; `errors[].loc` is the field path."},
+    422: {
+        "model": ErrorResponse,
+        "description": "The request does not validate; `errors[].loc` is the path of the field "
+        "(`['body']` for a body that is not UTF-8 JSON: the message says where).",
+    },
     500: {"model": ErrorResponse, "description": "Unexpected server error."},
     503: {
         "model": ErrorResponse,
@@ -56,11 +67,19 @@ _ERRORS = {
 }
 
 
-def _loc_text(loc: tuple[Any, ...] | list[Any]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
+def _error_item(error: Any, content_type: str | None) -> dict[str, Any]:
+    """One FastAPI/pydantic validation error as an ErrorItem, with a message a person can act on."""
+    loc = [p if isinstance(p, (str, int)) else str(p) for p in error.get("loc", ())]
+    kind = str(error.get("type", ""))
+    msg = str(error.get("msg", ""))
+    if kind == "json_invalid":  # FastAPI puts the character offset in the path; the message has it
+        loc = ["body"]
+        msg = f"the body is not valid JSON: {(error.get('ctx') or {}).get('error', msg)}"
+    elif loc == ["body"] and isinstance(error.get("input"), (bytes, bytearray)):
+        msg = f"expected a JSON object sent with 'Content-Type: application/json' (got {content_type or 'no type'})"
+    elif msg.startswith("Value error, "):
+        msg = msg[len("Value error, ") :]
+    return {"loc": loc, "msg": msg, "type": kind}
 
 
 def create_app(
@@ -72,8 +91,19 @@ def create_app(
     """The reward server for ``spec`` (a spec file, a reward name, ``SCHEME:ARG``, or a Spec)."""
     from fastapi import FastAPI, Header, Request
     from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse, Response
+    from fastapi.responses import Response
     from starlette.exceptions import HTTPException as StarletteHTTPException
+
+    from .responses import SafeJSONResponse as JSONResponse
+
+    def timeout_header() -> Any:
+        return Header(
+            default=None,
+            alias=TIMEOUT_HEADER,
+            gt=0,
+            le=3600,
+            description="Deadline of the request in seconds, in (0, 3600] (the body's `timeout_s` wins when set).",
+        )
 
     from .. import __version__
     from ..integrations.openrlhf import GetRewardRoute
@@ -100,11 +130,14 @@ def create_app(
         description=(
             "Rewards for RL post-training over HTTP: the same results as the rewardlab library and CLI. "
             "Authenticate with `Authorization: Bearer <token>` when the server has a token "
-            "(`/healthz` and `/readyz` are open). Failures are results with status `error`/`timeout` "
+            "(`/healthz` and `/readyz` are open; this document and `/docs`, `/redoc` need the token too). "
+            "Failures are results with status `error`/`timeout` "
             "and a message, never a silent 0."
         ),
         lifespan=lifespan,
+        default_response_class=JSONResponse,
     )
+    app.router.route_class = strict_json_route()
     app.state.service = svc
     app.state.config = cfg
 
@@ -119,31 +152,8 @@ def create_app(
             headers={"Retry-After": str(retry_after)},
         )
 
-    def parse_timeout(header: str | None, field: float | None) -> float | JSONResponse | None:
-        if field is not None:
-            return field
-        if header is None:
-            return None
-        try:
-            value = float(header)
-        except ValueError:
-            value = -1.0
-        if not 0 < value <= 3600:
-            return JSONResponse(
-                status_code=422,
-                content={
-                    "error": "invalid_request",
-                    "detail": f"header {TIMEOUT_HEADER}: expected seconds in (0, 3600], got {header!r}",
-                    "errors": [
-                        {
-                            "loc": ["header", TIMEOUT_HEADER],
-                            "msg": "expected seconds in (0, 3600]",
-                            "type": "value_error",
-                        }
-                    ],
-                },
-            )
-        return value
+    def pick_timeout(header: float | None, field: float | None) -> float | None:
+        return field if field is not None else header
 
     async def run(
         samples: list[Any], *, group_key: str | None, step: int | None, timeout_s: float | None, cache: bool
@@ -171,9 +181,7 @@ def create_app(
     )
     async def score(
         body: ScoreRequest,
-        x_request_timeout: str | None = Header(
-            default=None, alias=TIMEOUT_HEADER, description="Deadline of the request in seconds (like `timeout_s`)."
-        ),
+        x_request_timeout: float | None = timeout_header(),
     ) -> Any:
         """Score samples with the server's spec: one result per sample, in order.
 
@@ -183,9 +191,7 @@ def create_app(
         """
         if cfg.log_bodies:
             log.info("POST /v1/score body: %s", body.model_dump_json())
-        timeout = parse_timeout(x_request_timeout, body.timeout_s)
-        if isinstance(timeout, JSONResponse):
-            return timeout
+        timeout = pick_timeout(x_request_timeout, body.timeout_s)
         out = await run(body.samples, group_key=body.group_key, step=body.step, timeout_s=timeout, cache=body.cache)
         if isinstance(out, Response):
             return out
@@ -209,7 +215,7 @@ def create_app(
     )
     async def get_reward(
         body: GetRewardRequest,
-        x_request_timeout: str | None = Header(default=None, alias=TIMEOUT_HEADER),
+        x_request_timeout: float | None = timeout_header(),
     ) -> Any:
         """OpenRLHF's remote reward-model contract (`--remote_rm_url http://HOST:PORT/get_reward`).
 
@@ -222,9 +228,7 @@ def create_app(
         """
         if cfg.log_bodies:
             log.info("POST /get_reward body: %s", body.model_dump_json())
-        timeout = parse_timeout(x_request_timeout, None)
-        if isinstance(timeout, JSONResponse):
-            return timeout
+        timeout = pick_timeout(x_request_timeout, None)
         samples, failures = route.prepare(body.query, body.prompts, body.labels)
         out = await run(samples, group_key=None, step=None, timeout_s=timeout, cache=True) if samples else None
         if isinstance(out, Response):
@@ -278,11 +282,9 @@ def create_app(
     # ---- errors ----------------------------------------------------------------------------
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        items = [
-            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": str(e.get("type", ""))}
-            for e in exc.errors()
-        ]
-        shown = "; ".join(f"{_loc_text(i['loc'])}: {i['msg']}" for i in items[:5])
+        content_type = request.headers.get("content-type")
+        items = [_error_item(e, content_type) for e in exc.errors()]
+        shown = "; ".join(f"{format_loc(i['loc'])}: {i['msg']}" for i in items[:5])
         more = f" (and {len(items) - 5} more)" if len(items) > 5 else ""
         return JSONResponse(
             status_code=422, content={"error": "invalid_request", "detail": shown + more, "errors": items}
@@ -304,6 +306,32 @@ def create_app(
             status_code=500,
             content={"error": "internal", "detail": f"{type(exc).__name__}: {exc}", "errors": []},
         )
+
+    if cfg.token:
+        document = app.openapi
+
+        def openapi_with_bearer() -> dict[str, Any]:
+            doc = document()
+            doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "The server's token (`--token` / `$REWARDLAB_TOKEN`).",
+            }
+            for path, operations in doc.get("paths", {}).items():
+                if path in OPEN_PATHS:
+                    continue
+                for operation in operations.values():
+                    operation["security"] = [{"bearer": []}]
+                    operation.setdefault("responses", {}).setdefault(
+                        "401",
+                        {
+                            "description": _ERRORS[401]["description"],
+                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+                        },
+                    )
+            return doc
+
+        app.openapi = openapi_with_bearer  # type: ignore[method-assign]
 
     # ---- middleware (outermost last) -------------------------------------------------------
     routes = {r.path for r in app.routes if hasattr(r, "path")}

@@ -32,7 +32,9 @@ class ServerConfig:
       force one way);
     - backpressure: at most ``max_queue`` samples wait; past that, 503 with ``Retry-After``;
     - limits: bodies over ``max_body_bytes`` and requests over ``max_samples`` get 413;
-    - deadlines: ``default_timeout_s`` unless the request sets its own (field or header);
+    - deadlines: ``default_timeout_s`` unless the request sets its own (field or header); a
+      connection must send a request's headers within ``header_timeout_s`` and its body within
+      ``body_timeout_s`` of the headers (else 408 and the connection is closed);
     - cache: ``cache_url`` is ``None`` (the default SQLite file under ``$REWARDLAB_HOME``),
       ``"off"``, a path / ``sqlite:///PATH``, or ``redis://HOST:PORT/DB``;
     - OpenRLHF (``/get_reward``): ``label_field`` receives the labels; ``on_missing`` is the number
@@ -52,6 +54,8 @@ class ServerConfig:
     max_body_bytes: int = 16 * 1024 * 1024
     max_samples: int = 4096
     default_timeout_s: float = 300.0
+    header_timeout_s: float = 10.0
+    body_timeout_s: float = 60.0
     cache_url: str | None = None
     label_field: str = "answer"
     on_missing: float = 0.0
@@ -73,14 +77,22 @@ class ServerConfig:
                 raise ValueError(f"{name} must be at least {minimum}, got {value}")
         if self.max_delay_ms < 0:
             raise ValueError(f"max_delay_ms must be >= 0, got {self.max_delay_ms}")
-        if self.default_timeout_s <= 0:
-            raise ValueError(f"default_timeout_s must be > 0, got {self.default_timeout_s}")
+        for name in ("default_timeout_s", "header_timeout_s", "body_timeout_s"):
+            value = getattr(self, name)
+            if not value > 0 or value == float("inf"):
+                raise ValueError(f"{name} must be a number of seconds > 0, got {value}")
         if self.workers is not None and self.workers < 1:
             raise ValueError(f"workers must be at least 1, got {self.workers}")
         if not 0 <= self.port <= 65535:
             raise ValueError(f"port must be in 0..65535, got {self.port}")
         if not math.isfinite(self.on_missing):
             raise ValueError(f"on_missing must be a finite number (JSON has no NaN), got {self.on_missing}")
+        if self.token is not None:
+            from .auth import token_problem
+
+            problem = token_problem(self.token)
+            if problem is not None:
+                raise ValueError(f"token: {problem}")
 
     def with_env_token(self) -> ServerConfig:
         """This config with the token taken from ``$REWARDLAB_TOKEN`` when none is set."""

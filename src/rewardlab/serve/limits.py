@@ -15,15 +15,13 @@ from typing import Any
 
 from .auth import OPEN_PATHS, check_bearer
 
-__all__ = ["DOC_PATHS", "GuardMiddleware", "QueueFull", "error_body", "retry_after_s"]
+__all__ = ["GuardMiddleware", "QueueFull", "error_body", "retry_after_s"]
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
-
-DOC_PATHS = frozenset({"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
 
 
 class QueueFull(Exception):
@@ -95,11 +93,9 @@ class GuardMiddleware:
             return
         path = scope.get("path", "")
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        if (
-            path not in OPEN_PATHS
-            and path not in DOC_PATHS
-            and not check_bearer(headers.get("authorization"), self.token)
-        ):
+        # With a token, everything but the probes needs it: the API document and the docs pages
+        # too (they name the spec, and they are of no use to someone who may not call the API).
+        if path not in OPEN_PATHS and not check_bearer(headers.get("authorization"), self.token):
             self._rejected("unauthorized", path)
             await _send_json(
                 send,

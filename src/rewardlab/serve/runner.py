@@ -38,8 +38,11 @@ def import_plugins(modules: Iterable[str]) -> None:
 def _uvicorn_config(app: Any, config: ServerConfig, log_level: str) -> Any:
     import uvicorn
 
+    from .deadlines import protocol_with_deadlines
+
     return uvicorn.Config(
         app,
+        http=protocol_with_deadlines(config.header_timeout_s, config.body_timeout_s),
         host=config.host,
         port=config.port,
         log_level=log_level,

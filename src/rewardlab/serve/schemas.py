@@ -14,10 +14,12 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from ..core.inputs import MAX_DEPTH, find_problem
 from ..core.result import RewardResult, Status
 from ..core.sample import Sample
 
@@ -32,6 +34,38 @@ __all__ = [
     "ScoreResponse",
     "SpecResponse",
 ]
+
+
+def _json_number(value: Any) -> Any:
+    # What the OpenAPI document says, and no more: JSON numbers only. Pydantic's lax mode would
+    # also take "30" and true (a request the document calls invalid must not be accepted).
+    if isinstance(value, (bool, str, bytes)):
+        raise PydanticCustomError("number_type", "expected a JSON number, got {kind}", {"kind": type(value).__name__})
+    return value
+
+
+def _json_bool(value: Any) -> Any:
+    if not isinstance(value, bool):
+        raise PydanticCustomError("bool_type", "expected true or false, got {kind}", {"kind": type(value).__name__})
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_number)]
+JsonFloat = Annotated[float, BeforeValidator(_json_number)]
+JsonBool = Annotated[bool, BeforeValidator(_json_bool)]
+
+
+def check_body(model: str, data: Any, skip: tuple[str, ...] = ()) -> Any:
+    """Refuse lone surrogates, non-finite numbers and deep nesting anywhere in a request body
+    (``skip``: fields whose model checks them itself), with the path of the field."""
+    if isinstance(data, dict):
+        tree = {k: v for k, v in data.items() if k not in skip} if skip else data
+        # The body and its list add two levels above what one sample may nest.
+        problem = find_problem(tree, max_depth=MAX_DEPTH + 2, finite=True, levels_above=2)
+        if problem is not None:
+            error = PydanticCustomError(problem.kind, "{message}", {"message": problem.message})
+            raise ValidationError.from_exception_data(model, [InitErrorDetails(type=error, loc=problem.loc, input="")])
+    return data
 
 
 class ScoreRequest(BaseModel):
@@ -62,15 +96,20 @@ class ScoreRequest(BaseModel):
         description="Sample field grouping completions of one prompt (group normalization); "
         "default: the spec's `group_key`, else the prompt.",
     )
-    step: int | None = Field(default=None, ge=0, description="Training step, for annealed weights.")
-    timeout_s: float | None = Field(
+    step: JsonInt | None = Field(default=None, ge=0, description="Training step, for annealed weights.")
+    timeout_s: JsonFloat | None = Field(
         default=None,
         gt=0,
         le=3600,
         description="Deadline of this request in seconds (also settable with the `X-Request-Timeout` header). "
         "Samples not scored by then get status `timeout`.",
     )
-    cache: bool = Field(default=True, description="Use the server's result cache for this request.")
+    cache: JsonBool = Field(default=True, description="Use the server's result cache for this request.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_text(cls, data: Any) -> Any:
+        return check_body(cls.__name__, data, skip=("samples",))  # each Sample checks itself
 
 
 class ScoreResponse(BaseModel):
@@ -102,6 +141,11 @@ class GetRewardRequest(BaseModel):
     query: list[str] = Field(min_length=1, description="Full texts: prompt followed by the response.")
     prompts: list[str] | None = Field(default=None, description="The prompt of each query (same length).")
     labels: list[Any] | None = Field(default=None, description="Reference of each query (same length), or null.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _check_text(cls, data: Any) -> Any:
+        return check_body(cls.__name__, data)
 
     @model_validator(mode="after")
     def _same_lengths(self) -> GetRewardRequest:

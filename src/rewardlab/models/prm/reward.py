@@ -24,6 +24,7 @@ from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
 from ...core.sample import Sample
+from ..fallback import batch_fallback
 from .aggregate import Aggregation, aggregate, step_returns
 from .steps import split_steps
 
@@ -109,6 +110,7 @@ class ProcessReward(Reward):
             raise NotApplicable("the solution has no steps")
         return steps
 
+    @batch_fallback(ready=lambda self: self.loaded)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         from .encode import encode_solutions
         from .scorer import step_probabilities
