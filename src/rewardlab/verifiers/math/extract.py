@@ -70,8 +70,10 @@ __all__ = [
     "Extraction",
     "Strategy",
     "blank_prompt",
+    "box_groups",
     "extract",
     "find_boxes",
+    "joins_boxes",
 ]
 
 Strategy = Literal["answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_math", "last_number"]
@@ -116,6 +118,8 @@ class Extraction:
     truncated: bool = False
     blanked_candidates: bool = False
     """Something was found only inside blanked copies of the prompt."""
+    completion: str = ""
+    """The text that was searched (prompt copies blanked), which candidates' positions index."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -188,6 +192,45 @@ def _box_candidates(text: str, strategy: str, offset: int = 0) -> list[Candidate
     return found
 
 
+_GAP_WRAPPERS = re.compile(
+    r"\\(?:text|textbf|textrm|mathrm|mbox)\s*\{([^{}]*)\}|\\[()\[\]]|\$|\\q?quad|\\[,;:! ]|~|\\\\"
+)
+_GAP_STOP = re.compile(
+    r"\b(?:or|no|not|nor|wait|actually|sorry|instead|but|maybe|perhaps|either|wrong|incorrect|correct(?:ion|ed)?)\b|\?",
+    re.IGNORECASE,
+)
+_GAP_WORD = re.compile(r"[A-Za-z()]+")
+MAX_GAP_WORDS = 5
+
+
+def joins_boxes(gap: str) -> bool:
+    """Whether the text between two boxes makes them one answer (``\\boxed{1}, \\boxed{2}``,
+    ``\\boxed{(2, 2)} \\quad \\text{and} \\quad \\boxed{(6, 2)}``, "... papers and ..."), not a
+    correction or a hedge (``\\boxed{3} wait \\boxed{4}``, "or", "no").
+
+    >>> joins_boxes(r" \quad \text{and} \quad "), joins_boxes(" wait, "), joins_boxes(" or ")
+    (True, False, False)
+    """
+    plain = _GAP_WRAPPERS.sub(lambda m: f" {m.group(1) or ''} ", gap)
+    if not plain.strip(" \t\n,;."):
+        return True
+    if _GAP_STOP.search(plain) or len(plain) > 80:
+        return False
+    words = _GAP_WORD.findall(plain)
+    return len(words) <= MAX_GAP_WORDS and ("," in plain or any(w.lower() == "and" for w in words))
+
+
+def box_groups(text: str, boxes: Sequence[tuple[int, int, str]]) -> list[list[tuple[int, int, str]]]:
+    """Consecutive boxes joined by :func:`joins_boxes` gaps, in order."""
+    groups: list[list[tuple[int, int, str]]] = []
+    for box in boxes:
+        if groups and joins_boxes(text[groups[-1][-1][1] : box[0]]):
+            groups[-1].append(box)
+        else:
+            groups.append([box])
+    return groups
+
+
 # ---- line and phrase markers --------------------------------------------------------------------
 _TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
 _GSM8K = re.compile(r"^[ \t]*####[ \t]*(.*?)[ \t]*$", re.MULTILINE)
@@ -202,6 +245,10 @@ _EXPLANATION = re.compile(
     r",?\s+(?:because|since|as\s+(?:we|it|there|the|this)|which|so\s+that|given\s+that|due\s+to|from)\b|;\s",
     re.IGNORECASE,
 )
+
+
+_STATED = re.compile(r"(?:\b(?:is|are|equals|was|were)\b|=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
+_PROSE_SUBJECT = re.compile(r"[A-Za-z]{3,}")
 
 
 def _tag_candidates(text: str) -> list[Candidate]:
@@ -259,6 +306,10 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
         # but it stays in ``context`` for the hedge check
         why = _EXPLANATION.search(body)
         answer = body[: why.start()].strip() if why and why.start() > 0 else body
+        # "Final Answer: The volume of $ABCDEFGH$ is 120": the value after the verb
+        stated = _STATED.search(answer)
+        if stated is not None and _PROSE_SUBJECT.search(answer[: stated.start()]):
+            answer = stated.group("value").strip()
         found.append(Candidate(answer, "answer_is", start, end, context=body if answer != body else ""))
     # "Final Answer: The final answer is $42$": the inner statement is the answer
     return [c for i, c in enumerate(found) if not any(c.start <= o.start < c.end for o in found[i + 1 :])]
@@ -283,6 +334,10 @@ _BEFORE_OPERAND = re.compile(
 _AFTER_OPERAND = re.compile(
     r"^(?:\s*(?:[-+*/^_<>|!]|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp)\b)|[A-Za-z(\\])"
 )
+_ATTACHED_UNIT = re.compile(
+    r"^(?:mm|cm|km|m|kg|mg|g|ml|l|L|s|h|hrs?|min|ft|in|yd|mi|lb|lbs|oz|mph|kmh|km/h|m/s|pm|am|k|K|M|B|st|nd|rd|th)"
+    r"(?:\^\{?[23]\}?)?(?![A-Za-z0-9])"
+)
 
 
 def embedded(text: str, start: int, end: int) -> bool:
@@ -297,7 +352,8 @@ def embedded(text: str, start: int, end: int) -> bool:
         stripped = before.rstrip()
         if not (stripped.endswith("-") or stripped.endswith("+")) or _operand_before(stripped[:-1]):
             return True
-    return bool(_AFTER_OPERAND.match(text[end : end + 12]))
+    after = text[end : end + 12]
+    return bool(_AFTER_OPERAND.match(after)) and not _ATTACHED_UNIT.match(after)
 
 
 def _operand_before(text: str) -> bool:
@@ -354,6 +410,8 @@ _FINAL_CLAUSE = re.compile(
     r"(?:\b(?:is|are|equals|be|was|were|gives|get|obtain|becomes)\b|=|:)\s*(?P<expr>[^\s].*?)\s*[.!]?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
+_PROSE_WORDS = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
+_TEXT_ARG = re.compile(r"\\[A-Za-z]+\s*(?:\{[^{}]*\})?")
 _SPAN_JOIN = re.compile(r"\s*(?:,|;|,?\s*\band\b|,?\s*\bor\b)\s*", re.IGNORECASE)
 _TRAILER = re.compile(r"^[\s.,;:!)\]*_]*$")
 MAX_SPAN_CHARS = 400
@@ -409,6 +467,10 @@ def _last_math(text: str) -> list[Candidate]:
             answer = inner if first == i else text[start : m.end()]
             _, sentence = _last_sentence(text[: m.end()])
             return [Candidate(answer, "last_math", start, m.end(), context=sentence.strip())]
+        if "\\" in inner and not _PROSE_WORDS.search(_TEXT_ARG.sub(" ", inner)):
+            # LaTeX the native reader does not know (\sum, \int ...): the symbolic path may
+            _, sentence = _last_sentence(text[: m.end()])
+            return [Candidate(inner, "last_math", m.start(), m.end(), context=sentence.strip())]
         if number_tokens(inner):
             break
     if spans and number_tokens(text[spans[-1].end() :]) == []:
@@ -416,7 +478,8 @@ def _last_math(text: str) -> list[Candidate]:
     stripped = text.strip()
     if stripped and len(stripped) <= MAX_WHOLE_CHARS and "\n" not in stripped:
         whole = stripped[:-1] if stripped.endswith(".") else stripped
-        if not number_run(whole) and _readable(whole) and not _BOX.search(whole):
+        literal = parse_number(clean_answer(whole)) is not None
+        if (literal or not number_run(whole)) and _readable(whole) and not _BOX.search(whole):
             return [Candidate(whole, "last_math", 0, len(text))]
     start, sentence = _last_sentence(text)
     m = _FINAL_CLAUSE.search(sentence)
@@ -524,4 +587,5 @@ def extract(
         restated=restated,
         truncated=truncated,
         blanked_candidates=blanked_candidates,
+        completion=blanked,
     )

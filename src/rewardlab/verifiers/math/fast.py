@@ -43,7 +43,7 @@ from fractions import Fraction
 
 from .compare import compare
 from .errors import Reason
-from .kinds import Items, Relation, read_value
+from .kinds import Equation, Items, Relation, Scalar, read_value
 from .literals import Number, number_tokens, parse_number
 from .modes import Policy
 from .normalize import clean_answer, compact, normalize_words
@@ -158,6 +158,22 @@ def prose(text: str) -> bool:
 _TEXT_MACRO = re.compile(r"\\(?:text|textbf|mathrm|mbox|textnormal|operatorname)\s*\{[^{}]*\}")
 
 
+def _stated_value(value: object) -> bool:
+    """What strict mode accepts against a number besides a literal: ``x = 1/3 \\approx 0.33`` (a named
+    exact literal) and an irrational closed form (``\\sqrt{17}`` against ``4.1231056...``).
+
+    An expression with a rational value (``2+3``, ``\\sqrt{4}``, ``\\log_2 8``) is an unevaluated
+    answer, refused as ``not_a_number``; an approximation (``x \\approx 11``) is not exact.
+    """
+    if isinstance(value, Equation) and value.name is not None:
+        value = value.value
+        if isinstance(value, Scalar) and value.literal and not value.approximate:
+            return True
+    if isinstance(value, Scalar) and value.form is not None and not value.approximate:
+        return value.form.constant() and value.form.rational() is None
+    return False
+
+
 def _typed(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
     """The typed comparison (:mod:`.compare`): decided natively, or undecided for sympy."""
     value = read_value(answer)
@@ -190,7 +206,7 @@ def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
                 return FastVerdict(decided=True, equal=False, reason=Reason.RELATION, value=read)
             if isinstance(value, Items) and value.kind in ("set", "list") and len(value.items) > 1:
                 return FastVerdict(decided=True, equal=False, reason=Reason.MULTIPLE_CANDIDATES, value=read)
-            if problem is Reason.NOT_A_NUMBER and not policy.require_number:
+            if problem is Reason.NOT_A_NUMBER and (not policy.require_number or _stated_value(value)):
                 return _typed(answer, ref, policy)
             return FastVerdict(decided=True, equal=False, reason=problem, value=read)
         equal = numbers_equal(number, ref.number, policy)

@@ -41,9 +41,10 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import Reason, explain
-from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract
+from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract, joins_boxes
 from .fast import FastVerdict, compare_fast
 from .guards import hedge_reason, restates_question
+from .kinds import Items, Union, read_value
 from .literals import parse_number
 from .modes import Policy
 from .normalize import clean_answer, compact, fold_digits, fold_typography, lookalike_digits
@@ -134,7 +135,10 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
     """The final answer among the candidates, or a refusal."""
     cands = list(ex.candidates)
     shown = [c.text for c in cands]
-    collections_only = all(r.kind == "collection" for r in refs)
+    collections_only = all(expects_several(r) for r in refs)
+    if collections_only and ex.strategy in ("boxed", "answer_tag") and len(cands) > 1:
+        # "\boxed{(1, 2)}, \boxed{(2, 1)}" or "\boxed{1} and \boxed{2}": one answer of several values
+        cands = _grouped(ex.completion, cands)
     if ex.strategy == "last_number" and collections_only:
         # "the roots are 2, 3": the whole run is the answer when a collection is expected
         c = cands[-1]
@@ -176,6 +180,35 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
                     candidates=sorted({c.text for c in ex.explicit}),
                 )
     return chosen, None
+
+
+def expects_several(ref: Reference) -> bool:
+    """The reference is a collection of values (a list, a set, :math:`a \\pm b`, a union)."""
+    if ref.kind == "collection":
+        return True
+    value = read_value(ref.text)
+    return (isinstance(value, Items) and value.kind in ("set", "list") and len(value.items) > 1) or isinstance(
+        value, Union
+    )
+
+
+def _grouped(text: str, cands: list[Candidate]) -> list[Candidate]:
+    """Boxes joined by separators (:func:`~.extract.joins_boxes`) as one candidate each."""
+    groups: list[list[Candidate]] = []
+    for c in cands:
+        if (
+            groups
+            and c.problem is None
+            and groups[-1][-1].problem is None
+            and joins_boxes(text[groups[-1][-1].end : c.start])
+        ):
+            groups[-1].append(c)
+        else:
+            groups.append([c])
+    return [
+        g[0] if len(g) == 1 else Candidate(", ".join(c.text for c in g), g[0].strategy, g[0].start, g[-1].end)
+        for g in groups
+    ]
 
 
 def grade(
@@ -229,9 +262,9 @@ def grade(
         return _with(base, False, Reason.EMPTY_ANSWER)
 
     # 4. hedges, negations, restated question
-    problem = hedge_reason(text, refs)
+    problem = hedge_reason(text, refs, prompt=prompt)
     if problem is None and chosen.context:  # the sentence around a last number / an explained answer
-        problem = hedge_reason(fold_typography(chosen.context), refs, sentence=True)
+        problem = hedge_reason(fold_typography(chosen.context), refs, sentence=True, prompt=prompt, value=chosen.text)
     if problem is not None:
         return _with(base, False, problem)
     if options.check_prompt and restates_question(text, prompt, refs):

@@ -21,6 +21,7 @@ import re
 from collections.abc import Sequence
 
 from .errors import Reason
+from .literals import number_tokens
 from .normalize import clean_answer, compact
 from .reference import Reference
 
@@ -42,27 +43,72 @@ _SENTENCE_NEGATIONS = re.compile(r"\b(?:not|never|cannot|wrong|incorrect|isn't|a
 _SEPARATOR_WORDS = {"or", "and", "either"}
 
 
+_NOT_EQUAL_SIGNS = ("\\neq", "\\ne", "!=", "≠")
+
+
 def _allowed(found: str, refs: Sequence[Reference]) -> bool:
     word = " ".join(found.lower().split())
     if any(word in r.text.lower() for r in refs):
         return True
+    if word in _NOT_EQUAL_SIGNS and any(sign in r.text for r in refs for sign in _NOT_EQUAL_SIGNS):
+        return True  # "x \ne 3" against the reference "x != 3" is the relation asked for
     return bool(refs) and all(r.kind == "collection" for r in refs) and word in _SEPARATOR_WORDS
 
 
-def hedge_reason(answer: str, refs: Sequence[Reference], *, sentence: bool = False) -> Reason | None:
+_WORD_AROUND = re.compile(r"(\w+)\W*$")
+_WORD_AFTER = re.compile(r"^\W*(\w+)")
+
+
+def _from_prompt(text: str, m: re.Match[str], prompt: str | None) -> bool:
+    """The hedge word comes from the question ("strictly increasing or decreasing digits")."""
+    if not prompt:
+        return False
+    before = _WORD_AROUND.search(text[: m.start()])
+    after = _WORD_AFTER.search(text[m.end() :])
+    if before is None or after is None:
+        return False
+    phrase = re.compile(
+        rf"\b{re.escape(before.group(1))}\W+{re.escape(m.group(0))}\W+{re.escape(after.group(1))}\b", re.IGNORECASE
+    )
+    return bool(phrase.search(prompt))
+
+
+def _scoped_elsewhere(text: str, m: re.Match[str], answer: str | None) -> bool:
+    """A negation before another number than the answer ("not 10, it is 1,000.99") negates that one."""
+    if not answer:
+        return False
+    at = text.rfind(answer)
+    if at < 0 or m.end() > at:
+        return False
+    return bool(number_tokens(text[m.end() : at]))
+
+
+def hedge_reason(
+    answer: str,
+    refs: Sequence[Reference],
+    *,
+    sentence: bool = False,
+    prompt: str | None = None,
+    value: str | None = None,
+) -> Reason | None:
     """``HEDGED`` or ``NEGATED`` when ``answer`` hedges or negates, else ``None``.
 
     With ``sentence=True`` (the context of a ``last_number`` answer) only the strong hedges and
-    negations count (not "might"/"could"/"no", which reasoning uses all the time).
+    negations count (not "might"/"could"/"no", which reasoning uses all the time), and a negation
+    in front of another number than the answer (``value``) is that number's. A hedge word copied
+    from the question (``prompt``) with its neighbours is part of the question's wording.
     """
     text = clean_answer(answer) if not sentence else answer
     pattern = _SENTENCE_HEDGES if sentence else _HEDGES
     for m in pattern.finditer(text):
-        if not _allowed(m.group(0), refs):
+        if not _allowed(m.group(0), refs) and not _from_prompt(text, m, prompt):
             return Reason.HEDGED
     for m in (_SENTENCE_NEGATIONS if sentence else _NEGATIONS).finditer(text):
-        if not _allowed(m.group(0), refs):
-            return Reason.NEGATED
+        if _allowed(m.group(0), refs) or _from_prompt(text, m, prompt):
+            continue
+        if sentence and _scoped_elsewhere(text, m, value):
+            continue
+        return Reason.NEGATED
     return None
 
 

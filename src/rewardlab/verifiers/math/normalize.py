@@ -175,7 +175,8 @@ _TEXT_MACRO = re.compile(
     r"\\(?:text|textbf|textit|textrm|textsf|texttt|textnormal|mathrm|mathbf|mathit|mathsf|mathtt|mbox|hbox)"
     r"\s*\{([^{}]*)\}"
 )
-_SPACING = re.compile(r"\\[,;:! ]|\\quad\b|\\qquad\b|~")
+_SPACING = re.compile(r"\\[,;:! ]|\\q?quad|~")
+_THOUSANDS = re.compile(r"(\d)\s*(?:\{,\s*\}|,\s*\\!)\s*(?=\d{3}(?!\d))")
 _DROP = re.compile(r"\\(?:left|right|displaystyle|textstyle|big|Big|bigg|Bigg)\b\.?")
 _WS = re.compile(r"\s+")
 _TRAILING = re.compile(r"[\s.,;:]+$")
@@ -199,10 +200,11 @@ def clean_answer(text: str) -> str:
         if new == s:
             break
         s = new
+    s = _THOUSANDS.sub(r"\1,", s)  # 14{,}916, 16,\!386, 14 {, }916
     s = s.replace("{,}", ",").replace("{.}", ".")
     s = _SPACING.sub(" ", s)
     s = _DROP.sub("", s)
-    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac")
+    s = s.replace("\\dfrac", "\\frac").replace("\\tfrac", "\\frac").replace("\\cfrac", "\\frac")
     s = s.replace("\\%", "%").replace("\\$", "$")
     s = _WS.sub(" ", s).strip()
     s = _TRAILING.sub("", s)

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from .extract import find_boxes
+from .extract import box_groups, extract, find_boxes
 from .literals import Number, parse_number
 from .normalize import clean_answer, compact, fold_digits, fold_typography, normalize_words
 
@@ -32,6 +32,7 @@ __all__ = ["Reference", "ReferenceKind", "prepare_references"]
 
 ReferenceKind = Literal["number", "text", "collection", "expression"]
 
+_TEXT_MACRO = re.compile(r"\\(?:text|textbf|mathrm|mbox)\s*\{[^{}]*\}")
 _WORDS_ONLY = re.compile(r"[A-Za-z][A-Za-z\s'.,;:!?()\-]*")
 _TOP_COMMA = re.compile(r",(?!\d{3}(?!\d))")
 _MATRIX = re.compile(r"\\begin\{[pbvBV]?matrix\}|\\begin\{array\}")
@@ -52,14 +53,27 @@ class Reference:
     """The cleaned answer without whitespace (form-insensitive identity)."""
 
 
+_PROSE = re.compile(r"[A-Za-z]{3,}[\s,]+[A-Za-z]{2,}[\s,]+[A-Za-z]{2,}[\s,]+[A-Za-z]{2,}")
+WORKED_SOLUTION_CHARS = 80
+"""A reference longer than this, with prose in it, is a worked solution: its final answer is read."""
+
+
 def _answer_part(raw: str) -> str:
     boxes = find_boxes(raw)
     if boxes:
-        return boxes[-1][2].strip()
+        group = box_groups(raw, boxes)[-1]
+        if len(group) > 1:  # "\boxed{1} and \boxed{-2}": one answer with several values
+            return ", ".join(b[2].strip() for b in group)
+        return group[0][2].strip()
     marker = raw.rfind("####")
     if marker >= 0:
         return raw[marker + 4 :].strip()
-    return raw.strip()
+    text = raw.strip()
+    if len(text) > WORKED_SOLUTION_CHARS and _PROSE.search(_TEXT_MACRO.sub(" ", text)):
+        ex = extract(text, ("answer_is", "answer_line", "last_math", "last_number"), cross_check=False)
+        if ex.candidates and ex.candidates[-1].problem is None:
+            return ex.candidates[-1].text.strip()
+    return text
 
 
 def is_collection(clean: str) -> bool:
@@ -93,6 +107,8 @@ def _prepare_one(raw: str) -> Reference:
     text = fold_digits(fold_typography(_answer_part(raw)))
     clean = clean_answer(text)
     number = parse_number(clean)
+    if number is None and "$" in clean:
+        number = parse_number(clean_answer(clean.replace("$", " ")))
     if number is not None:
         kind: ReferenceKind = "number"
     elif is_collection(clean):

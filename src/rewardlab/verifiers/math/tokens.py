@@ -35,7 +35,7 @@ _DROP = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg)(?![A-Za-z])\.?"
     r"|\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![A-Za-z])"
 )
-_SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\(?:quad|qquad|enspace|thinspace|medspace|thickspace)(?![A-Za-z])|~")
+_SPACING = re.compile(r"(?<!\\)\\[,;:! ]|\\q?quad|\\(?:enspace|thinspace|medspace|thickspace)(?![A-Za-z])|~")
 _DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 _WS = re.compile(r"\s+")
 
