@@ -204,9 +204,9 @@ MAX_GAP_WORDS = 5
 
 
 def joins_boxes(gap: str) -> bool:
-    """Whether the text between two boxes makes them one answer (``\\boxed{1}, \\boxed{2}``,
-    ``\\boxed{(2, 2)} \\quad \\text{and} \\quad \\boxed{(6, 2)}``, "... papers and ..."), not a
-    correction or a hedge (``\\boxed{3} wait \\boxed{4}``, "or", "no").
+    r"""Whether the text between two boxes makes them one answer (``\boxed{1}, \boxed{2}``,
+    ``\boxed{(2, 2)} \quad \text{and} \quad \boxed{(6, 2)}``, "... papers and ..."), not a
+    correction or a hedge (``\boxed{3} wait \boxed{4}``, "or", "no").
 
     >>> joins_boxes(r" \quad \text{and} \quad "), joins_boxes(" wait, "), joins_boxes(" or ")
     (True, False, False)
