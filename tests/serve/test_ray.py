@@ -88,10 +88,10 @@ def test_serve_with_ray_replicas(ray_cluster: Any) -> None:
             assert client.spec()["hash"] == spec.hash
             remote = client.score(samples)
         assert [r.score for r in remote] == [r.score for r in spec.score_batch(samples)]
-        reward = httpx.post(
-            url + "/get_reward", json={"query": ["q <answer>1</answer>"], "prompts": ["q"], "labels": ["1"]}
-        )
-        assert reward.status_code == 200 and reward.json()["statuses"] == ["ok"]
+        label = '{"answer": "1", "prompt_id": 1}'  # the example spec groups by prompt_id
+        body = {"query": ["q <answer>1</answer>", "q <answer>2</answer>"], "prompts": ["q", "q"], "labels": [label] * 2}
+        reward = httpx.post(url + "/get_reward", json=body)
+        assert reward.status_code == 200 and reward.json()["statuses"] == ["ok", "ok"]
         assert httpx.get(url + "/openapi.json").json()["paths"]["/v1/score"]
     finally:
         serve.shutdown()
