@@ -61,6 +61,24 @@ def serve_command(
         help="Result cache: default a SQLite file under $REWARDLAB_HOME; 'off'; a path; or redis://HOST:PORT/DB.",
     ),
     label_field: str = typer.Option("answer", "--label-field", help="Sample field that /get_reward's labels fill."),
+    component: str | None = typer.Option(
+        None,
+        "--component",
+        help="Serve one named node of the spec (e.g. 'total': the sum inside a group_norm) -- what trainers that "
+        "normalize per group themselves (TRL GRPO, verl, OpenRLHF) should get.",
+    ),
+    on_missing: float = typer.Option(
+        0.0,
+        "--on-missing",
+        help="The number /get_reward answers for a query without a score (counted in /metrics and logged; "
+        "statuses/errors say why).",
+    ),
+    end_marker: list[str] = typer.Option(
+        None,
+        "--end-marker",
+        help="Text stripped from the end of /get_reward responses (repeatable; default: the common chat "
+        "templates' end-of-sequence and padding markers; --end-marker '' for none).",
+    ),
     log_bodies: bool = typer.Option(False, "--log-bodies", help="Log request bodies (off by default: they hold data)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level (debug shows the access log)."),
     imports: list[str] = typer.Option(
@@ -79,6 +97,7 @@ def serve_command(
     group normalization score each request on its own (samples of different requests are never
     normalized together). /readyz turns 200 once the spec's models are loaded.
     """
+    from ..compose.introspect import spec_component
     from ..core.errors import RewardlabError
     from ..core.spec import resolve
     from ..serve.config import ServerConfig
@@ -90,9 +109,10 @@ def serve_command(
         fail(str(exc))
     params = parse_params(param)
     try:
-        spec = resolve(reward, params=params)
+        spec = spec_component(resolve(reward, params=params), component)
     except RewardlabError as exc:
         fail(exc)
+    markers = None if not end_marker else tuple(m for m in end_marker if m)
     try:
         config = ServerConfig(
             host=host,
@@ -109,6 +129,8 @@ def serve_command(
             body_timeout_s=body_timeout,
             cache_url=cache,
             label_field=label_field,
+            on_missing=on_missing,
+            end_markers=markers,
             log_bodies=log_bodies,
         )
     except ValueError as exc:
@@ -118,17 +140,24 @@ def serve_command(
             f"[yellow]warning:[/] serving on {host} without a token: anyone who can reach this port can use it "
             "(set --token or REWARDLAB_TOKEN)"
         )
-    where = f"http://{host}:{port}"
-    err_console.print(
-        f"rewardlab serve: spec [bold]{spec.name}[/] ({spec.short_hash}), components: "
-        f"{', '.join(spec.component_names)}; {where}  (docs: {where}/docs)",
-        highlight=False,
-    )
+
+    def banner(real_port: int) -> None:
+        where = f"http://{host}:{real_port}"
+        err_console.print(
+            f"rewardlab serve: spec [bold]{spec.name}[/] ({spec.short_hash}), components: "
+            f"{', '.join(spec.component_names)}; {where}  (docs: {where}/docs)",
+            highlight=False,
+        )
+
     if ray:
         from ..serve.ray_serve import run_ray_serve
 
+        banner(port)
         run_ray_serve(spec, config, replicas=replicas, address=ray_address, imports=imports or [])
         return
     from ..serve.runner import serve_forever
 
-    serve_forever(spec, config, log_level=log_level)
+    try:
+        serve_forever(spec, config, log_level=log_level, on_listening=banner)
+    except OSError as exc:
+        fail(str(exc.strerror or exc), code=1)

@@ -24,6 +24,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import random
 import threading
@@ -55,6 +56,34 @@ class RequestRejected(RewardlabError):
         self.errors = errors or []
         self.url = url
         super().__init__(f"{url}: HTTP {status}: {detail}")
+
+
+log = logging.getLogger("rewardlab.client")
+
+# Seconds between two "still waiting" lines while the servers are not ready.
+WAIT_LOG_INTERVAL_S = 15.0
+
+
+class _WaitLog:
+    """Says, while the client waits for ``/readyz``, which servers it waits for and why (first at
+    once, then every ``WAIT_LOG_INTERVAL_S``): a trainer's log shows why its first step has not come."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.last = -float("inf")
+
+    def note(self, reasons: dict[str, str], deadline: float) -> None:
+        now = time.monotonic()
+        if now - self.last < WAIT_LOG_INTERVAL_S:
+            return
+        self.last = now
+        shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
+        log.warning(
+            "waiting for a reward server: %s (%.0fs so far, giving up in %.0fs)",
+            shown,
+            now - self.started,
+            max(0.0, deadline - now),
+        )
 
 
 class _Base:
@@ -224,6 +253,7 @@ class RewardClient(_Base):
         deadline = time.monotonic() + (limit or 0.0)
         reasons: dict[str, str] = {}
         attempt = 0
+        waiting = _WaitLog()
         while True:
             ready: list[str] = []
             for url in self.urls:
@@ -253,6 +283,7 @@ class RewardClient(_Base):
             if time.monotonic() >= deadline:
                 shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
                 raise ServerUnavailable(f"no reward server became ready within {limit:g}s ({shown})")
+            waiting.note(reasons, deadline)
             time.sleep(min(self._delay(attempt, None), max(0.0, deadline - time.monotonic())))
             attempt += 1
 
@@ -374,6 +405,7 @@ class AsyncRewardClient(_Base):
         deadline = time.monotonic() + (limit or 0.0)
         reasons: dict[str, str] = {}
         attempt = 0
+        waiting = _WaitLog()
 
         async def probe(url: str) -> bool:
             try:
@@ -406,6 +438,7 @@ class AsyncRewardClient(_Base):
             if time.monotonic() >= deadline:
                 shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
                 raise ServerUnavailable(f"no reward server became ready within {limit:g}s ({shown})")
+            waiting.note(reasons, deadline)
             await asyncio.sleep(min(self._delay(attempt, None), max(0.0, deadline - time.monotonic())))
             attempt += 1
 

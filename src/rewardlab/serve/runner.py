@@ -12,16 +12,17 @@ from __future__ import annotations
 
 import importlib
 import logging
+import socket
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..core.reward import Reward
 from ..core.spec import Spec
 from .config import ServerConfig
 
-__all__ = ["BackgroundServer", "import_plugins", "serve_forever"]
+__all__ = ["BackgroundServer", "bind", "import_plugins", "serve_forever"]
 
 log = logging.getLogger("rewardlab.serve")
 
@@ -53,14 +54,44 @@ def _uvicorn_config(app: Any, config: ServerConfig, log_level: str) -> Any:
     )
 
 
-def serve_forever(spec: str | Spec | Reward, config: ServerConfig, *, log_level: str = "info") -> None:
-    """Serve until interrupted (Ctrl-C / SIGTERM)."""
+def bind(host: str, port: int) -> socket.socket:
+    """A listening-ready TCP socket on ``host:port`` (0: a free port), or ``OSError`` saying why not.
+
+    Bound before the server starts, so a port in use is an error at once (not after a banner)
+    and port 0 has its real number to print.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        hint = " (another server on this port? choose --port, or --port 0 for any free one)" if port else ""
+        raise OSError(exc.errno, f"cannot listen on {host}:{port}: {exc.strerror or exc}{hint}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve_forever(
+    spec: str | Spec | Reward,
+    config: ServerConfig,
+    *,
+    log_level: str = "info",
+    on_listening: Callable[[int], None] | None = None,
+) -> None:
+    """Serve until interrupted (Ctrl-C / SIGTERM). ``on_listening(port)`` runs once the port is
+    bound (the real port when ``config.port`` is 0), before the app starts."""
     import uvicorn
 
     from .app import create_app
 
+    sock = bind(config.host, config.port)
+    port = sock.getsockname()[1]
+    if on_listening is not None:
+        on_listening(port)
     app = create_app(spec, config)
-    uvicorn.Server(_uvicorn_config(app, config, log_level)).run()
+    uvicorn.Server(_uvicorn_config(app, config.replace(port=port), log_level)).run(sockets=[sock])
 
 
 class BackgroundServer:
