@@ -8,6 +8,7 @@ from rewardlab.core.result import Status
 from rewardlab.verifiers import IFEval
 from rewardlab.verifiers.ifeval import CONSTRAINTS, parse_constraints
 from rewardlab.verifiers.ifeval.language import detect_language
+from rewardlab.verifiers.ifeval.reward import loose_variants
 
 STORY = "The *river* carried a small lantern past the town.\n\nIt glowed until dawn. Is there anything else?"
 
@@ -157,9 +158,28 @@ def test_cheap_hacks_earn_nothing() -> None:
     ],
 )
 def test_validation_errors_name_the_constraint_and_field(constraints: object, message: str) -> None:
-    r = IFEval().score({"completion": "text", "constraints": constraints})
+    # invalid_constraints="error": a malformed constraint is an error of the whole sample
+    r = IFEval(invalid_constraints="error").score({"completion": "text", "constraints": constraints})
     assert r.status is Status.ERROR
     assert message.replace(": Value error", "") in (r.error or "") or message in (r.error or "")
+
+
+def test_a_bad_argument_fails_only_its_constraint() -> None:
+    cons = [
+        {"type": "lowercase"},
+        {"type": "length_constraints:number_words", "relation": "about", "num_words": 3},
+        {"type": "keywords:existence", "keywords": ["text"]},
+    ]
+    r = IFEval().score({"completion": "some text here", "constraints": cons})
+    assert r.status is Status.OK
+    assert r.components == {"ifeval": 2 / 3, "ifeval.lowercase": 1.0, "ifeval.word_count": 0.0, "ifeval.keywords": 1.0}
+    assert r.info["constraints"][1]["met"] is False
+    assert r.info["invalid_constraints"] == ["constraints[1].relation: unknown relation 'about'; expected one of: "
+                                            "<, <=, =, ==, >, >=, at least, at most, exactly, fewer than, less than, "
+                                            "more than"]  # fmt: skip
+    # when nothing is left to check, the sample is an error, not a silent zero
+    bad = IFEval().score({"completion": "text", "constraints": [{"type": "wordcount"}]})
+    assert bad.status is Status.ERROR and "no valid constraint" in (bad.error or "")
 
 
 def test_not_applicable_without_constraints() -> None:
@@ -178,7 +198,7 @@ def test_not_applicable_without_constraints() -> None:
         ("Погода сегодня хорошая, и мы идём в парк с детьми, это очень приятно.", "ru"),
         ("오늘 날씨가 좋아서 아이들과 공원에 갑니다.", "ko"),
         ("今日はいい天気なので、子供たちと公園に行きます。", "ja"),
-        ("今天天气很好，我们和孩子们去公园。", "zh"),
+        ("今天天气很好，我们和孩子们去公园。", "zh-cn"),  # langdetect names Chinese zh-cn / zh-tw
         ("आज मौसम अच्छा है और हम बच्चों के साथ पार्क में जा रहे हैं।", "hi"),
         ("Ο καιρός είναι καλός σήμερα.", "el"),
     ],
@@ -187,7 +207,125 @@ def test_language_detector(text: str, lang: str) -> None:
     assert detect_language(text) == lang
 
 
-def test_language_detector_says_when_it_cannot_decide() -> None:
-    assert detect_language("ok") is None
+def test_language_detector_says_when_it_has_nothing_to_go_on() -> None:
+    # langdetect (IFEval's detector) names a language for any text with letters; it gives up
+    # only on texts without any
     assert detect_language("12345 !!!") is None
-    assert detect_language("Paris London Berlin") is None  # names, no function words
+    assert detect_language("") is None
+    assert detect_language("ok") is not None
+    # seeded: the same text always gets the same answer
+    assert len({detect_language("Paris London Berlin") for _ in range(5)}) == 1
+
+
+# ---- issue 10's IFEval failure classes, with examples written for these tests -----------------------
+RUSSIAN = (
+    "Вчера мы с друзьями ходили в горы. Погода была прекрасная, светило солнце, и дул лёгкий ветер. Мы "
+    "поднялись на вершину за три часа, устроили там привал и долго любовались видом на долину. Вечером мы "
+    "вернулись домой усталые, но очень довольные. Обязательно повторим это путешествие следующим летом!"
+)
+NEPALI = (
+    "हिजो हामी साथीहरूसँग पहाड घुम्न गयौं। मौसम निकै राम्रो थियो र घाम लागेको थियो। हामी तीन घण्टामा "
+    "चुचुरोमा पुग्यौं र त्यहाँबाट उपत्यकाको सुन्दर दृश्य हेर्यौं।"
+)
+LOWER_POEM = (
+    "the moon is low above the lake\nthe reeds are still, the ducks awake\n"
+    "we walk the shore and count the stars\nand hear the music from the cars"
+)
+
+
+def met(completion: str, constraints: list[dict], **options: object) -> list[bool]:
+    r = IFEval(**options).score(sample(completion, constraints))
+    assert r.status is Status.OK, r.error
+    return [d["met"] for d in r.info["constraints"]]
+
+
+def test_empty_responses_and_empty_loose_variants_meet_nothing() -> None:
+    cons = [
+        {"type": "punctuation:no_comma"},
+        {"type": "length_constraints:number_words", "relation": "less than", "num_words": 3},
+        {"type": "keywords:forbidden_words", "forbidden_words": ["storm"]},
+    ]
+    one_line = "A storm came, and then it left, quietly over the bay."
+    # dropping the only line leaves "", which would meet all three: loose mode skips it
+    assert met(one_line, cons, loose=True) == [False, False, False]
+    for blank in ("", "  \n "):
+        assert met(blank, cons) == [False, False, False]
+        assert met(blank, cons, loose=True) == [False, False, False]
+    assert loose_variants("only line") == ["only line"]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "text"),
+    [
+        ({"type": "language:response_language", "language": "ru"}, RUSSIAN),
+        ({"type": "language:response_language", "language": "ne"}, NEPALI),
+        ({"type": "change_case:english_lowercase"}, LOWER_POEM),
+        ({"type": "change_case:english_capital"}, "WE WILL MEET AT NOON."),
+        ({"type": "language", "language": "ru"}, RUSSIAN),
+        ({"type": "lowercase", "language": "en"}, LOWER_POEM),
+    ],
+)
+def test_the_language_checks_decide_ordinary_answers(constraint: dict, text: str) -> None:
+    assert met(text, [constraint]) == [True]
+    assert met(text, [constraint], semantics="rewardlab") == [True]
+
+
+def test_sentences_in_lower_case_are_counted() -> None:
+    text = "the rain stopped. we went outside. the street was wet."
+    assert met(text, [{"type": "length_constraints:number_sentences", "relation": "at least", "num_sentences": 3}])[0]
+    assert not met(text, [{"type": "sentence_count", "relation": "less than", "num_sentences": 3}])[0]
+
+
+def test_dividers_at_the_ends_are_allowed_but_not_empty_parts_inside() -> None:
+    paragraphs = {"type": "length_constraints:number_paragraphs", "num_paragraphs": 2}
+    assert met("***\nFirst part.\n***\nSecond part.\n***", [paragraphs]) == [True]
+    assert met("First part.\n***\n***\nSecond part.", [paragraphs]) == [False]
+    two = {"type": "combination:two_responses"}
+    assert met("******\nAnswer one.\n******\nAnswer two.\n******", [two]) == [True]
+    assert met("Answer one.\n******\n\n******\nAnswer two.", [two]) == [False]
+    assert met("Same.\n******\nSame.", [two]) == [False]
+
+
+def test_ifeval_keywords_match_substrings_and_short_names_whole_words() -> None:
+    text = "Rivers ran past two Cats and a catalogue."
+    assert met(text, [{"type": "keywords:existence", "keywords": ["river"]}]) == [True]
+    assert met(text, [{"type": "keywords", "keywords": ["river"]}]) == [False]
+    freq = {"keyword": "cat", "frequency": 2, "relation": "at least"}
+    assert met(text, [{"type": "keywords:frequency", **freq}]) == [True]  # Cats, catalogue
+    assert met(text, [{"type": "keyword_frequency", **freq}]) == [False]
+    # forbidden words are whole words in both readings
+    assert met(text, [{"type": "keywords:forbidden_words", "forbidden_words": ["river"]}]) == [True]
+
+
+def test_the_semantics_parameter_chooses_one_reading_for_all() -> None:
+    hedge = "My answer is yes. My answer is no."
+    cons = [{"type": "detectable_format:constrained_response"}]
+    assert met(hedge, cons) == [True]  # IFEval accepts any allowed phrase
+    assert met(hedge, cons, semantics="rewardlab") == [False]  # rewardlab refuses the hedge
+    assert met(hedge, [{"type": "constrained_response"}]) == [False]
+    assert met(hedge, [{"type": "constrained_response"}], semantics="ifeval") == [True]
+    # a constraint's own argument wins
+    assert met(hedge, [{"type": "constrained_response", "semantics": "ifeval"}], semantics="rewardlab") == [True]
+
+
+@pytest.mark.parametrize(
+    ("constraint", "text", "ifeval", "rewardlab"),
+    [
+        ({"type": "punctuation:no_comma"}, "一，二", True, False),  # a fullwidth comma
+        ({"type": "detectable_content:number_placeholders", "num_placeholders": 2}, "[] and [name]", True, False),
+        ({"type": "detectable_format:number_bullet_lists", "num_bullets": 2}, "* a\n---", True, False),
+        ({"type": "detectable_format:multiple_sections", "section_spliter": "Part", "num_sections": 2},
+         "Part 1\nPart 2", True, False),
+        ({"type": "detectable_content:postscript", "postscript_marker": "P.S."}, "Hi.\nP.S.", True, False),
+        ({"type": "startend:quotation"}, '""', True, False),
+        ({"type": "detectable_format:json_format"}, "{}", True, False),
+        ({"type": "combination:repeat_prompt", "prompt_to_repeat": "Say hi."}, "Say hi.", True, False),
+        ({"type": "startend:end_checker", "end_phrase": "Bye."}, '"Hello. Bye."', True, False),
+        ({"type": "keywords:forbidden_words", "forbidden_words": ["bad"]}, "not b\u0430d", True, False),
+        ({"type": "keywords:letter_frequency", "letter": "#", "let_frequency": 2, "let_relation": "at least"},
+         "#one #two", True, True),
+    ],
+)  # fmt: skip
+def test_where_the_two_readings_differ(constraint: dict, text: str, ifeval: bool, rewardlab: bool) -> None:
+    assert met(text, [constraint]) == [ifeval]
+    assert met(text, [constraint], semantics="rewardlab") == [rewardlab]

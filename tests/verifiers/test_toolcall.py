@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -149,3 +150,100 @@ def test_gold_validation_and_parsing_helpers() -> None:
     many = [{"name": f"f{i}", "arguments": {"x": i}} for i in range(12)]
     big = run(tag(*reversed(many)), many)  # 12 x 12: greedy pairing beyond the exact search
     assert big.components["toolcall.match"] == 1.0
+
+
+# ---- BFCL-style golds: several acceptable values per argument, "" = may be left out ------------------
+# Real possible answers of the Berkeley Function Calling Leaderboard (ShishirPatil/gorilla,
+# berkeley-function-call-leaderboard/data/possible_answer/, Apache-2.0), e.g. BFCL_v3_simple.json:
+SIMPLE_2 = [{"math.hypot": {"x": [4], "y": [5], "z": ["", 0]}}]
+SIMPLE_37 = [
+    {
+        "route.estimate_time": {
+            "start_location": ["San Francisco"],
+            "end_location": ["Los Angeles"],
+            "stops": [["Santa Barbara", "Monterey"], ["Monterey", "Santa Barbara"]],
+        }
+    }
+]
+SIMPLE_89 = [
+    {
+        "db_fetch_records": {
+            "database_name": ["StudentDB"],
+            "table_name": ["students"],
+            "conditions": [{"department": ["Science"], "school": ["Bluebird High School", "Bluebird HS"]}],
+            "fetch_limit": ["", 0],
+        }
+    }
+]
+
+
+def call(name: str, **arguments: object) -> str:
+    return json.dumps({"name": name, "arguments": arguments})
+
+
+@pytest.mark.parametrize(
+    ("gold", "completion", "full"),
+    [
+        (SIMPLE_2, call("math.hypot", x=4, y=5), True),  # the optional z left out
+        (SIMPLE_2, call("math.hypot", x=4, y=5, z=0), True),
+        (SIMPLE_2, call("math.hypot", x=4.0, y=5), False),  # a float where an integer is expected
+        (SIMPLE_2, call("math.hypot", x=4, y=5, z=1), False),
+        (SIMPLE_2, call("math.hypot", x=4), False),  # a required argument missing
+        (SIMPLE_2, call("math.hypot", x=4, y=5, w=1), False),  # an unexpected argument
+        (SIMPLE_37, call("route.estimate_time", start_location="san francisco", end_location="Los Angeles",
+                         stops=["Monterey", "Santa-Barbara"]), True),  # any listed order, BFCL-standardized
+        (SIMPLE_37, call("route.estimate_time", start_location="San Francisco", end_location="Los Angeles",
+                         stops=["Monterey"]), False),
+        (SIMPLE_89, call("db_fetch_records", database_name="StudentDB", table_name="students",
+                         conditions={"department": "Science", "school": "Bluebird HS"}), True),
+        (SIMPLE_89, call("db_fetch_records", database_name="StudentDB", table_name="students",
+                         conditions={"department": "Science"}), False),  # school is not optional in the dict
+        (SIMPLE_89, call("db_fetch_records", database_name="StudentDB", table_name="students",
+                         conditions={"department": "Arts", "school": "Bluebird HS"}), False),
+    ],
+)  # fmt: skip
+def test_bfcl_possible_answers(gold: list, completion: str, full: bool) -> None:
+    r = run(completion, gold)
+    assert r.info["gold_format"] == "bfcl"
+    assert (r.components["toolcall.match"] == 1.0) is full, r.components
+
+
+def test_bfcl_left_out_optional_arguments_count_as_given_and_right() -> None:
+    r = run(call("math.hypot", x=4, y=5), SIMPLE_2)
+    assert r.score == 4.0 and r.components["toolcall.keys"] == 1.0 and r.components["toolcall.values"] == 1.0
+    wrong = run(call("math.hypot", x=4, y=6), SIMPLE_2)  # 3 arguments, y wrong: ToolRL match (1+1+2)/(1+1+3)
+    assert wrong.components["toolcall.match"] == pytest.approx(4 / 5)
+
+
+def test_bfcl_gold_format_and_value_match_options() -> None:
+    # gold_format="calls" does not read the BFCL shape (it has no 'name'); "auto" does
+    r = ToolCall(gold_format="calls").score({"completion": call("math.hypot", x=4, y=5), "gold_calls": SIMPLE_2})
+    assert r.status is Status.ERROR and "missing 'name'" in (r.error or "")
+    # BFCL golds compare with BFCL's rules by default; value_match="exact": "san francisco" is not "San Francisco"
+    loose = call("route.estimate_time", start_location="san francisco", end_location="Los Angeles",
+                 stops=["Santa Barbara", "Monterey"])  # fmt: skip
+    assert run(loose, SIMPLE_37).components["toolcall.match"] == 1.0
+    assert run(loose, SIMPLE_37, value_match="exact").components["toolcall.match"] < 1.0
+    # a native gold stays exact by default, BFCL rules on request
+    native = [{"name": "f", "arguments": {"city": "New York, NY"}}]
+    assert run(call("f", city="new york,ny"), native).components["toolcall.values"] == 0.0
+    assert run(call("f", city="new york,ny"), native, value_match="bfcl").components["toolcall.values"] == 1.0
+    bad = run(call("f"), [{"f": {"x": []}}])
+    assert bad.status is Status.ERROR and "gold_calls[0].x: expected at least one acceptable value" in (bad.error or "")
+
+
+BFCL_CASES = [json.loads(line) for line in (Path(__file__).parent / "toolcall" / "bfcl_cases.jsonl").open()]
+# Where BFCL's checker decides with the function schema, which gold_calls does not carry: it requires
+# the schema's required arguments even when the possible answer marks them optional with "".
+BFCL_SCHEMA_DIFFERENCES = {("parallel_multiple_119", "any")}
+
+
+@pytest.mark.parametrize("case", BFCL_CASES, ids=[f"{c['id']}-{c['variant']}" for c in BFCL_CASES])
+def test_agrees_with_bfcl_checker_verdicts(case: dict) -> None:
+    """Full match == the verdict of BFCL's own AST checker, recorded by toolcall/make_bfcl_cases.py."""
+    r = run(json.dumps(case["prediction"]), case["ground_truth"], correct_min=0, correct_max=1, format_weight=0)
+    full = r.components["toolcall.match"] == 1.0
+    if (case["id"], case["variant"]) in BFCL_SCHEMA_DIFFERENCES:
+        assert full != case["bfcl_valid"]
+    else:
+        assert full == case["bfcl_valid"], r.info

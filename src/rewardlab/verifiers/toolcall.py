@@ -8,6 +8,14 @@
 >>> ToolCall().score({"completion": '[{"name": "get_weather", "arguments": {"city": "Rome"}}]',
 ...                   "gold_calls": gold}).components["toolcall.keys"]
 0.5
+
+Gold calls may also be written as BFCL's possible answers, several acceptable values per
+argument, ``""`` marking an argument that may be left out:
+
+>>> bfcl = [{"get_weather": {"city": ["Paris", "Paris, France"], "unit": ["celsius", ""]}}]
+>>> ToolCall().score({"completion": '{"name": "get_weather", "arguments": {"city": "paris,france"}}',
+...                   "gold_calls": bfcl}).score
+4.0
 """
 
 from __future__ import annotations
@@ -29,7 +37,18 @@ from ..core.reward import Reward
 from ..core.sample import Sample
 from .jsontext import parse_json
 
-__all__ = ["Call", "ParsedCalls", "ToolCall", "json_equal", "parse_calls"]
+__all__ = [
+    "Call",
+    "GoldCall",
+    "ParsedCalls",
+    "ToolCall",
+    "bfcl_equal",
+    "bfcl_standardize",
+    "is_bfcl_gold",
+    "json_equal",
+    "parse_bfcl_gold",
+    "parse_calls",
+]
 
 _TOOL_CALL = re.compile(r"<tool_call>(.*?)</tool_call>", re.DOTALL | re.IGNORECASE)
 _THINK = re.compile(r"<think>(.*?)</think>", re.DOTALL | re.IGNORECASE)
@@ -43,6 +62,20 @@ class Call:
 
     name: str
     arguments: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class GoldCall:
+    """A gold call: a name, the acceptable values of each argument, and the arguments that may be left out."""
+
+    name: str
+    accepted: dict[str, list[Any]]
+    optional: frozenset[str] = frozenset()
+
+    @classmethod
+    def exact(cls, call: Call) -> GoldCall:
+        """The gold call that accepts exactly ``call``'s arguments."""
+        return cls(name=call.name, accepted={k: [v] for k, v in call.arguments.items()})
 
 
 @dataclass
@@ -184,6 +217,94 @@ def json_equal(a: Any, b: Any, *, normalize: bool = False) -> bool:
     return type(a) is type(b) and a == b
 
 
+_BFCL_IGNORED = re.compile(r"[ ,./\-_*^]")
+
+
+def bfcl_standardize(text: str) -> str:
+    """A string as BFCL's checker compares it: without spaces and ``, . / - _ * ^``, lower case,
+    single quotes as double quotes ("April 1, 2024" and "april 1 2024" are the same).
+
+    >>> bfcl_standardize("New York, NY") == bfcl_standardize("new-york ny")
+    True
+    """
+    return _BFCL_IGNORED.sub("", text).lower().replace("'", '"')
+
+
+def bfcl_equal(value: Any, accepted: Any) -> bool:
+    """Whether a predicted value equals one acceptable value of a BFCL possible answer.
+
+    Strings compare standardized (:func:`bfcl_standardize`), also inside lists; numbers by value,
+    except that a float is not an integer (``5`` is ``5.0``, ``5.0`` is not ``5``: BFCL's type
+    check) and ``true`` is not ``1``; lists element by element, in order; a dict against
+    a dict of acceptable-value lists (its keys must be known, each value acceptable, and a key
+    may be missing only where ``""`` is acceptable).
+
+    >>> bfcl_equal(["Monterey", "santa barbara"], ["Monterey", "Santa Barbara"]), bfcl_equal(5, 5.0), bfcl_equal(5.0, 5)
+    (True, True, False)
+    >>> bfcl_equal({"department": "science"}, {"department": ["Science"], "school": ["", "Bluebird HS"]})
+    True
+    """
+    if isinstance(value, str) and isinstance(accepted, str):
+        return bfcl_standardize(value) == bfcl_standardize(accepted)
+    if isinstance(value, dict) and isinstance(accepted, dict):
+        return _bfcl_dict_equal(value, accepted)
+    if isinstance(value, list) and isinstance(accepted, list):
+        return len(value) == len(accepted) and all(bfcl_equal(v, a) for v, a in zip(value, accepted, strict=True))
+    if isinstance(value, float) and isinstance(accepted, int) and not isinstance(accepted, bool):
+        return False  # a float where an integer is expected (BFCL's type check); an int for a float is fine
+    return json_equal(value, accepted)
+
+
+def _bfcl_dict_equal(value: dict[str, Any], accepted: dict[str, Any]) -> bool:
+    for key, v in value.items():
+        if key not in accepted:
+            return False
+        options = accepted[key] if isinstance(accepted[key], list) else [accepted[key]]
+        if not any(bfcl_equal(v, o) for o in options):
+            return False
+    return all(key in value or (isinstance(opts, list) and "" in opts) for key, opts in accepted.items())
+
+
+_CALL_KEYS = frozenset({"name", "function", "type", "id", "tool_calls", *_ARG_KEYS})
+
+
+def is_bfcl_gold(raw: Any) -> bool:
+    """Whether gold calls are in BFCL's possible-answer form: ``[{"func": {"arg": [v1, v2, ""]}}, ...]``
+    (a one-key object whose key is not one of a call's own keys, ``name``, ``arguments``, ...)."""
+    items = raw if isinstance(raw, list) else [raw]
+    return bool(items) and all(
+        isinstance(item, dict)
+        and len(item) == 1
+        and next(iter(item)) not in _CALL_KEYS
+        and isinstance(next(iter(item.values())), dict)
+        and all(isinstance(v, list) for v in next(iter(item.values())).values())
+        for item in items
+    )
+
+
+def parse_bfcl_gold(raw: Any, where: str = "gold_calls") -> list[GoldCall]:
+    """Gold calls from BFCL's possible-answer form (one ``{function: {argument: [acceptable values]}}``
+    per expected call; ``""`` among the values means the argument may be left out).
+
+    >>> parse_bfcl_gold([{"math.hypot": {"x": [4], "y": [5], "z": ["", 0]}}])
+    [GoldCall(name='math.hypot', accepted={'x': [4], 'y': [5], 'z': ['', 0]}, optional=frozenset({'z'}))]
+    """
+    items = raw if isinstance(raw, list) else [raw]
+    out: list[GoldCall] = []
+    for i, item in enumerate(items):
+        if not is_bfcl_gold([item]):
+            raise ValueError(f"{where}[{i}]: expected {{function name: {{argument: [acceptable values]}}}}")
+        name, args = next(iter(item.items()))
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError(f"{where}[{i}]: the function name must be a non-empty string")
+        for arg, values in args.items():
+            if not values:
+                raise ValueError(f"{where}[{i}].{arg}: expected at least one acceptable value")
+        optional = frozenset(k for k, values in args.items() if "" in values)
+        out.append(GoldCall(name=name.strip(), accepted={k: list(v) for k, v in args.items()}, optional=optional))
+    return out
+
+
 def _as_number(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
@@ -209,7 +330,10 @@ class ToolCall(Reward):
     """Tool-call reward after ToolRL (Qian et al. 2025): format plus name, argument-key and value match.
 
     Reads ``gold_calls``: a list of ``{name, arguments}`` (or a JSON string of it; an empty
-    list means "no call expected"). Predicted calls are read from, in order: the completion's
+    list means "no call expected"), or BFCL's possible answers, ``[{"func": {"arg": [v1, v2,
+    ""]}}]``: each argument lists its acceptable values and ``""`` among them means it may be
+    left out (an argument left out that way counts as given and right; ``gold_format`` tells
+    the two forms apart, ``auto`` by their shape). Predicted calls are read from, in order: the completion's
     last assistant message's ``tool_calls`` (OpenAI format) when the completion is a message
     list; ``<tool_call>...</tool_call>`` blocks (Hermes/Qwen; a block holds one call, a list,
     or one call per line as in ToolRL); otherwise the completion's JSON (one call, a list of
@@ -229,7 +353,10 @@ class ToolCall(Reward):
 
     Score: ``format_weight * format + correct_min + (correct_max - correct_min) * match``;
     the defaults are ToolRL's (1, -3, 3): from -3 to 4. Values compare as JSON (``true`` is not
-    ``1``); ``value_match: normalized`` also folds case, whitespace and numeric strings.
+    ``1``); ``value_match: normalized`` also folds case, whitespace and numeric strings;
+    ``bfcl`` compares as BFCL's checker does (strings without spaces and ``, . / - _ * ^``,
+    case-insensitive, also inside lists and dicts; ``5`` equals ``5.0``). ``auto`` (the
+    default) is ``bfcl`` for BFCL golds and ``exact`` for the others.
 
     Cheap hacks earn nothing: more calls than the gold (plus ``max_extra_calls``), e.g. every
     candidate tool at once or one call per guess, gets the minimum correctness; an empty or
@@ -250,8 +377,14 @@ class ToolCall(Reward):
     match_weights: dict[str, float] | None = Field(
         default=None, description="Fixed weights of name/keys/values; null = ToolRL's count-proportional sum."
     )
-    value_match: Literal["exact", "normalized"] = Field(
-        default="exact", description="exact JSON equality, or normalized (case, whitespace, numeric strings)."
+    value_match: Literal["auto", "exact", "normalized", "bfcl"] = Field(
+        default="auto",
+        description="exact JSON equality; normalized (case, whitespace, numeric strings); bfcl (BFCL's checker); "
+        "auto: bfcl for BFCL golds, exact for the others.",
+    )
+    gold_format: Literal["auto", "calls", "bfcl"] = Field(
+        default="auto",
+        description="calls: [{name, arguments}]; bfcl: [{function: {argument: [acceptable values]}}]; auto: by shape.",
     )
     args_need_name: bool = Field(default=True, description="Argument credit only for calls to the right tool.")
     max_extra_calls: int = Field(default=0, ge=0, description="Calls beyond the gold count allowed before refusal.")
@@ -276,7 +409,8 @@ class ToolCall(Reward):
             raise ValueError(f"correct_max ({self.correct_max}) is below correct_min ({self.correct_min})")
         return self
 
-    def _gold(self, sample: Sample) -> list[Call]:
+    def _gold(self, sample: Sample) -> tuple[list[GoldCall], bool]:
+        """The gold calls, and whether they came in BFCL's possible-answer form."""
         raw = sample.get(self.gold_field)
         if raw is None:
             raise NotApplicable(f"the sample has no gold calls in field '{self.gold_field}'")
@@ -285,19 +419,32 @@ class ToolCall(Reward):
                 raw = json.loads(raw)
             except ValueError:
                 raise ValueError(f"field '{self.gold_field}': a string that is not JSON") from None
+        if raw == []:
+            return [], False
+        bfcl = self.gold_format == "bfcl" or (self.gold_format == "auto" and is_bfcl_gold(raw))
         try:
-            return _calls_from_value(raw, self.gold_field) if raw != [] else []
+            if bfcl:
+                return parse_bfcl_gold(raw, self.gold_field), True
+            return [GoldCall.exact(c) for c in _calls_from_value(raw, self.gold_field)], False
         except ValueError as exc:
             raise ValueError(f"field '{self.gold_field}': {exc}") from None
 
-    def _pair(self, g: Call, p: Call) -> _Pair:
+    def _equal(self, value: Any, accepted: Any, mode: str) -> bool:
+        if mode == "bfcl":
+            return bfcl_equal(value, accepted)
+        return json_equal(value, accepted, normalize=mode == "normalized")
+
+    def _pair(self, g: GoldCall, p: Call, mode: str) -> _Pair:
         name = g.name == p.name
         if self.args_need_name and not name:
             return _Pair(keys=0.0, values=0, name=False)
-        gk, pk = set(g.arguments), set(p.arguments)
+        left_out = g.optional - set(p.arguments)  # optional arguments not given count as given and right
+        gk, pk = set(g.accepted), set(p.arguments) | left_out
         keys = 1.0 if not gk and not pk else len(gk & pk) / len(gk | pk)
-        normalize = self.value_match == "normalized"
-        values = sum(1 for k in gk & pk if json_equal(g.arguments[k], p.arguments[k], normalize=normalize))
+        given = (gk & pk) - left_out
+        values = len(left_out) + sum(
+            1 for k in given if any(self._equal(p.arguments[k], a, mode) for a in g.accepted[k])
+        )
         return _Pair(keys=keys, values=values, name=name)
 
     def _format(self, text: str, parsed: ParsedCalls, gold: list[Call]) -> tuple[float, str | None]:
@@ -315,7 +462,8 @@ class ToolCall(Reward):
         return 1.0, None
 
     def _score_one(self, sample: Sample, ctx: ScoreContext) -> Any:
-        gold = self._gold(sample)
+        gold, bfcl = self._gold(sample)
+        mode = ("bfcl" if bfcl else "exact") if self.value_match == "auto" else self.value_match
         messages = sample.completion if isinstance(sample.completion, list) else None
         text = sample.completion_text
         parsed = parse_calls(text, messages, max_chars=self.max_chars)
@@ -326,7 +474,9 @@ class ToolCall(Reward):
         }
         if fmt_problem:
             info["format_problem"] = fmt_problem
-        name, keys, values, match = self._match(gold, parsed.calls, info)
+        if bfcl:
+            info["gold_format"] = "bfcl"
+        name, keys, values, match = self._match(gold, parsed.calls, info, mode)
         score = self.format_weight * fmt + self.correct_min + (self.correct_max - self.correct_min) * match
         label = self.label
         components = {
@@ -339,7 +489,9 @@ class ToolCall(Reward):
         }
         return RewardResult.ok(score, components=components, info=info)
 
-    def _match(self, gold: list[Call], pred: list[Call], info: dict[str, Any]) -> tuple[float, float, float, float]:
+    def _match(
+        self, gold: list[GoldCall], pred: list[Call], info: dict[str, Any], mode: str
+    ) -> tuple[float, float, float, float]:
         if not gold:
             ok = float(not pred)
             if pred:
@@ -350,8 +502,8 @@ class ToolCall(Reward):
             return 0.0, 0.0, 0.0, 0.0
         gold_names, pred_names = {c.name for c in gold}, {c.name for c in pred}
         r_name = len(gold_names & pred_names) / len(gold_names | pred_names) if pred_names else 0.0
-        n_gold_keys = sum(len(c.arguments) for c in gold)
-        pairs = [[self._pair(g, p) for p in pred] for g in gold]
+        n_gold_keys = sum(len(c.accepted) for c in gold)
+        pairs = [[self._pair(g, p, mode) for p in pred] for g in gold]
         best_keys, best_values = _best_assignment(pairs)
         keys = best_keys / len(gold)
         values = best_values / n_gold_keys if n_gold_keys else keys

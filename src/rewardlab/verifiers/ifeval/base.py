@@ -22,19 +22,23 @@ from __future__ import annotations
 import difflib
 import operator
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 __all__ = [
     "CONSTRAINTS",
     "Constraint",
     "CountConstraint",
+    "Semantics",
     "compare",
     "constraint",
     "normalize_relation",
+    "parse_constraint",
     "parse_constraints",
 ]
+
+Semantics = Literal["ifeval", "rewardlab"]
 
 C = TypeVar("C", bound=type["Constraint"])
 
@@ -78,9 +82,21 @@ def relation_words(relation: str) -> str:
 
 
 class Constraint(BaseModel):
-    """One verifiable instruction. Subclasses declare fields (arguments) and implement :meth:`check`."""
+    """One verifiable instruction. Subclasses declare fields (arguments) and implement :meth:`check`.
+
+    ``semantics`` chooses how a constraint that IFEval also defines is judged: ``ifeval``
+    exactly as Google's IFEval checker does (the default when the constraint is named by its
+    IFEval id), ``rewardlab`` with rewardlab's stricter reading (the default for the short
+    names: whole words, look-alike characters folded, empty placeholders, sections, titles
+    and postscripts not counted, a hedge between allowed answers refused, ...). Each class
+    says where the two differ.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    semantics: Semantics = Field(
+        default="rewardlab", description="'ifeval' (Google's checker) or 'rewardlab' (stricter); see the class."
+    )
 
     kind: ClassVar[str] = ""
     ifeval_id: ClassVar[str | None] = None
@@ -128,7 +144,7 @@ def constraint(
         cls.summary = " ".join(doc.split())
         CONSTRAINTS[kind] = (cls, {})
         if ifeval_id:
-            CONSTRAINTS[ifeval_id] = (cls, dict(ifeval_defaults or {}))
+            CONSTRAINTS[ifeval_id] = (cls, {"semantics": "ifeval", **(ifeval_defaults or {})})
         return cls
 
     return decorate
@@ -148,31 +164,44 @@ def _describe_error(exc: ValidationError, index: int) -> str:
     return f"{where}: {msg}"
 
 
-def parse_constraints(raw: Any) -> list[Constraint]:
-    """Validate a list of ``{type, ...arguments}``; errors name the constraint's index and field."""
+def parse_constraint(item: Any, index: int = 0, *, semantics: Semantics | None = None) -> Constraint:
+    """Validate one ``{type, ...arguments}``; errors name the constraint's index and field.
+
+    ``semantics`` (when given) replaces the default the type implies; an explicit
+    ``semantics`` argument in ``item`` wins over both.
+    """
+    if not isinstance(item, dict):
+        raise ValueError(f"constraints[{index}]: expected a mapping with a 'type', got {type(item).__name__}")
+    kind = item.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise ValueError(f"constraints[{index}].type: missing; expected one of: {', '.join(sorted(CONSTRAINTS))}")
+    if kind not in CONSTRAINTS:
+        close = difflib.get_close_matches(kind, list(CONSTRAINTS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        raise ValueError(
+            f"constraints[{index}].type: unknown constraint '{kind}'{hint}; known: "
+            + ", ".join(sorted(k for k in CONSTRAINTS if ":" not in k))
+        )
+    cls, defaults = CONSTRAINTS[kind]
+    if semantics is not None:
+        defaults = {**defaults, "semantics": semantics}
+    # IFEval rows carry every argument of every instruction, unused ones as null.
+    args = {**defaults, **{k: v for k, v in item.items() if k != "type" and v is not None}}
+    try:
+        return cls.model_validate(args)
+    except ValidationError as exc:
+        raise ValueError(_describe_error(exc, index)) from None
+
+
+def check_constraint_list(raw: Any) -> list[Any]:
+    """``raw`` as a non-empty list of items (a single mapping is a list of one)."""
     if isinstance(raw, dict):
         raw = [raw]
     if not isinstance(raw, list) or not raw:
         raise ValueError(f"constraints: expected a non-empty list of {{type, ...arguments}}, got {type(raw).__name__}")
-    out: list[Constraint] = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            raise ValueError(f"constraints[{i}]: expected a mapping with a 'type', got {type(item).__name__}")
-        kind = item.get("type")
-        if not isinstance(kind, str) or not kind:
-            raise ValueError(f"constraints[{i}].type: missing; expected one of: {', '.join(sorted(CONSTRAINTS))}")
-        if kind not in CONSTRAINTS:
-            close = difflib.get_close_matches(kind, list(CONSTRAINTS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ValueError(
-                f"constraints[{i}].type: unknown constraint '{kind}'{hint}; known: "
-                + ", ".join(sorted(k for k in CONSTRAINTS if ":" not in k))
-            )
-        cls, defaults = CONSTRAINTS[kind]
-        # IFEval rows carry every argument of every instruction, unused ones as null.
-        args = {**defaults, **{k: v for k, v in item.items() if k != "type" and v is not None}}
-        try:
-            out.append(cls.model_validate(args))
-        except ValidationError as exc:
-            raise ValueError(_describe_error(exc, i)) from None
-    return out
+    return raw
+
+
+def parse_constraints(raw: Any, *, semantics: Semantics | None = None) -> list[Constraint]:
+    """Validate a list of ``{type, ...arguments}``; errors name the constraint's index and field."""
+    return [parse_constraint(item, i, semantics=semantics) for i, item in enumerate(check_constraint_list(raw))]

@@ -34,15 +34,22 @@ def _non_empty(values: list[str]) -> list[str]:
 
 @constraint("keywords", ifeval_id="keywords:existence")
 class Keywords(Constraint):
-    """Every word of ``keywords`` appears (whole word, case-insensitive)."""
+    """Every word of ``keywords`` appears, case-insensitively.
+
+    ``ifeval``: anywhere, also inside a longer word (plurals and inflections count: "rivers"
+    for "river"). ``rewardlab``: as a whole word, look-alike characters folded.
+    """
 
     keywords: list[str] = Field(description="Words that must appear.")
 
     _check_keywords = field_validator("keywords")(lambda cls, v: _non_empty(v))
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        text = fold(response).lower()
-        missing = [k for k in self.keywords if not _present(k, text)]
+        if self.semantics == "ifeval":
+            missing = [k for k in self.keywords if not re.search(re.escape(k), response, flags=re.IGNORECASE)]
+        else:
+            text = fold(response).lower()
+            missing = [k for k in self.keywords if not _present(k, text)]
         if missing:
             return False, "missing: " + ", ".join(repr(k) for k in missing)
         return True, f"all {len(self.keywords)} keywords present"
@@ -50,7 +57,8 @@ class Keywords(Constraint):
 
 @constraint("forbidden_words", ifeval_id="keywords:forbidden_words")
 class ForbiddenWords(Constraint):
-    """No word of ``forbidden_words`` appears (whole word, case-insensitive, look-alikes folded)."""
+    """No word of ``forbidden_words`` appears as a whole word (case-insensitive; ``rewardlab``:
+    look-alike characters folded, so a Cyrillic ``а`` does not hide a forbidden word)."""
 
     vacuous = True
     forbidden_words: list[str] = Field(description="Words that must not appear.")
@@ -58,8 +66,15 @@ class ForbiddenWords(Constraint):
     _check_words = field_validator("forbidden_words")(lambda cls, v: _non_empty(v))
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        text = fold(response).lower()
-        used = [w for w in self.forbidden_words if _present(w, text)]
+        if self.semantics == "ifeval":
+            used = [
+                w
+                for w in self.forbidden_words
+                if re.search(rf"\b{re.escape(w)}\b", response, flags=re.IGNORECASE) is not None
+            ]
+        else:
+            text = fold(response).lower()
+            used = [w for w in self.forbidden_words if _present(w, text)]
         if used:
             return False, "uses forbidden words: " + ", ".join(repr(w) for w in used)
         return True, "no forbidden word"
@@ -67,12 +82,27 @@ class ForbiddenWords(Constraint):
 
 @constraint("postscript", ifeval_id="detectable_content:postscript")
 class Postscript(Constraint):
-    """A postscript starting with ``postscript_marker`` (``P.S.``, ``P.P.S``) that holds text."""
+    """A postscript starting with ``postscript_marker`` (``P.S.``, ``P.P.S``).
+
+    ``ifeval``: the marker appears (``P.S.`` needs its final period, ``P.P.S`` does not; spaces
+    after the periods are allowed), nothing needs to follow it. ``rewardlab``: the final period
+    is optional, look-alike characters are folded, and the postscript must hold text.
+    """
 
     postscript_marker: str = Field(default="P.S.", min_length=1, description="How the postscript starts.")
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
         marker = self.postscript_marker.strip()
+        if self.semantics == "ifeval":
+            if marker == "P.P.S":
+                pattern = r"\s*p\.\s?p\.\s?s.*$"
+            elif marker == "P.S.":
+                pattern = r"\s*p\.\s?s\..*$"
+            else:
+                pattern = r"\s*" + re.escape(marker.lower()) + r".*$"
+            if re.search(pattern, response.lower(), flags=re.MULTILINE):
+                return True, f"postscript {marker} present"
+            return False, f"no postscript starting with {marker}"
         if marker.upper() in ("P.S.", "PS", "P.S"):
             pattern = r"\s*p\.\s?s\.?(.*)$"
         elif marker.upper() in ("P.P.S", "P.P.S.", "PPS"):
@@ -89,7 +119,10 @@ class Postscript(Constraint):
 
 @constraint("constrained_response", ifeval_id="detectable_format:constrained_response")
 class ConstrainedResponse(Constraint):
-    """Exactly one of the allowed answer phrases appears (IFEval: "My answer is yes/no/maybe.")."""
+    """One of the allowed answer phrases appears (IFEval: "My answer is yes/no/maybe.").
+
+    ``ifeval``: at least one appears. ``rewardlab``: exactly one does (naming two is a hedge).
+    """
 
     options: list[str] = Field(
         default=["My answer is yes.", "My answer is no.", "My answer is maybe."],
@@ -98,8 +131,10 @@ class ConstrainedResponse(Constraint):
     )
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        text = fold(response)
+        text = response.strip() if self.semantics == "ifeval" else fold(response)
         named = [o for o in self.options if o in text]
+        if named and self.semantics == "ifeval":
+            return True, f"answers {named[0]!r}"
         if len(named) == 1:
             return True, f"answers {named[0]!r}"
         if not named:

@@ -4,6 +4,8 @@
 (True, '3 words (less than 5)')
 >>> BulletCount(num_bullets=2).check("* a\\n* b\\n*   ", "")
 (True, '2 bullet points (exactly 2)')
+>>> BulletCount(num_bullets=2, semantics="ifeval").check("* a\\n* b\\n---", "")   # IFEval counts the rule
+(False, '3 bullet points (exactly 2)')
 >>> HighlightedSections(num_highlights=2).check("*a* and ** ** and **b**", "")
 (True, '2 highlighted sections (at least 2)')
 """
@@ -17,7 +19,15 @@ from pydantic import AliasChoices, Field, field_validator
 
 from ..confusables import fold
 from .base import CountConstraint, constraint
-from .text import bullet_lines, count_words, split_paragraphs, split_sentences, words
+from .text import (
+    bullet_lines,
+    capital_words,
+    count_words,
+    split_divided,
+    split_paragraphs,
+    split_sentences,
+    words,
+)
 
 __all__ = [
     "BulletCount",
@@ -38,9 +48,15 @@ def _keyword_pattern(keyword: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(fold(keyword).lower())}(?!\w)")
 
 
+def _stripped(value: str, what: str) -> str:
+    if not value.strip():
+        raise ValueError(f"expected a non-empty {what}")
+    return value.strip()
+
+
 @constraint("word_count", ifeval_id="length_constraints:number_words")
 class WordCount(CountConstraint):
-    """Number of words (runs of letters and digits) compared with ``num_words``."""
+    """Number of words (runs of letters, digits and underscores) compared with ``num_words``."""
 
     num_words: int = Field(ge=0, description="Target number of words.")
 
@@ -50,7 +66,7 @@ class WordCount(CountConstraint):
 
 @constraint("sentence_count", ifeval_id="length_constraints:number_sentences")
 class SentenceCount(CountConstraint):
-    """Number of sentences compared with ``num_sentences``."""
+    """Number of sentences (Punkt, nltk's English parameters: IFEval's count) compared with ``num_sentences``."""
 
     num_sentences: int = Field(ge=0, description="Target number of sentences.")
 
@@ -64,7 +80,11 @@ class SentenceCount(CountConstraint):
     ifeval_defaults={"separator": "***", "relation": "exactly"},
 )
 class ParagraphCount(CountConstraint):
-    """Number of paragraphs (separated by blank lines, or by ``***`` dividers as in IFEval)."""
+    """Number of paragraphs (separated by blank lines, or by ``***`` dividers as in IFEval).
+
+    With ``***``, a divider at the very start or end is allowed (the empty part there is not a
+    paragraph), but an empty part between two dividers fails the constraint, as in IFEval.
+    """
 
     relation: str = "=="
     num_paragraphs: int = Field(ge=0, description="Target number of paragraphs.")
@@ -72,16 +92,24 @@ class ParagraphCount(CountConstraint):
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
         if self.separator == "***":
-            parts = re.split(r"\s?\*\*\*\s?", response.strip())
-            if any(not p.strip() for p in parts):
+            paragraphs, empty_inside = split_divided(response)
+            if empty_inside:
                 return False, "an empty paragraph between *** dividers"
-        return self.judge(len(split_paragraphs(response, self.separator)), self.num_paragraphs, "paragraphs")
+        else:
+            paragraphs = split_paragraphs(response)
+        return self.judge(len(paragraphs), self.num_paragraphs, "paragraphs")
 
 
 @constraint("nth_paragraph_first_word", ifeval_id="length_constraints:nth_paragraph_first_word")
 class NthParagraphFirstWord(CountConstraint):
     """Exactly ``num_paragraphs`` paragraphs (blank-line separated), paragraph ``nth_paragraph``
-    starting with ``first_word``."""
+    starting with ``first_word``.
+
+    ``ifeval``: paragraphs are split at every ``\\n\\n`` and the first word is the first
+    whitespace-separated token, without leading quotes and cut at the first ``. , ? ! ' "``.
+    ``rewardlab``: paragraphs are split at blank lines (which may hold spaces) and the first word
+    is the first run of letters and digits, look-alike characters folded.
+    """
 
     relation: str = "=="
     num_paragraphs: int = Field(ge=1, description="Number of paragraphs.")
@@ -89,6 +117,8 @@ class NthParagraphFirstWord(CountConstraint):
     first_word: str = Field(min_length=1, description="The word it must start with (case-insensitive).")
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
+        if self.semantics == "ifeval":
+            return self._check_ifeval(response)
         paragraphs = split_paragraphs(response)
         ok, detail = self.judge(len(paragraphs), self.num_paragraphs, "paragraphs")
         if not ok:
@@ -100,24 +130,52 @@ class NthParagraphFirstWord(CountConstraint):
         got = first[0] if first else ""
         return got == want, f"paragraph {self.nth_paragraph} starts with {got!r} (wanted {want!r})"
 
+    def _check_ifeval(self, response: str) -> tuple[bool, str]:
+        parts = response.split("\n\n")
+        count = sum(1 for p in parts if p.strip())
+        if self.nth_paragraph > count:
+            return False, f"{count} paragraphs: there is no paragraph {self.nth_paragraph}"
+        paragraph = parts[self.nth_paragraph - 1].strip()
+        if not paragraph:
+            return False, f"paragraph {self.nth_paragraph} is empty"
+        token = paragraph.split()[0].strip().lstrip("'").lstrip('"')
+        got = re.split(r"[.,?!'\"]", token, maxsplit=1)[0].lower()
+        want = self.first_word.lower()
+        if count != self.num_paragraphs:
+            return False, f"{count} paragraphs (exactly {self.num_paragraphs})"
+        return got == want, f"paragraph {self.nth_paragraph} starts with {got!r} (wanted {want!r})"
+
 
 @constraint("keyword_frequency", ifeval_id="keywords:frequency")
 class KeywordFrequency(CountConstraint):
-    """How often ``keyword`` occurs as a whole word (case-insensitive)."""
+    """How often ``keyword`` occurs, case-insensitively.
+
+    ``ifeval``: every occurrence counts, also inside a longer word ("cats" and "concatenate"
+    count for "cat"). ``rewardlab``: whole words only, look-alike characters folded.
+    """
 
     keyword: str = Field(min_length=1, description="The keyword.")
     frequency: int = Field(ge=0, description="Target count.")
 
+    _check_keyword = field_validator("keyword")(lambda cls, v: _stripped(v, "keyword"))
+
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        n = len(_keyword_pattern(self.keyword).findall(fold(response).lower()))
+        if self.semantics == "ifeval":
+            n = len(re.findall(re.escape(self.keyword), response, flags=re.IGNORECASE))
+        else:
+            n = len(_keyword_pattern(self.keyword).findall(fold(response).lower()))
         return self.judge(n, self.frequency, f"x {self.keyword!r}")
 
 
 @constraint("letter_frequency", ifeval_id="keywords:letter_frequency")
 class LetterFrequency(CountConstraint):
-    """How often the letter ``letter`` occurs (case-insensitive)."""
+    """How often the letter ``letter`` occurs (case-insensitive; ``rewardlab``: look-alikes folded).
 
-    letter: str = Field(min_length=1, max_length=1, description="One letter.")
+    Any single visible character is accepted (IFEval has rows asking for ``#`` and ``!``, for
+    which its own checker counts a letter drawn at random instead).
+    """
+
+    letter: str = Field(min_length=1, max_length=1, description="One letter (or another visible character).")
     frequency: int = Field(
         ge=0, validation_alias=AliasChoices("frequency", "let_frequency"), description="Target count."
     )
@@ -126,47 +184,53 @@ class LetterFrequency(CountConstraint):
     @field_validator("letter")
     @classmethod
     def _letter(cls, value: str) -> str:
-        if not value.isalpha():
-            raise ValueError(f"expected a letter, got {value!r}")
+        if not value.isprintable() or value.isspace():
+            raise ValueError(f"expected a letter or another visible character, got {value!r}")
         return value.lower()
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        n = fold(response).lower().count(self.letter)
-        return self.judge(n, self.frequency, f"x {self.letter!r}")
+        text = response if self.semantics == "ifeval" else fold(response)
+        return self.judge(text.lower().count(self.letter), self.frequency, f"x {self.letter!r}")
 
 
 @constraint("capital_word_frequency", ifeval_id="change_case:capital_word_frequency")
 class CapitalWordFrequency(CountConstraint):
-    """Number of words written in all capital letters."""
+    """Number of words written in capital letters, cut into words as nltk's ``word_tokenize``
+    (IFEval's tokenizer) cuts them: ``U.S.`` and ``AI-DRIVEN`` are one word, ``DON'T`` two."""
 
     frequency: int = Field(ge=0, validation_alias=AliasChoices("frequency", "capital_frequency"))
     relation: str = Field(default=">=", validation_alias=AliasChoices("relation", "capital_relation"))
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        n = sum(1 for w in words(response) if w.isupper())
-        return self.judge(n, self.frequency, "all-capital words")
+        return self.judge(len(capital_words(response)), self.frequency, "all-capital words")
 
 
 @constraint("placeholders", ifeval_id="detectable_content:number_placeholders")
 class Placeholders(CountConstraint):
-    """Number of non-empty square-bracket placeholders such as ``[address]``."""
+    """Number of square-bracket placeholders such as ``[address]`` (``rewardlab``: an empty ``[]`` does not count)."""
 
     num_placeholders: int = Field(ge=0, description="Target number of placeholders.")
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        n = sum(1 for p in re.findall(r"\[(.*?)\]", response) if p.strip())
+        found = re.findall(r"\[(.*?)\]", response)
+        n = len(found) if self.semantics == "ifeval" else sum(1 for p in found if p.strip())
         return self.judge(n, self.num_placeholders, "placeholders")
 
 
 @constraint("bullet_count", ifeval_id="detectable_format:number_bullet_lists", ifeval_defaults={"relation": "=="})
 class BulletCount(CountConstraint):
-    """Number of Markdown bullet points (``* item`` / ``- item``) that hold text."""
+    """Number of Markdown bullet points (``* item`` / ``- item``).
+
+    ``ifeval``: every line that starts with ``-``, or with ``*`` and a character other than
+    ``*``. ``rewardlab``: only bullets that hold text (not ``*`` alone, not a ``---`` rule).
+    """
 
     relation: str = "=="
     num_bullets: int = Field(ge=0, description="Target number of bullet points.")
 
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
-        return self.judge(len(bullet_lines(response)), self.num_bullets, "bullet points")
+        found = bullet_lines(response, only_filled=self.semantics != "ifeval")
+        return self.judge(len(found), self.num_bullets, "bullet points")
 
 
 @constraint("highlighted_sections", ifeval_id="detectable_format:number_highlighted_sections")
@@ -184,7 +248,8 @@ class HighlightedSections(CountConstraint):
 
 @constraint("sections", ifeval_id="detectable_format:multiple_sections")
 class Sections(CountConstraint):
-    """Number of non-empty sections, each starting with ``splitter`` and a number (``Section 1``)."""
+    """Number of sections, each starting with ``splitter`` and a number (``Section 1``)
+    (``rewardlab``: a section without content fails the constraint)."""
 
     splitter: str = Field(
         default="Section",
@@ -194,9 +259,11 @@ class Sections(CountConstraint):
     )
     num_sections: int = Field(ge=0, description="Target number of sections.")
 
+    _check_splitter = field_validator("splitter")(lambda cls, v: _stripped(v, "splitter"))
+
     def check(self, response: str, prompt: str) -> tuple[bool, str]:
         parts = re.split(rf"\s?{re.escape(self.splitter)}\s?\d+\s?", response)
         sections = parts[1:]
-        if any(not s.strip() for s in sections):
+        if self.semantics != "ifeval" and any(not s.strip() for s in sections):
             return False, "a section has no content"
         return self.judge(len(sections), self.num_sections, f"sections marked {self.splitter!r}")
