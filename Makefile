@@ -6,9 +6,15 @@ PIP    := $(PY) -m pip --disable-pip-version-check
 STAMP  := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install run test bench lint clean
+.PHONY: install system-deps run test bench lint clean
 
-install: $(STAMP)
+install: system-deps $(STAMP)
+
+# bubblewrap, chromium, redis-server from apt when run as root or with passwordless sudo;
+# otherwise it says what is missing and how to install it (the tests needing them skip).
+# Idempotent, quiet, never fatal; REWARDLAB_SYSTEM_DEPS=0 skips it.
+system-deps:
+	@bash scripts/install-system-deps.sh
 
 # Re-installs only when the install inputs change; otherwise `make install` is a no-op.
 $(STAMP): pyproject.toml constraints.txt Makefile
