@@ -13,7 +13,7 @@ import typer
 
 from ..models.training.progress import TrainingReporter
 from . import app
-from .common import EXIT_OK, err_console, fail, fail_options, isatty
+from .common import EXIT_OK, err_console, fail, fail_options
 
 __all__ = ["train_app"]
 
@@ -116,7 +116,9 @@ def train_bt_command(
     threads: int | None = typer.Option(None, "--threads", min=1, help="CPU threads (default: this process's share)."),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a model already in --out."),
     progress: bool | None = typer.Option(
-        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
+        None,
+        "--progress/--no-progress",
+        help="Progress: a bar on a terminal, plain lines in a log file or pipe (--no-progress: epoch lines only).",
     ),
 ) -> None:
     """Train a Bradley-Terry reward model on preference pairs.
@@ -192,11 +194,13 @@ def train_bt_command(
     if not train_pairs:
         fail(f"{data}: no training pairs")
 
+    from ..core.progress import progress_mode
     from ..models.training.bt import train_bt
     from ..models.training.progress import RichReporter
 
-    show = progress if progress is not None else isatty()
-    reporter = RichReporter(err_console) if show else _PlainReporter()
+    # A terminal gets a bar; a log file or a pipe gets plain lines (long runs are read there).
+    mode = progress_mode(progress, err_console.file, default_lines=True)
+    reporter = RichReporter(err_console) if mode == "bar" else _PlainReporter(lines=mode == "lines")
     try:
         report = train_bt(config, train_pairs, eval_pairs, out, reporter=reporter, data_info=info)
     except KeyboardInterrupt:
@@ -225,7 +229,22 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 class _PlainReporter(TrainingReporter):
-    """One line per epoch on stderr (no live bar): for logs and pipes."""
+    """One line per epoch on stderr (no live bar): for logs and pipes; with ``lines``, progress
+    lines within the epoch too (every few seconds or tenth of the epoch, with the running loss)."""
+
+    def __init__(self, *, lines: bool = False) -> None:
+        self.lines = lines
+        self._plain: Any = None
+
+    def start_epoch(self, label: str, total_batches: int) -> None:
+        if self.lines:
+            from ..core.progress import PlainProgress
+
+            self._plain = PlainProgress(label, total_batches, stream=err_console.file, every_s=30.0)
+
+    def advance(self, *, loss: float, accuracy: float) -> None:
+        if self._plain is not None:
+            self._plain.advance(loss=f"{loss:.4f}", acc=f"{accuracy:.3f}")
 
     def end_epoch(self, label: str, metrics: dict[str, Any]) -> None:
         held = metrics.get("eval_accuracy")

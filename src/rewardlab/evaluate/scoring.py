@@ -65,16 +65,23 @@ def pairwise_field(spec: Spec) -> str | None:
     return None
 
 
-def _stderr_is_tty() -> bool:
-    return bool(getattr(sys.stderr, "isatty", lambda: False)())
-
-
 @contextmanager
 def progress_bar(description: str, total: int, enabled: bool | None = None) -> Iterator[Any]:
-    """A rich progress bar on stderr; yields ``advance(n)``. ``enabled=None``: when stderr is a TTY."""
-    show = _stderr_is_tty() if enabled is None else enabled
-    if not show or total <= 0:
+    """Progress on stderr; yields ``advance(n)``. A rich bar on a terminal; with ``enabled=True``
+    off a terminal (``--progress`` in a log file or a pipe), plain lines every few seconds.
+    ``enabled=None``: a bar when stderr is a TTY, nothing otherwise."""
+    from ..core.progress import PlainProgress, progress_mode
+
+    mode = progress_mode(enabled, sys.stderr)
+    if mode is None or total <= 0:
         yield lambda n=1: None
+        return
+    if mode == "lines":
+        plain = PlainProgress(description, total)
+        try:
+            yield plain.advance
+        finally:
+            plain.close()
         return
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn, TimeRemainingColumn
