@@ -240,7 +240,7 @@ def worker_main(sock: socket.socket, cfg: dict[str, Any], template_pid: int) -> 
     limits.set_parent_death_signal(signal.SIGKILL)
     if os.getppid() != template_pid:  # the template died between fork and prctl
         return
-    limits.set_memory_limit(cfg.get("memory_mb"))
+    limits.set_memory_limit(cfg.get("memory_mb"), hard=cfg.get("memory_hard", True))
     initializer = cfg.get("initializer")
     if initializer is not None:
         try:

@@ -23,8 +23,9 @@ Workers are forked from a single-threaded *template* process started once per po
 ``_template``), so they are safe to create from a multi-threaded program, start in
 milliseconds, and come with the ``preload`` modules already imported. Each worker has an
 address-space limit (``memory_mb``, RLIMIT_AS) and a per-task CPU limit (``cpu_seconds``,
-RLIMIT_CPU), and is recycled after ``max_tasks_per_worker`` tasks. The pool is closed at
-interpreter exit; its workers also die when the process that owns the pool dies.
+RLIMIT_CPU), and is recycled after ``max_tasks_per_worker`` tasks; a worker ended by ``SIGXCPU``
+or ``SIGPROF`` (a CPU limit, or a CPU timer its task set) counts as a timeout. The pool is closed
+at interpreter exit; its workers also die when the process that owns the pool dies.
 """
 
 from __future__ import annotations
@@ -215,6 +216,9 @@ class WorkerPool:
     Parameters:
         size: number of workers (default: the CPUs this process may use).
         memory_mb: address-space limit of each worker (RLIMIT_AS), None for no limit.
+        memory_hard: True: the hard limit too (nothing in the worker can raise it); False: only
+            the soft limit, which processes the worker starts may raise again for themselves
+            (the code checkers: the sandboxes they start give each program its own limit).
         cpu_seconds: CPU seconds a task may use (RLIMIT_CPU, set before each task), None for no limit.
         max_input_bytes: largest pickled ``(fn, args, kwargs)`` accepted; bigger raises InputTooLarge.
         max_output_bytes: largest pickled result a worker sends back; bigger fails the task.
@@ -232,6 +236,7 @@ class WorkerPool:
         size: int | None = None,
         *,
         memory_mb: int | None = 4096,
+        memory_hard: bool = True,
         cpu_seconds: float | None = None,
         max_input_bytes: int = 64 * 1024 * 1024,
         max_output_bytes: int = 256 * 1024 * 1024,
@@ -253,6 +258,7 @@ class WorkerPool:
             raise ValueError(f"default_timeout must be > 0, got {default_timeout}")
         self.size = size or _cpu_count()
         self.memory_mb = memory_mb
+        self.memory_hard = memory_hard
         self.cpu_seconds = cpu_seconds
         self.max_input_bytes = max_input_bytes
         self.max_output_bytes = max_output_bytes
@@ -347,6 +353,7 @@ class WorkerPool:
                 "sys_path": list(sys.path),
                 "preload": self.preload,
                 "memory_mb": self.memory_mb,
+                "memory_hard": self.memory_hard,
                 "initializer": self._initializer,
                 "max_output_bytes": self.max_output_bytes,
             }
@@ -526,11 +533,16 @@ class WorkerPool:
                 ) from None
             except (ChannelClosed, OSError) as exc:
                 reason = self._death_reason(worker)
-                if reason and "SIGXCPU" in reason:
+                if reason and ("SIGXCPU" in reason or "SIGPROF" in reason):
                     outcome = "timeout"
+                    if "SIGXCPU" in reason:
+                        what = "used more than its CPU limit" + (
+                            f" ({self.cpu_seconds:g} s)" if self.cpu_seconds is not None else ""
+                        )
+                    else:
+                        what = "ran past the CPU timer it set for itself (SIGPROF)"
                     raise RewardTimeout(
-                        f"task {getattr(fn, '__qualname__', fn)} used more than its CPU limit "
-                        f"({self.cpu_seconds:g} s); its worker was killed"
+                        f"task {getattr(fn, '__qualname__', fn)} {what}; its worker was killed"
                     ) from None
                 if ticket is not None and len(ticket) > 1:  # cancelled by acall
                     outcome = "timeout"

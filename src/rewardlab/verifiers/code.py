@@ -39,11 +39,16 @@ _POOL_PID = 0
 _POOL_LOCK = threading.Lock()
 
 
+_CHECKER_MEMORY_MB = 1024
+
+
 def code_pool() -> WorkerPool:
     """The worker pool whose workers check programs (one per CPU; each keeps its own sandbox).
 
-    Workers have no address-space limit of their own (the programs they start have theirs, and a
-    limit here would cap the programs' too). ``REWARDLAB_CODE_POOL_SIZE`` sets the number of workers.
+    The checkers run outside the sandbox, so each is bounded: a soft address-space limit
+    (``REWARDLAB_CODE_CHECKER_MEMORY_MB``, default 1024 MiB; the programs a checker starts set
+    their own, ``memory_mb``) and deadlines for the test code it runs (see
+    :mod:`.code_deadline`). ``REWARDLAB_CODE_POOL_SIZE`` sets the number of workers.
     """
     global _POOL, _POOL_PID
     pool = _POOL
@@ -54,9 +59,14 @@ def code_pool() -> WorkerPool:
     with _POOL_LOCK:
         if _POOL is None or os.getpid() != _POOL_PID or _POOL._closed:
             size = os.environ.get("REWARDLAB_CODE_POOL_SIZE")
+            memory = os.environ.get("REWARDLAB_CODE_CHECKER_MEMORY_MB")
+            from .code_checks import prepare_checker
+
             _POOL = WorkerPool(
                 size=int(size) if size else None,
-                memory_mb=None,
+                memory_mb=int(memory) if memory else _CHECKER_MEMORY_MB,
+                memory_hard=False,
+                initializer=prepare_checker,
                 preload=("rewardlab.verifiers.code_checks",),
                 name="code",
             )
@@ -252,8 +262,8 @@ class CodeReward(Reward):
     def _outcome(self, out: Any) -> Outcome:
         if isinstance(out, RewardTimeout):
             return RewardResult.failed(
-                f"RewardTimeout: checking the program ran past {self.total_timeout_s + 30:g} s "
-                "(its checker was killed)",
+                f"RewardTimeout: the checker was stopped and replaced: {out} (the wall-clock bound is "
+                f"{self.total_timeout_s + 30:g} s; test code stuck in the checker ends it sooner)",
                 timeout=True,
             )
         if isinstance(out, BaseException):

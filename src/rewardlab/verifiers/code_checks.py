@@ -37,12 +37,28 @@ from ..execution.sandbox import (
     SandboxLimits,
 )
 from ..execution.sandbox.remote import ProgramSession
+from . import code_deadline
+from .code_deadline import CheckerTimeout
 from .code_plan import UnitPlan, plan_unit, runtime_calls
-from .code_tests import StdioCase, TestSuite, split_assert_units, stub_functions
+from .code_tests import (
+    GlobalNames,
+    StdioCase,
+    TestSuite,
+    names_in_tests,
+    program_names_for_tests,
+    split_assert_units,
+    stub_functions,
+)
 
-__all__ = ["CodeJob", "TestOutcome", "compare_output", "run_code_job"]
+__all__ = ["CodeJob", "TestOutcome", "compare_output", "prepare_checker", "run_code_job"]
 
 _MESSAGE_LIMIT = 300
+# Test code gets this much longer than the program's calls in it: when the program is the slow
+# one, its own timeout (the program is killed and restarted) comes first.
+_CHECKER_MARGIN_S = 0.5
+# A whole job may use this much more CPU in the checker than its total time limit before the
+# checker is ended (a hang outside any test: decoding an answer, collecting a pytest file).
+_JOB_CPU_GRACE_S = 10.0
 
 
 @dataclass(frozen=True)
@@ -105,8 +121,20 @@ def _short(text: str, limit: int = _MESSAGE_LIMIT) -> str:
 
 
 def _describe(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return _short(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+    """``Type: message`` of an exception, whatever its ``str`` does (an assertion's message can hold
+    a program object, whose ``str`` is a call into the program that may fail or hang)."""
+    name = type(exc).__name__
+    try:
+        text = str(exc).strip()
+    except BaseException as inner:
+        text = f"<the message could not be formatted: {type(inner).__name__}>"
+    return _short(f"{name}: {text}" if text else name)
+
+
+def prepare_checker() -> None:
+    """Set up a process that checks programs (the code pool's initializer): deadlines for the test
+    code it runs (:mod:`.code_deadline`)."""
+    code_deadline.install()
 
 
 def effective_isolation(sandbox: Sandbox) -> str:
@@ -141,14 +169,16 @@ def run_code_job(job: CodeJob) -> dict[str, Any]:
         )
     deadline = start + job.total_timeout
     info: dict[str, Any] = {"isolation": isolation, "kind": job.suite.kind}
-    if job.suite.kind == "stdio":
-        outcomes = _run_stdio(sandbox, job, deadline)
-    elif job.suite.kind == "pytest":
-        outcomes, extra = _run_pytest(sandbox, job, deadline)
-        info.update(extra)
-    else:
-        outcomes, extra = _run_assert(sandbox, job, deadline)
-        info.update(extra)
+    # (a backstop on the checker's own CPU: only a checker stuck outside any test reaches it)
+    with code_deadline.deadline(job.total_timeout, grace=_JOB_CPU_GRACE_S, soft=False):
+        if job.suite.kind == "stdio":
+            outcomes = _run_stdio(sandbox, job, deadline)
+        elif job.suite.kind == "pytest":
+            outcomes, extra = _run_pytest(sandbox, job, deadline)
+            info.update(extra)
+        else:
+            outcomes, extra = _run_assert(sandbox, job, deadline)
+            info.update(extra)
     info["tests"] = [o.as_dict() for o in outcomes]
     info["seconds"] = round(time.monotonic() - start, 4)
     info["sandbox_restarts"] = sandbox.restarts
@@ -175,7 +205,7 @@ def _load_failure_outcomes(names: list[str], reason: str) -> list[TestOutcome]:
 
 
 def _classify(exc: BaseException) -> tuple[str, str]:
-    if isinstance(exc, ProgramTimeout):
+    if isinstance(exc, (ProgramTimeout, CheckerTimeout)):
         return "timeout", _describe(exc)
     if isinstance(exc, AssertionError):
         return "fail", _describe(exc) if str(exc) else "AssertionError"
@@ -203,6 +233,19 @@ def _stubs(prelude: str) -> tuple[str, ...]:
     return tuple(stub_functions(prelude))
 
 
+@functools.lru_cache(maxsize=512)
+def _assert_names(suite: TestSuite, prelude: str) -> GlobalNames:
+    """The global names an assert suite's code reads and binds (setup, prompt, module, units)."""
+    module_code, units, _compiled_units, _plans = _prepare_assert(suite)
+    return names_in_tests(suite.setup, prelude, module_code, *(u.source for u in units))
+
+
+def _unit_deadline(job: CodeJob, deadline: float) -> float:
+    """Seconds the test code of one test may run in the checker (the program's calls in it have
+    ``test_timeout``; past the sample's deadline, none)."""
+    return max(0.0, min(job.test_timeout, deadline - time.monotonic())) + _CHECKER_MARGIN_S
+
+
 def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
     suite = job.suite
     module_code, units, compiled, plans = _prepare_assert(suite)
@@ -221,13 +264,17 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
     try:
         namespace: dict[str, Any] = {"__name__": "__check__", "__builtins__": builtins}
         # The tests may call the program's functions by name (MBPP; HumanEval/33 calls its own
-        # entry point by name); helpers that the trusted prelude defines stay the checker's own,
-        # so a program cannot weaken a check by redefining them (e.g. HumanEval/32's poly).
-        program_names = [n for n, kind in session.names.items() if kind in ("function", "class", "exception")]
-        for name in program_names:
+        # entry point by name): those names, and only those, are bound -- never one that shadows
+        # a built-in (a program's own `abs` or `set` must not change what the tests compute) or
+        # that the test code binds itself. Helpers that the trusted prelude defines stay the
+        # checker's own, so a program cannot weaken a check by redefining them (HumanEval/32's poly).
+        for name in program_names_for_tests(session.names, _assert_names(suite, job.prelude)):
             namespace[name] = session.global_(name)
         try:
-            with session.deadline(job.test_timeout, until=deadline):
+            with (
+                session.deadline(job.test_timeout, until=deadline),
+                code_deadline.deadline(_unit_deadline(job, deadline)),
+            ):
                 if suite.setup:
                     exec(_compiled(suite.setup, "<test setup>"), namespace)
                 if job.prelude:
@@ -239,7 +286,7 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
                     namespace[suite.entry_point] = session.function(suite.entry_point)
                 if module_code:
                     exec(_compiled(module_code, "<test module>"), namespace)
-        except (ProgramFault, Exception) as exc:
+        except (ProgramFault, CheckerTimeout, Exception) as exc:
             _status, message = _classify(exc)
             return [TestOutcome(n, "error", f"test setup failed: {message}") for n in names], {"load": "ok"}
         if suite.entry_point:
@@ -290,10 +337,13 @@ def _run_units(
                 session.prefetch(batch)
         t0 = time.monotonic()
         try:
-            with session.deadline(job.test_timeout, until=deadline):
+            with (
+                session.deadline(job.test_timeout, until=deadline),
+                code_deadline.deadline(_unit_deadline(job, deadline)),
+            ):
                 exec(code, namespace)
             outcome = TestOutcome(unit.name, "pass")
-        except (ProgramFault, Exception) as exc:
+        except (ProgramFault, CheckerTimeout, Exception) as exc:
             status, message = _classify(exc)
             outcome = TestOutcome(unit.name, status, message)
         outcome.seconds = time.monotonic() - t0
@@ -413,10 +463,13 @@ def _run_stdio(sandbox: Sandbox, job: CodeJob, deadline: float) -> list[TestOutc
 class _ProgramModule(types.ModuleType):
     """Stands in for the program's module inside the test file: attributes are remote proxies."""
 
-    def __init__(self, name: str, session: ProgramSession) -> None:
+    def __init__(self, name: str, session: ProgramSession, tests: GlobalNames) -> None:
         super().__init__(name)
         self.__dict__["_session"] = session
-        self.__dict__["__all__"] = [n for n in session.names if not n.startswith("_")]
+        # What `from solution import *` binds: the program's names that the test file reads and
+        # does not define or import itself, none shadowing a built-in (and no test_* function of
+        # the program: it is not read, so it never joins the collected tests).
+        self.__dict__["__all__"] = [n for n in program_names_for_tests(session.names, tests) if not n.startswith("_")]
 
     def __getattr__(self, name: str) -> Any:
         session = self.__dict__["_session"]
@@ -449,7 +502,10 @@ class _Collector:
                 raise RuntimeError(f"program restart failed: {reason}")
 
     def pytest_pyfunc_call(self, pyfuncitem: Any) -> Any:
-        with self.session.deadline(self.job.test_timeout, until=self.deadline):
+        with (
+            self.session.deadline(self.job.test_timeout, until=self.deadline),
+            code_deadline.deadline(_unit_deadline(self.job, self.deadline)),
+        ):
             testfunction = pyfuncitem.obj
             funcargs = pyfuncitem.funcargs
             testargs = {arg: funcargs[arg] for arg in pyfuncitem._fixtureinfo.argnames}
@@ -473,6 +529,8 @@ class _Collector:
             text = str(getattr(crash, "message", "") or report.longreprtext or "error").strip()
             if "ProgramTimeout" in text:
                 status, message = "timeout", "the program did not answer within the time limit; it was killed"
+            elif "CheckerTimeout" in text:
+                status, message = "timeout", "the test ran past its time limit in the checker (in the test's code)"
             elif report.when == "call" and (
                 text.startswith(("AssertionError", "assert ", "Failed:")) or "\nassert " in text
             ):  # an assertion, pytest.fail() or "DID NOT RAISE"
@@ -517,14 +575,30 @@ def _run_pytest(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
             ini = os.path.join(tmp, "pytest.ini")
             with open(ini, "w", encoding="utf-8") as f:
                 f.write("[pytest]\n")
-            sys.modules[suite.module] = _ProgramModule(suite.module, session)
+            sys.modules[suite.module] = _ProgramModule(
+                suite.module, session, names_in_tests(suite.setup + "\n" + suite.code)
+            )
             os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
             collector = _Collector(session, job, deadline)
-            with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
-                code = pytest.main(
-                    [test_path, "-q", "-c", ini, "--rootdir", tmp, "-p", "no:cacheprovider", "--import-mode=importlib"],
-                    plugins=[collector],
-                )
+            code_deadline.register_test_file(test_path)
+            try:
+                with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+                    code = pytest.main(
+                        [
+                            test_path,
+                            "-q",
+                            "-c",
+                            ini,
+                            "--rootdir",
+                            tmp,
+                            "-p",
+                            "no:cacheprovider",
+                            "--import-mode=importlib",
+                        ],
+                        plugins=[collector],
+                    )
+            finally:
+                code_deadline.unregister_test_file(test_path)
         outcomes = [collector.outcomes[n] for n in collector.order]
         if not outcomes:
             message = (

@@ -1,0 +1,163 @@
+"""A deadline for the test code that runs in the checker (outside the sandbox).
+
+Calls into the program have their own deadlines (the checker waits on a socket). The tests
+themselves run in the checker, and a test can be made to loop there by what a program returns:
+``while n > 1: n /= 2`` with ``n = inf``, ``for i in range(candidate(x))`` with a huge answer,
+``sum(range(candidate(x)))``. Two timers bound that, in the main thread of a checker process
+prepared by :func:`install` (the code pool's workers):
+
+- **soft** (``SIGALRM``): at the deadline, :class:`CheckerTimeout` is raised in the test code,
+  and the test's status is ``timeout``. Only in test code: when the checker's own code is running
+  (talking to the program, to the sandbox, bookkeeping), an exception could leave a protocol half
+  done, so the alarm waits there and tries again shortly after.
+- **hard** (``ITIMER_PROF``, the checker's CPU time): a test stuck in one long C call never
+  returns to Python, so no exception can reach it. Past the deadline plus ``grace`` seconds of
+  CPU, ``SIGPROF`` ends the checker process; the pool reports the task as timed out and replaces
+  the worker (the other samples keep their results, this one is ``timeout``).
+
+Elsewhere -- another thread, a process that did not call :func:`install` -- :func:`deadline` is a
+no-op (the pool's wall-clock timeout is then the only bound).
+
+>>> with deadline(5.0):  # not installed here: nothing is armed
+...     sum(range(10))
+45
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+import time
+from types import FrameType, TracebackType
+from typing import Any
+
+__all__ = ["CheckerTimeout", "active", "deadline", "install", "register_test_file", "unregister_test_file"]
+
+_RETRY_S = 0.02  # how soon a deferred alarm tries again
+_AGAIN_S = 0.1  # how soon a test that swallowed the exception gets it again
+
+
+class CheckerTimeout(BaseException):
+    """Test code ran past its deadline in the checker (a ``BaseException``: ``except Exception``
+    in a test does not swallow it)."""
+
+
+class _State:
+    def __init__(self) -> None:
+        self.installed = False
+        self.deadline: float | None = None  # time.monotonic() of the soft deadline
+        self.cpu_until: float | None = None  # time.process_time() of the hard one
+        self.boundary: FrameType | None = None  # the checker's frame that runs the test code
+        self.test_files: set[str] = set()
+
+
+_STATE = _State()
+
+
+def install() -> None:
+    """Let this process's main thread use deadlines (call it in the main thread of a process that
+    only checks programs: it takes over ``SIGALRM`` and the process's CPU-time interval timer)."""
+    if threading.current_thread() is not threading.main_thread():
+        raise RuntimeError("checker deadlines need the main thread")
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    _STATE.installed = True
+
+
+def active() -> bool:
+    """Whether deadlines are enforced here (installed, and called from the main thread)."""
+    return _STATE.installed and threading.current_thread() is threading.main_thread()
+
+
+def register_test_file(path: str) -> None:
+    """Code compiled from ``path`` is test code (frames named ``<test...>`` and ``<prompt>`` are)."""
+    _STATE.test_files.add(path)
+
+
+def unregister_test_file(path: str) -> None:
+    _STATE.test_files.discard(path)
+
+
+class deadline:
+    """Test code inside this block must finish within ``seconds`` (soft), and the checker is ended
+    after ``seconds + grace`` seconds of its own CPU time (hard). ``soft=False`` arms only the
+    hard bound (a backstop around a whole job). Nested blocks keep the tighter bounds."""
+
+    def __init__(self, seconds: float, *, grace: float = 2.0, soft: bool = True) -> None:
+        self.seconds = max(0.0, float(seconds))
+        self.grace = max(0.0, float(grace))
+        self.soft = soft
+        self._saved: tuple[float | None, float | None, FrameType | None] | None = None
+
+    def __enter__(self) -> deadline:
+        if not active():
+            return self
+        state = _STATE
+        self._saved = (state.deadline, state.cpu_until, state.boundary)
+        cpu_until = time.process_time() + self.seconds + self.grace
+        if state.cpu_until is not None:
+            cpu_until = min(cpu_until, state.cpu_until)
+        if self.soft:
+            soft_deadline = time.monotonic() + self.seconds
+            if state.deadline is not None:
+                soft_deadline = min(soft_deadline, state.deadline)
+            state.deadline = soft_deadline
+            state.boundary = sys._getframe(1)  # (the frame that runs the test code in this block)
+        state.cpu_until = cpu_until
+        _arm()
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        saved, self._saved = self._saved, None
+        if saved is None:
+            return
+        _STATE.deadline, _STATE.cpu_until, _STATE.boundary = saved
+        _arm()
+
+
+def _arm() -> None:
+    state = _STATE
+    if state.deadline is None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+    else:
+        signal.setitimer(signal.ITIMER_REAL, max(1e-4, state.deadline - time.monotonic()))
+    if state.cpu_until is None:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+    else:
+        signal.setitimer(signal.ITIMER_PROF, max(1e-3, state.cpu_until - time.process_time()))
+
+
+def _on_alarm(signum: int, frame: FrameType | None) -> Any:
+    state = _STATE
+    if state.deadline is None:
+        return None  # (a late alarm of a block that has ended)
+    now = time.monotonic()
+    if now < state.deadline:
+        signal.setitimer(signal.ITIMER_REAL, state.deadline - now)
+        return None
+    if _in_test_code(frame, state):
+        signal.setitimer(signal.ITIMER_REAL, _AGAIN_S)
+        raise CheckerTimeout("the test ran past its time limit in the checker (in the test's code, not the program)")
+    signal.setitimer(signal.ITIMER_REAL, _RETRY_S)
+    return None
+
+
+def _is_test_frame(frame: FrameType, state: _State) -> bool:
+    filename = frame.f_code.co_filename
+    return filename.startswith("<test") or filename == "<prompt>" or filename in state.test_files
+
+
+def _in_test_code(frame: FrameType | None, state: _State) -> bool:
+    """Whether ``frame`` runs test code, called (through anything but rewardlab's own code) from
+    the checker's frame that runs the tests."""
+    seen_test = False
+    while frame is not None and frame is not state.boundary:
+        if _is_test_frame(frame, state):
+            seen_test = True
+        elif str(frame.f_globals.get("__name__", "")).startswith("rewardlab."):
+            return False
+        frame = frame.f_back
+    return seen_test and frame is not None
