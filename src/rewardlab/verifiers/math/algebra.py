@@ -257,10 +257,28 @@ def _factor(n: int) -> tuple[tuple[int, int], ...]:
     return tuple(out)
 
 
+def _exact_root(n: int, k: int) -> int | None:
+    """The integer ``k``-th root of ``n`` when ``n`` is a perfect ``k``-th power."""
+    if n < 2:
+        return n
+    guess = round(n ** (1.0 / k)) if n.bit_length() < 1000 else None
+    if guess is None:
+        return None
+    for r in (guess - 1, guess, guess + 1):
+        if r > 0 and r**k == n:
+            return r
+    return None
+
+
 def _radical(value: Fraction, exp: Fraction) -> Form:
     """``value ** exp`` for a positive rational ``value`` and a rational ``exp``."""
     if value <= 0:
         raise NotAlgebra("root of a non-positive number")
+    num_root, den_root = _exact_root(value.numerator, exp.denominator), _exact_root(value.denominator, exp.denominator)
+    if num_root is not None and den_root is not None:  # a perfect power: no factoring needed
+        if abs(exp.numerator) > MAX_POWER:
+            raise TooBig("power too large")
+        return constant(Fraction(num_root, den_root) ** exp.numerator)
     coef = Fraction(1)
     mono: dict[str, Fraction] = {}
     for n, sign in ((value.numerator, 1), (value.denominator, -1)):

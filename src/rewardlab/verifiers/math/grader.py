@@ -184,8 +184,8 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
 
 def expects_several(ref: Reference) -> bool:
     """The reference is a collection of values (a list, a set, :math:`a \\pm b`, a union)."""
-    if ref.kind == "collection":
-        return True
+    if ref.kind in ("collection", "number", "text"):
+        return ref.kind == "collection"
     value = read_value(ref.text)
     return (isinstance(value, Items) and value.kind in ("set", "list") and len(value.items) > 1) or isinstance(
         value, Union

@@ -253,8 +253,7 @@ class _Parser:
             elif tok.text in ("/", "\\div"):
                 self.next()
                 den = self.signed_power()
-                num = factors[0] if len(factors) == 1 else ("mul", tuple(factors))
-                factors = [("div", num, den)]
+                factors = [("div", _product(factors), den)]
             elif self.starts_factor(tok):
                 unit = self.unit_after(factors[-1])
                 if unit is not None:
@@ -266,11 +265,7 @@ class _Parser:
             else:
                 break
         self.depth -= 1
-        if len(factors) == 1:
-            return factors[0]
-        if any(f[0] == "word" and _prose_word(f[1]) for f in factors):
-            raise Unreadable("prose")
-        return ("mul", tuple(factors))
+        return _product(factors)
 
     def signed_power(self) -> Node:
         if self.at("-"):
@@ -607,6 +602,14 @@ _SHORT_WORDS = {
 def _prose_word(word: str) -> bool:
     """A word that makes a product prose (``so the count``), not a product of letters (``ab``)."""
     return len(word) >= 3 or word.lower() in _SHORT_WORDS
+
+
+def _product(factors: list[Node]) -> Node:
+    if len(factors) == 1:
+        return factors[0]
+    if any(f[0] == "word" and _prose_word(f[1]) for f in factors):
+        raise Unreadable("prose")
+    return ("mul", tuple(factors))
 
 
 def _ends_in_number(node: Node) -> bool:

@@ -1,0 +1,248 @@
+"""The typed answer reader: the failure classes of issue 10, exact closed forms, kinds, no prose to sympy."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rewardlab.verifiers.math import MathAnswer
+from rewardlab.verifiers.math.algebra import build, same
+from rewardlab.verifiers.math.compare import compare
+from rewardlab.verifiers.math.kinds import read_value
+from rewardlab.verifiers.math.modes import LENIENT, STRICT
+from rewardlab.verifiers.math.syntax import Unreadable, parse
+
+STRICT_REWARD = MathAnswer()
+LENIENT_REWARD = MathAnswer(mode="lenient")
+
+
+def strict(completion: str, answer: Any, prompt: str | None = None) -> Any:
+    sample = {"completion": completion, "answer": answer}
+    if prompt is not None:
+        sample["prompt"] = prompt
+    return STRICT_REWARD.score(sample)
+
+
+# ---- the failure classes of issue 10 (math 1-9) ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("completion", "answer", "paid"),
+    [
+        # 1. answers with no marker are read whole, never reduced to a digit
+        ("$[0,1)$", "$[0,1)$", True),
+        (r"(-\infty,2]", r"(-\infty, 2]", True),
+        (r"$\sqrt3$", r"\sqrt{3}", True),
+        (r"$\text{odd}$", "odd", True),
+        ("$E$", r"\text{E}", True),
+        (r"The identity is $\begin{pmatrix}1&0\\0&1\end{pmatrix}$.", r"\begin{pmatrix}1&0\\0&1\end{pmatrix}", True),
+        ("$(0,9]$", "$(0,9)$", False),
+        (r"$\frac{1+\sqrt{5}}{2}$", "$2$", False),
+        # 2. a final expression inside a sentence
+        (r"so the count is \( 2^{n-1} \).", "2^{n-1}", True),
+        (r"so the count is \( 2^{n-1} \).", "1", False),
+        (r"it factors as \( (a+b)(a^2-ab+b^2) \)", "(a+b)(a^2-ab+b^2)", True),
+        (r"it factors as \( (a+b)(a^2-ab+b^2) \)", "a^3+b^3", True),
+        # 7. plain-text math
+        ("So the answer is 2^(m+1).", "2^{m+1}", True),
+        ("The count is (2n)!/(2^n*n!).", r"\frac{(2n)!}{2^n n!}", True),
+        ("The sum is n*(n+1)*(2n+1)/6.", r"\frac{n(n+1)(2n+1)}{6}", True),
+        ("The sum is n*(n+1)*(2n+1)/6.", r"\frac{n(n+1)(2n-1)}{6}", False),
+        # 8. equivalent forms of a range
+        (r"$-2 \le x \le 7$", r"x \in [-2,7]", True),
+        (r"$x \in [-2,7]$", r"-2 \le x \le 7", True),
+        ("$0<f(x)<1$", "(0,1)", True),
+        (r"$(1,+\infty)$", r"(1, \infty)", True),
+        (r"$-2 < x \le 7$", r"[-2,7]", False),
+    ],
+)
+def test_answers_nobody_marked(completion: str, answer: str, paid: bool) -> None:
+    result = strict(completion, answer)
+    assert (result.score == 1.0) is paid, result.info
+
+
+@pytest.mark.parametrize(
+    ("completion", "reason"),
+    [
+        # 3. relations are not values
+        ("Hence $f(u)-f(v) < 0$.", "relation"),
+        (r"So $x \le 0$.", "relation"),
+        (r"The expression is $\geq 0$.", None),
+        # 4. several values where one is expected
+        ("The possible values are $0$ and $k$.", "multiple_candidates"),
+        # 6. negations and signs
+        ("It cannot be 5.", "negated"),
+        (r"$\pm 4$", "multiple_candidates"),
+    ],
+)
+def test_not_a_value_is_refused(completion: str, reason: str | None) -> None:
+    answer = "4" if "4" in completion else "5" if "5" in completion else "0"
+    result = strict(completion, answer)
+    assert result.score == 0.0, result.info
+    if reason is not None:
+        assert result.info["reason"] == reason, result.info
+
+
+def test_hedge_words_from_the_question_are_not_hedges() -> None:  # 5.
+    prompt = "How many 3-digit numbers have strictly increasing or decreasing digits?"
+    completion = "The number of 3-digit numbers with strictly increasing or decreasing digits is 204."
+    assert strict(completion, "204", prompt).score == 1.0
+    assert strict(completion, "204").info["reason"] == "hedged"  # without the question it is a hedge
+    assert strict("It is 204 or 205.", "204", prompt).info["reason"] == "hedged"
+
+
+def test_prose_never_reaches_sympy() -> None:  # 9.
+    for completion in (
+        r"\boxed{\text{the sum of the two smallest roots}}",
+        r"\boxed{the sum of the two smallest roots of the cubic}",
+        "The answer is the largest root of the cubic polynomial.",
+    ):
+        result = strict(completion, r"\sqrt{2}")
+        assert result.score == 0.0 and result.info["path"] in ("fast", None), result.info
+
+
+def test_common_closed_forms_are_decided_without_sympy() -> None:
+    pairs = [
+        (r"\frac{1}{\sqrt{2}}", r"\frac{\sqrt2}{2}", True),
+        (r"2\sqrt{3}", r"\sqrt{12}", True),
+        (r"\frac{2\pi}{3}", r"\frac{2}{3}\pi", True),
+        ("(x+1)^2", "x^2+2x+1", True),
+        ("x^3-1", "(x-1)(x^2+x+1)", True),
+        (r"\{1, 2, 3\}", r"\{3,2,1\}", True),
+        ("(1,2)", "(2,1)", False),
+        (r"(-\infty,-2)\cup(2,\infty)", r"(2,\infty)\cup(-\infty,-2)", True),
+        (r"\begin{pmatrix}\frac12&0\\0&1\end{pmatrix}", r"\begin{bmatrix}0.5&0\\0&1\end{bmatrix}", True),
+        ("y = 2x+1", "2x - y + 1 = 0", True),
+        ("y = 2x+1", "y = 2x-1", False),
+        (r"\frac{3}{\sqrt5}", r"\frac{3\sqrt5}{5}", True),
+        (r"e^{2}", r"e \cdot e", True),
+        ("1024", "2^{10}", True),
+        ("1000", "2^{10}", False),
+    ]
+    for answer, ref, equal in pairs:
+        result = strict(rf"\boxed{{{answer}}}", ref)
+        assert (result.score == 1.0) is equal and result.info["path"] == "fast", (answer, ref, result.info)
+
+
+def test_identities_of_functions_are_left_to_sympy() -> None:
+    result = strict(r"\boxed{\tan^2 x + 1}", r"\sec^2 x")
+    assert result.score == 1.0 and result.info["path"] == "symbolic"
+
+
+def test_numbers_are_never_taken_from_inside_an_expression() -> None:
+    assert strict("so there are 2^{n-1} ways", "1").score == 0.0
+    assert strict("x^2 = 49 so x = 7", "7").score == 1.0
+    assert strict("The total is 12 kg.", "12").score == 1.0
+
+
+def test_several_boxes_are_one_answer_only_when_a_collection_is_expected() -> None:
+    boxes = r"The roots are \boxed{-2} and \boxed{1}."
+    assert strict(boxes, "1, -2").score == 1.0
+    assert strict(boxes, "1").info["reason"] == "multiple_answers"
+    assert strict(r"\boxed{3} wait \boxed{4}", "3, 4").score == 0.0  # a correction, not a list
+    assert strict(r"\boxed{3} or \boxed{4}", "3, 4").score == 0.0
+
+
+def test_lenient_evaluates_what_strict_refuses_as_unfinished() -> None:
+    assert strict(r"\boxed{9+1}", "10").info["reason"] == "not_a_number"
+    assert LENIENT_REWARD.score({"completion": r"\boxed{9+1}", "answer": "10"}).score == 1.0
+    # an irrational closed form against a decimal reference is not unfinished
+    assert strict(r"\boxed{\sqrt{17}}", "4.123105625617661").score == 1.0
+    assert strict(r"\boxed{x = \frac{1}{3} \approx 0.33}", "1/3").score == 1.0
+
+
+# ---- kinds --------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("3/4", "scalar"),
+        (r"\sqrt{2}+1", "scalar"),
+        ("[0, 1)", "tuple"),
+        (r"(-\infty, 2] \cup (3, 4)", "union"),
+        (r"\{1, 2\}", "set"),
+        ("1, 2 and 3", "list"),
+        (r"\pm 4", "set"),
+        (r"\begin{pmatrix}1&2\\3&4\end{pmatrix}", "matrix"),
+        ("y = 2x + 1", "equation"),
+        (r"x \le 0", "relation"),
+        ("11:21", "ratio"),
+        (r"\text{Evelyn}", "text"),
+    ],
+)
+def test_kinds(text: str, kind: str) -> None:
+    value = read_value(text)
+    assert value is not None and value.kind == kind
+
+
+@pytest.mark.parametrize("text", [r"1 \dots n", "(1, 2", "so the count is", r"\int_0^1 x\,dx"])
+def test_unread_answers(text: str) -> None:
+    assert read_value(text) is None
+
+
+def test_interval_brackets_decide_and_pairs_are_ordered() -> None:
+    def eq(a: str, b: str) -> bool | None:
+        return compare(read_value(a), read_value(b), STRICT)[0]  # type: ignore[arg-type]
+
+    assert eq("(1, 2)", "(1,2)") and not eq("(1, 2]", "(1, 2)") and not eq("(2, 1)", "(1, 2)")
+    assert eq(r"(3, \infty)", r"x > 3") and not eq(r"[3, \infty)", "x > 3")
+    assert eq("-x > -1", "x < 1") and not eq("x > -1", "x < 1")
+    assert eq("11:21", "22:42") and not eq("12:00", "1:00")
+
+
+def test_lenient_rounding_is_judged_by_the_digits_written() -> None:
+    third = read_value(r"\frac13")
+    assert compare(read_value("0.33"), third, LENIENT)[0]  # type: ignore[arg-type]
+    assert not compare(read_value("0.3"), third, LENIENT)[0]  # type: ignore[arg-type]
+    assert not compare(read_value("0.33"), third, STRICT)[0]  # type: ignore[arg-type]
+
+
+# ---- exact algebra, by property -------------------------------------------------------------------
+small = st.integers(min_value=-9, max_value=9)
+
+
+def poly(coeffs: list[int], var: str = "x") -> str:
+    return "+".join(f"({c})*{var}^{k}" for k, c in enumerate(coeffs)) or "0"
+
+
+def expand(a: list[int], b: list[int]) -> list[int]:
+    out = [0] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            out[i + j] += x * y
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(small, min_size=1, max_size=4), st.lists(small, min_size=1, max_size=4))
+def test_products_of_polynomials_equal_their_expansion(a: list[int], b: list[int]) -> None:
+    product = build(parse(f"({poly(a)})({poly(b)})"))
+    expanded = build(parse(poly(expand(a, b))))
+    assert same(product, expanded) is True
+    changed = expand(a, b)
+    changed[0] += 1
+    assert same(product, build(parse(poly(changed)))) is False
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 50), st.integers(1, 12))
+def test_radicals_have_one_spelling(a: int, b: int, c: int) -> None:
+    # sqrt(a^2 b) = a sqrt(b); 1/sqrt(b) = sqrt(b)/b; the c-th root of b^c is b
+    assert same(build(parse(rf"\sqrt{{{a * a * b}}}")), build(parse(rf"{a}\sqrt{{{b}}}"))) is True
+    assert same(build(parse(rf"\frac{{1}}{{\sqrt{{{b}}}}}")), build(parse(rf"\frac{{\sqrt{{{b}}}}}{{{b}}}"))) is True
+    assert same(build(parse(rf"\sqrt[{c}]{{{b**c}}}")), build(parse(str(b)))) is True
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.fractions(max_denominator=50), st.fractions(max_denominator=50))
+def test_rational_arithmetic_is_exact(p: Fraction, q: Fraction) -> None:
+    text = rf"\frac{{{p.numerator}}}{{{p.denominator}}} + \frac{{{q.numerator}}}{{{q.denominator}}}"
+    assert build(parse(text)).rational() == p + q
+
+
+def test_size_limits_hand_over_to_the_symbolic_path() -> None:
+    tower = read_value("2^{2^{2^{2^{2^{2}}}}}")
+    assert tower is not None and tower.form is None  # type: ignore[union-attr]
+    with pytest.raises(Unreadable):
+        parse("(" * 200 + "1" + ")" * 200)
