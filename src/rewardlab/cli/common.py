@@ -38,6 +38,16 @@ def fail_options(exc: Any) -> NoReturn:
     fail(f"{option}: {first['msg']} (got {first.get('input')!r})")
 
 
+def import_modules(modules: list[str] | None) -> None:
+    """``--import MODULE``: modules that register rewards, imported before the spec is resolved."""
+    from ..serve.runner import import_plugins
+
+    try:
+        import_plugins(modules or [])
+    except ImportError as exc:
+        fail(str(exc))
+
+
 def parse_params(values: list[str] | None) -> dict[str, Any]:
     """``-p key=value`` pairs; values are parsed as YAML (numbers, booleans, lists)."""
     import yaml

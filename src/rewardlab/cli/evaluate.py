@@ -17,7 +17,7 @@ from typing import Any
 import typer
 
 from . import app
-from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, parse_params
+from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
 
 __all__ = ["eval_app"]
 
@@ -138,6 +138,9 @@ def prefs_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Preference accuracy with bootstrap intervals, per subset, beside "longer wins" / "shorter wins".
 
@@ -148,6 +151,7 @@ def prefs_command(
     reliability diagram of sigmoid(r_chosen - r_rejected). A pairwise judge (a reward with a
     `baseline_field`) judges each pair once: its P(chosen wins) is the score, 1/2 a tie.
     """
+    import_modules(imports)
     from ..evaluate.eval_prefs import PrefsOptions, run_prefs
 
     spec = _resolve(reward, param)
@@ -206,6 +210,9 @@ def bon_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Best-of-N: the expected gold of the reward's pick, exact over all N-subsets of the gold candidates.
 
@@ -215,6 +222,7 @@ def bon_command(
     reward models' stored picks (with bounds where a pick has no gold). The report plots gold
     against N and against KL_bon = log N - (N-1)/N (the over-optimization curve).
     """
+    import_modules(imports)
     from ..evaluate.eval_bon import BonOptions, run_bon
 
     if tie_break not in ("random", "index"):
@@ -256,6 +264,9 @@ def robustness_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Ranking consistency and accuracy change under meaning-preserving rewrites (reWordBench-style).
 
@@ -264,6 +275,7 @@ def robustness_command(
     reordered list items) and of the prompt (system prompt, transcript and ChatML renderings,
     whitespace). Each is measured on the pairs it changed.
     """
+    import_modules(imports)
     from ..evaluate.eval_robustness import RobustnessOptions, run_robustness
     from ..evaluate.transforms import TRANSFORMS
 
@@ -336,12 +348,16 @@ def agreement_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Two rewards on the same samples: agreement rate, Cohen's kappa, confusion table, Spearman, Kendall.
 
     Verdicts are pass/fail at each reward's threshold; rank correlations use the raw scores. With
     --gold-field each reward is also compared with that label.
     """
+    import_modules(imports)
     from ..evaluate.eval_agreement import AgreementOptions, run_agreement
 
     spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)
@@ -393,6 +409,9 @@ def distance_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """EPIC and STARC pseudometrics between two rewards (0: equivalent up to shaping and scale; 1: opposite).
 
@@ -400,6 +419,7 @@ def distance_command(
     centred (canonicalized), then EPIC = sqrt((1 - Pearson)/2) and STARC = half the L2 distance of
     the unit-normalized canonical rewards. Best-of-N rows (instruction + candidates) are expanded.
     """
+    import_modules(imports)
     from ..evaluate.eval_distance import DistanceOptions, run_distance
 
     spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)

@@ -9,7 +9,16 @@ from typing import Any
 import typer
 
 from . import app
-from .common import EXIT_FAILURES, EXIT_OK, err_console, fail, parse_params, status_line, summary_table
+from .common import (
+    EXIT_FAILURES,
+    EXIT_OK,
+    err_console,
+    fail,
+    import_modules,
+    parse_params,
+    status_line,
+    summary_table,
+)
 
 
 @app.command(
@@ -180,16 +189,6 @@ def score_command(
     code = EXIT_FAILURES if (summ.failures or skipped or nothing_applied) else EXIT_OK
     if code != EXIT_OK:
         raise typer.Exit(code)
-
-
-def import_modules(modules: list[str] | None) -> None:
-    """``--import MODULE``: modules that register rewards, imported before the spec is resolved."""
-    from ..serve.runner import import_plugins
-
-    try:
-        import_plugins(modules or [])
-    except ImportError as exc:
-        fail(str(exc))
 
 
 def _check(spec: Any, input: str, fields_map: dict[str, str], group_key: str | None) -> int:

@@ -8,7 +8,7 @@ import sys
 import typer
 
 from . import app
-from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, isatty, parse_params
+from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, isatty, parse_params
 
 
 @app.command(
@@ -35,6 +35,9 @@ def stress_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every probe, not only the failing ones."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Attack verifiers the way a reward-hacking policy would, and check they pay nothing.
 
@@ -50,6 +53,7 @@ def stress_command(
     within `--timeout`, the worker process survives, and a correct answer still scores what it
     did. Each verifier runs in its own worker process, killed and replaced if a probe hangs it.
     """
+    import_modules(imports)
     from ..core.errors import RewardlabError
     from ..core.spec import resolve
     from ..evaluate.stress import default_targets, run_stress, targets_from_reward

@@ -13,7 +13,7 @@ import typer
 
 from ..models.training.progress import TrainingReporter
 from . import app
-from .common import EXIT_OK, err_console, fail, fail_options
+from .common import EXIT_OK, err_console, fail, fail_options, import_modules
 
 __all__ = ["train_app"]
 
@@ -120,6 +120,9 @@ def train_bt_command(
         "--progress/--no-progress",
         help="Progress: a bar on a terminal, plain lines in a log file or pipe (--no-progress: epoch lines only).",
     ),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Train a Bradley-Terry reward model on preference pairs.
 
@@ -128,6 +131,7 @@ def train_bt_command(
     weights (safetensors), `reward_model.json`, and a model card (`MODEL_CARD.md`, `card.json`)
     with the data, parameters, metrics and time. Score with `rewardlab score -r rm:OUT`.
     """
+    import_modules(imports)
     from pydantic import ValidationError
 
     from ..core.errors import InputError, RewardlabError

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from .common import EXIT_OK, err_console, fail, fail_options, isatty
+from .common import EXIT_OK, err_console, fail, fail_options, import_modules, isatty
 from .train import train_app
 
 _OWN_OUTPUTS = ("prm.json", "prm.safetensors", "MODEL_CARD.md")
@@ -139,6 +139,9 @@ def train_prm_command(
     threads: int | None = typer.Option(None, "--threads", min=1),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a PRM already in --out."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Train a process reward model (SmolLM2 top layers + a step head) on step-labelled solutions.
 
@@ -147,6 +150,7 @@ def train_prm_command(
     the outcome-reward baseline. The held-out step accuracy and outcome AUC are printed after each
     epoch; the folder gets `prm.json`, `prm.safetensors` and `MODEL_CARD.md`.
     """
+    import_modules(imports)
     from pydantic import ValidationError
 
     from ..core.errors import InputError
@@ -247,6 +251,9 @@ def prm_label_command(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr."),
+    imports: list[str] = typer.Option(
+        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
+    ),
 ) -> None:
     """Make step-labelled GSM8K records for `rewardlab train prm`.
 
@@ -255,6 +262,7 @@ def prm_label_command(
     `structural`: reference steps are 1; a corrupted copy's steps are 1 before its injected error
     and 0 from it on. Prints the label statistics by source.
     """
+    import_modules(imports)
     from ..core.errors import RewardlabError
     from ..data.steps import write_step_records
     from ..models.prm.labelling import label_gsm8k_mc, label_gsm8k_structural, read_problems
