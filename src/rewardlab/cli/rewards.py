@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 
 from . import app
-from .common import console, fail
+from .common import console, err_console, fail
 
 
 @app.command("list")
@@ -107,16 +107,26 @@ def validate_command(
     spec: str = typer.Argument(..., help="The spec file (YAML or JSON)."),
     as_json: bool = typer.Option(False, "--json", help="Print the resolved spec as JSON."),
 ) -> None:
-    """Check a spec: every reward name, parameter and type, with the path to any problem.
+    """Check a spec: every reward name, parameter and type, with the path to each problem.
 
-    Prints the resolved reward tree (defaults filled in), its content hash, and the component
-    names every result will carry. Exit status 2 if the spec is invalid.
+    Reports every problem at once (not only the first). Prints the resolved reward tree (defaults
+    filled in), its content hash, and the component names every result will carry. Exit status 2
+    if the spec is invalid.
     """
     from ..core.errors import RewardlabError
-    from ..core.spec import load_spec
+    from ..core.spec import read_spec_file, spec_from_dict, spec_problems
 
     try:
-        loaded = load_spec(spec)
+        data = read_spec_file(spec)
+    except RewardlabError as exc:
+        fail(exc)
+    problems = spec_problems(data, file=spec)
+    if problems:
+        for problem in problems:
+            err_console.print(f"[bold red]error:[/] {problem}", highlight=False)
+        fail(f"{spec}: {len(problems)} problem{'s' if len(problems) > 1 else ''}")
+    try:
+        loaded = spec_from_dict(data, file=spec)
     except RewardlabError as exc:
         fail(exc)
     if as_json:

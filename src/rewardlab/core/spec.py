@@ -51,7 +51,7 @@ from .result import RewardResult
 from .reward import Reward, is_reward_field
 from .sample import Sample
 
-__all__ = ["Spec", "build_reward", "load_spec", "resolve", "spec_from_dict"]
+__all__ = ["Spec", "build_reward", "load_spec", "resolve", "spec_from_dict", "spec_problems"]
 
 SPEC_VERSION = 1
 TOP_LEVEL_KEYS = ("version", "name", "description", "reward", "group_key")
@@ -327,8 +327,23 @@ def spec_from_dict(data: Any, *, file: str | None = None) -> Spec:
     )
 
 
-def load_spec(path: str | os.PathLike[str]) -> Spec:
-    """Load and validate a YAML (or JSON) spec file."""
+def load_spec(path: str | os.PathLike[str] | dict[str, Any]) -> Spec:
+    """Load and validate a YAML (or JSON) spec file, or a spec given as a dict (the parsed YAML).
+
+    >>> load_spec({"reward": "exact_match"}).name
+    'exact_match'
+    >>> load_spec(["exact_match"])
+    Traceback (most recent call last):
+    ...
+    rewardlab.core.errors.SpecError: load_spec takes a spec file path or a dict, got list; ...
+    """
+    if isinstance(path, dict):
+        return spec_from_dict(path)
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecError(
+            f"load_spec takes a spec file path or a dict, got {type(path).__name__}",
+            expected="a path to a YAML/JSON file, or a mapping such as {'reward': {'type': 'exact_match'}}",
+        )
     file = str(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -346,6 +361,143 @@ def load_spec(path: str | os.PathLike[str]) -> Spec:
     if data is None:
         raise SpecError("the file is empty", file=file, expected="a mapping with at least a 'reward' key")
     return spec_from_dict(data, file=file)
+
+
+# ---- every problem at once (``rewardlab validate``) ------------------------------------------------
+def read_spec_file(path: str | os.PathLike[str]) -> Any:
+    """The parsed YAML/JSON of a spec file (``SpecError`` when it cannot be read or parsed)."""
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise SpecError("no such file", file=file) from None
+    except OSError as exc:
+        raise SpecError(f"cannot read: {exc.strerror}", file=file) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise SpecError(f"not valid YAML: {problem}", file=file, path=where) from None
+    if data is None:
+        raise SpecError("the file is empty", file=file, expected="a mapping with at least a 'reward' key")
+    return data
+
+
+def spec_problems(data: Any, *, file: str | None = None) -> list[SpecError]:
+    """Every problem of a spec given as data, not just the first: unknown keys and names, unknown
+    or ill-typed parameters of every node (each node is checked with its children replaced by a
+    valid stand-in, so one bad child does not hide its siblings' or parent's problems).
+
+    >>> [e.path for e in spec_problems({"reward": {"type": "weighted_sum", "wieght": 1, "children": [
+    ...     {"type": "mth"}, {"type": "exact_match", "ignore_case": "maybe"}]}})]
+    ['reward.wieght', 'reward.children[0].type', 'reward.children[1].ignore_case']
+    """
+    problems: list[SpecError] = []
+    if not isinstance(data, dict):
+        return [SpecError(f"a spec must be a mapping, got {type(data).__name__}", file=file)]
+    if "reward" not in data and "type" in data:
+        data = {"reward": data}
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            close = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(
+                SpecError(f"unknown top-level key '{key}'{hint}", file=file, path=str(key), allowed=TOP_LEVEL_KEYS)
+            )
+    version = data.get("version", SPEC_VERSION)
+    if version != SPEC_VERSION:
+        problems.append(SpecError(f"unsupported spec version {version!r}", file=file, path="version"))
+    for key in ("name", "description", "group_key"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            problems.append(SpecError(f"got {type(data[key]).__name__}", file=file, path=key, expected="a string"))
+    if "reward" not in data:
+        problems.append(SpecError("missing 'reward'", file=file, path="reward", expected="the reward tree"))
+    else:
+        tree = json.loads(json.dumps(data["reward"], default=str))
+        try:
+            _assign_labels(tree)
+        except SpecError as exc:
+            problems.append(exc.with_context(file=file))
+        problems.extend(e.with_context(file=file) for e in _node_problems(tree, "reward"))
+    if not problems:
+        try:
+            spec_from_dict(data, file=file)
+        except SpecError as exc:  # what the node-by-node check cannot see (e.g. a duplicate label)
+            problems.append(exc)
+    return problems
+
+
+def _node_problems(node: Any, path: str) -> list[SpecError]:
+    if isinstance(node, str):
+        node = {"type": node}
+    if not isinstance(node, dict):
+        return [
+            SpecError(f"got {type(node).__name__} {_short(node)}", path=path, expected="a reward name or a mapping")
+        ]
+    if "type" not in node:
+        return [SpecError("missing 'type'", path=path, expected="the name of a registered reward")]
+    type_name = node["type"]
+    if not isinstance(type_name, str) or not type_name:
+        return [SpecError(f"'type' must be a reward name, got {_short(type_name)}", path=f"{path}.type")]
+    params = {k: v for k, v in node.items() if k != "type"}
+    scheme_node = resolve_scheme(type_name)
+    if scheme_node is not None:
+        type_name = scheme_node["type"]
+        params = {**{k: v for k, v in scheme_node.items() if k != "type"}, **params}
+    try:
+        cls = get_reward_class(type_name)
+    except UnknownRewardError as exc:
+        return [UnknownRewardError(exc.message, path=f"{path}.type", expected=exc.expected, allowed=exc.allowed)]
+    problems: list[SpecError] = []
+    fields = cls.model_fields
+    for key in list(params):
+        if key not in fields:
+            close = difflib.get_close_matches(str(key), list(fields), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            problems.append(
+                ParameterError(
+                    f"unknown parameter '{key}' of reward '{type_name}'{hint}", path=f"{path}.{key}", allowed=fields
+                )
+            )
+            del params[key]
+    stand_in = None
+    for key, value in list(params.items()):
+        if not is_reward_field(fields[key].annotation):
+            continue
+        if isinstance(value, list):
+            kids = []
+            for i, v in enumerate(value):
+                problems.extend(_node_problems(v, f"{path}.{key}[{i}]"))
+                stand_in = stand_in or _stand_in()
+                kids.append(stand_in.model_copy(update={"name": f"_stand_in_{key}_{i}"}))
+            params[key] = kids
+        elif value is not None:
+            problems.extend(_node_problems(value, f"{path}.{key}"))
+            params[key] = _stand_in().model_copy(update={"name": f"_stand_in_{key}"})
+    try:
+        cls(**params)
+    except ValidationError as exc:
+        for error in exc.errors(include_url=False):
+            loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+            message = str(error["msg"])
+            if error["type"] == "missing":
+                message = f"missing required parameter of reward '{type_name}'"
+            elif "input" in error and error["type"] not in ("value_error", "assertion_error"):
+                message = f"{message} (got {_short(error['input'])})"
+            if message.startswith("Value error, "):
+                message = message[len("Value error, ") :]
+            problems.append(ParameterError(message, path=f"{path}{loc}"))
+    except SpecError as exc:
+        problems.append(exc.with_context(prefix=path))
+    except Exception:  # a constructor that needs real children (or files) to run: checked when built
+        pass
+    return problems
+
+
+def _stand_in() -> Reward:
+    return get_reward_class("length")(unit="chars")
 
 
 def looks_like_spec_path(reference: str) -> bool:
