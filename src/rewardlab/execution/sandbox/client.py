@@ -82,9 +82,10 @@ class SandboxLimits:
     """Hard limits of one program process.
 
     ``cpu_seconds``: RLIMIT_CPU (the wall-clock deadline is the checker's, per test);
-    ``memory_mb``: address space (RLIMIT_AS); ``file_size_mb``: largest file it may write
-    (RLIMIT_FSIZE); ``processes``: processes and threads it may have (RLIMIT_NPROC);
-    ``open_files``: RLIMIT_NOFILE.
+    ``memory_mb``: address space (RLIMIT_AS) of each process -- not of the program's processes
+    together (no cgroup: up to ``processes x memory_mb`` in all); ``file_size_mb``: largest file
+    it may write (RLIMIT_FSIZE); ``processes``: processes and threads it may have (RLIMIT_NPROC,
+    per uid: every process the program starts counts); ``open_files``: RLIMIT_NOFILE.
     """
 
     cpu_seconds: float = 10.0
