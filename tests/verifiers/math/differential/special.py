@@ -1,0 +1,243 @@
+r"""Cases for the failure classes of issue 10 (Math 1-9) and other things models really write.
+
+Each generator returns :class:`Special` cases with whole completions: these classes are about
+the sentence around the answer (a relation, a negation, a hedge, several values, prose), so
+they do not fit the value x form x marker product of :mod:`.kinds`.
+
+>>> import random
+>>> cases = SPECIALS["negation"](random.Random(0))
+>>> all(not c.label for c in cases if c.cls.startswith("negation/"))
+True
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .prose import reasoning
+
+
+@dataclass(frozen=True)
+class Special:
+    cls: str
+    answer: str
+    completion: str
+    label: bool
+    marker: str
+    lenient: bool | None = None
+    prompt: str | None = None
+
+
+Gen = Callable[[random.Random], list[Special]]
+SPECIALS: dict[str, Gen] = {}
+
+
+def special(name: str) -> Callable[[Gen], Gen]:
+    def deco(fn: Gen) -> Gen:
+        SPECIALS[name] = fn
+        return fn
+
+    return deco
+
+
+def _ctx(rng: random.Random, final: str, plain: bool = False) -> str:
+    context = rng.choice(["bare", "short", "long", "long"])
+    text = reasoning(rng, context, plain)
+    return f"{text}\n\n{final}" if text else final
+
+
+@special("relation")
+def relation(rng: random.Random) -> list[Special]:
+    """Math 3: a relation is not a value ("$x \\le 0$" for the answer 0)."""
+    v = rng.choice([0, 0, 1, 2, -1, 3])
+    rel = rng.choice(["<", ">", r"\le", r"\ge", r"\leq", r"\geq", r"\neq"])
+    lhs = rng.choice(["f(u)-f(v)", "x", "a_n", "g'(x)", "k", "x^2-4x+3"])
+    finals = [
+        (f"Hence ${lhs} {rel} {v}$.", "dollar"),
+        (f"Therefore \\({lhs} {rel} {v}\\).", "paren"),
+        (f"This shows that the expression is ${rel} {v}$.", "dollar"),
+        (f"The answer is ${lhs} {rel} {v}$.", "answer_is"),
+        (f"\\boxed{{{lhs} {rel} {v}}}", "boxed"),
+    ]
+    out = [Special("relation/as_value", str(v), _ctx(rng, f), False, m) for f, m in rng.sample(finals, 3)]
+    # the control: the same relation when the reference is that relation
+    if lhs in ("x", "k") and rel != r"\neq":
+        out.append(
+            Special("relation/reference_is_relation", f"{lhs} {rel} {v}", _ctx(rng, finals[0][0]), True, "dollar")
+        )
+    return out
+
+
+@special("several_values")
+def several_values(rng: random.Random) -> list[Special]:
+    """Math 4: several values where one is expected."""
+    a, b = rng.sample(range(-5, 15), 2)
+    k = rng.choice(["k", "n", str(b)])
+    finals = [
+        (f"So the possible values are ${a}$ and ${k}$.", "dollar"),
+        (f"The solutions are $x = {a}$ and $x = {b}$.", "dollar"),
+        (f"\\boxed{{{a}}} and \\boxed{{{b}}}", "boxed"),
+        (f"So $x={a}$ or $x={b}$.", "dollar"),
+        (f"The answer is ${a}$ or ${b}$.", "answer_is"),
+    ]
+    out = [Special("several_values/one_expected", str(a), _ctx(rng, f), False, m) for f, m in rng.sample(finals, 3)]
+    lo, hi = sorted((a, b))
+    out.append(
+        Special(
+            "several_values/all_expected",
+            f"{lo}, {hi}",
+            _ctx(rng, f"So the possible values are ${lo}$ and ${hi}$."),
+            True,
+            "dollar",
+        )
+    )
+    out.append(
+        Special("several_values/all_expected", f"{lo}, {hi}", _ctx(rng, f"\\boxed{{{hi}, {lo}}}"), True, "boxed")
+    )
+    return out
+
+
+QUESTIONS = [
+    (
+        "How many {d}-digit numbers have strictly increasing or decreasing digits?",
+        "The number of {d}-digit numbers with strictly increasing or decreasing digits is {n}.",
+    ),
+    (
+        "How many integers between 1 and {m} are divisible by 3 or 5?",
+        "The number of integers between 1 and {m} that are divisible by 3 or 5 is {n}.",
+    ),
+    (
+        "In how many ways can we choose a president or a treasurer from {m} people?",
+        "Counting choices of a president or a treasurer from {m} people gives {n} ways.",
+    ),
+    (
+        "How many of the {m} students play chess or go?",
+        "The number of students who play chess or go is {n}.",
+    ),
+]
+
+
+@special("hedge_from_question")
+def hedge_from_question(rng: random.Random) -> list[Special]:
+    """Math 5: an "or" copied from the question is no hedge; a real "X or Y" is."""
+    q, a = rng.choice(QUESTIONS)
+    d, m, n = rng.randint(3, 4), rng.randint(20, 200), rng.randint(10, 300)
+    prompt = q.format(d=d, m=m)
+    final = a.format(d=d, m=m, n=n)
+    return [
+        Special("hedge/or_in_question", str(n), _ctx(rng, final), True, "plain", prompt=prompt),
+        Special("hedge/real_hedge", str(n), _ctx(rng, f"It is {n} or {n + 1}."), False, "plain", prompt=prompt),
+        Special("hedge/real_hedge", str(n), _ctx(rng, f"The answer is either {n - 1} or {n}."), False, "answer_is"),
+        Special("hedge/maybe", str(n), _ctx(rng, f"The answer is {n}, or maybe {n + 2}."), False, "answer_is"),
+    ]
+
+
+@special("negation")
+def negation(rng: random.Random) -> list[Special]:
+    """Math 6: negations and signs."""
+    n = rng.randint(2, 60)
+    out = [
+        Special("negation/cannot_be", str(n), _ctx(rng, f"It cannot be {n}."), False, "plain"),
+        Special("negation/is_not", str(n), _ctx(rng, f"So the value is not ${n}$."), False, "dollar"),
+        Special("negation/neq", str(n), _ctx(rng, f"Therefore $x \\neq {n}$."), False, "dollar"),
+        Special("sign/plus_minus", str(n), _ctx(rng, f"\\boxed{{\\pm {n}}}"), False, "boxed"),
+        Special("sign/plus_minus", str(n), _ctx(rng, f"So $x = \\pm {n}$."), False, "dollar"),
+        Special("sign/plus_minus_reference", f"\\pm {n}", _ctx(rng, f"\\boxed{{\\pm {n}}}"), True, "boxed"),
+        Special("sign/negative", str(n), _ctx(rng, f"The answer is $-{n}$."), False, "answer_is"),
+        Special("sign/unicode_minus", f"-{n}", _ctx(rng, f"The answer is −{n}."), True, "answer_is"),
+    ]
+    return rng.sample(out, 5)
+
+
+PROSE_FINALS = [
+    "I am not able to determine the exact value without more information.",
+    "The answer depends on whether the sequence converges, which we cannot decide here.",
+    "The answer is the smallest positive integer with this property.",
+    "Therefore the result follows from the previous lemma.",
+    "So the number we want is the one we found in the second step.",
+    "Thus the expression has no real value.",
+    "The answer is: it is impossible to say.",
+    "Final answer: see the reasoning above.",
+]
+
+
+@special("prose")
+def prose(rng: random.Random) -> list[Special]:
+    """Math 9: prose with no final value earns nothing (and must not wait on a symbolic timeout)."""
+    refs = [r"\frac{1}{2}", "12", r"[0,1)", r"\sqrt{3}", r"\begin{pmatrix}1&0\\0&1\end{pmatrix}", "x^2+1"]
+    return [
+        Special("prose/no_final_value", rng.choice(refs), _ctx(rng, rng.choice(PROSE_FINALS)), False, "plain")
+        for _ in range(2)
+    ]
+
+
+@special("multiple_boxes")
+def multiple_boxes(rng: random.Random) -> list[Special]:
+    """A self-correction: strict pays nothing for two different final answers, lenient grades the last."""
+    a = rng.randint(2, 50)
+    b = a + rng.randint(1, 9)
+    first = f"So the answer is $\\boxed{{{a}}}$."
+    second = f"Wait, I made an arithmetic error above: recomputing gives $\\boxed{{{b}}}$."
+    text = _ctx(rng, f"{first}\n\n{second}")
+    return [
+        Special("self_correction/last_right", str(b), text, False, "boxed", lenient=True),
+        Special("self_correction/first_right", str(a), text, False, "boxed", lenient=False),
+        Special(
+            "repeated/same_answer_twice",
+            str(a),
+            _ctx(rng, f"{first}\n\nChecking again: $\\boxed{{{a}}}$."),
+            True,
+            "boxed",
+        ),
+        Special("repeated/answer_is_then_gsm8k", str(a), _ctx(rng, f"The answer is {a}.\n#### {a}"), True, "gsm8k"),
+    ]
+
+
+TRAILERS = [
+    "I hope this helps! Let me know if you have other questions.",
+    "This completes the solution.",
+    "Note: this took 3 steps.",
+]
+
+
+@special("trailing_text")
+def trailing_text(rng: random.Random) -> list[Special]:
+    """The marked answer followed by a closing remark (with or without a number in it)."""
+    x = rng.choice([r"\frac{3}{4}", "17", r"2\sqrt{2}", r"(1,3]"])
+    return [
+        Special(
+            "trailing/after_box",
+            x,
+            _ctx(rng, f"The final answer is $\\boxed{{{x}}}$.\n\n{rng.choice(TRAILERS)}"),
+            True,
+            "boxed",
+        ),
+        Special("trailing/after_box_wrong", x, _ctx(rng, f"$\\boxed{{-1}}$\n\n{rng.choice(TRAILERS)}"), False, "boxed"),
+    ]
+
+
+@special("empty_answer")
+def empty_answer(rng: random.Random) -> list[Special]:
+    x = rng.choice(["5", r"\frac{1}{2}", r"\{1,2\}"])
+    return [
+        Special("empty/box", x, _ctx(rng, r"The final answer is $\boxed{}$."), False, "boxed"),
+        Special("empty/answer_is", x, _ctx(rng, "The answer is:"), False, "answer_is"),
+    ]
+
+
+@special("earlier_mention")
+def earlier_mention(rng: random.Random) -> list[Special]:
+    """The reference appears in the reasoning, the final answer differs (and the control)."""
+    x = rng.randint(3, 90)
+    y = x + rng.choice([-2, -1, 1, 3])
+    lead = f"At first glance the total looks like ${x}$, so let's check it carefully."
+    body = reasoning(rng, "long")
+    return [
+        Special(
+            "earlier_mention/final_differs", str(x), f"{lead}\n\n{body}\n\nSo the total is ${y}$.", False, "dollar"
+        ),
+        Special("earlier_mention/final_differs", str(x), f"{lead}\n\n{body}\n\n#### {y}", False, "gsm8k"),
+        Special("earlier_mention/final_same", str(x), f"{lead}\n\n{body}\n\nSo the total is ${x}$.", True, "dollar"),
+    ]
