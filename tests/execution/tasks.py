@@ -92,3 +92,29 @@ def timed_sleep(seconds: float) -> tuple[int, float, float]:
     start = time.monotonic()
     time.sleep(seconds)
     return os.getpid(), start, time.monotonic()
+
+
+def address_space_limits() -> tuple[int, int]:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_AS)
+
+
+def child_address_space_after_raising() -> str:
+    """A process the worker starts raises its own soft address-space limit to the hard one."""
+    import subprocess
+    import sys
+
+    code = (
+        "import resource; soft, hard = resource.getrlimit(resource.RLIMIT_AS); "
+        "resource.setrlimit(resource.RLIMIT_AS, (hard, hard)); print(resource.getrlimit(resource.RLIMIT_AS)[0])"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.strip()
+
+
+def spin_under_cpu_timer(seconds: float) -> None:
+    """Arm the process's CPU-time timer (SIGPROF ends the process) and spin in one C call."""
+    import signal
+
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    sum(range(10**13))

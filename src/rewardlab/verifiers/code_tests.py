@@ -433,13 +433,18 @@ _BUILTIN_NAMES = frozenset(vars(builtins))
 
 
 def program_names_for_tests(
-    program: dict[str, str], tests: GlobalNames, *, declared: frozenset[str] = frozenset()
+    program: dict[str, str],
+    tests: GlobalNames,
+    *,
+    declared: frozenset[str] = frozenset(),
+    reserved: frozenset[str] = frozenset(),
 ) -> list[str]:
     """The program's top-level names (name -> kind) that test code may see as globals.
 
     Only names the tests read and do not bind themselves, never a name that shadows a built-in
     (a program defining ``abs`` or ``set`` must not change what ``abs(...)`` means in a test),
-    and never a dunder name -- except the names in ``declared`` (an entry point the suite names).
+    never a dunder name, never one in ``reserved`` (what the checker binds itself: HumanEval's
+    ``candidate``) -- except the names in ``declared`` (an entry point the suite names).
 
     >>> names = names_in_tests("assert abs(add(1, 2) - 3) < 1e-9 and ok(1)", "ok = lambda x: x")
     >>> program_names_for_tests({"add": "function", "abs": "function", "ok": "function", "x": "function"}, names)
@@ -447,7 +452,7 @@ def program_names_for_tests(
     """
     out = []
     for name, kind in program.items():
-        if kind not in ("function", "class", "exception") or not name.isidentifier():
+        if kind not in ("function", "class", "exception") or not name.isidentifier() or name in reserved:
             continue
         if name in declared or (
             name in tests.reads and name not in tests.binds and name not in _BUILTIN_NAMES and not name.startswith("__")
