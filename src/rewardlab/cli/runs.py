@@ -45,19 +45,26 @@ def _get(ref: str) -> Any:
 @app.command(
     "runs",
     epilog=(
-        "Examples:\n\n  rewardlab runs\n\n  rewardlab runs --kind bon --limit 5\n\n  rewardlab runs --json | jq .\n\n"
+        "Examples:\n\n  rewardlab runs\n\n  rewardlab runs --kind bon --limit 5\n\n  rewardlab runs --name hh-bt\n\n"
+        "  rewardlab runs --json | jq .\n\n"
         "Runs live in $REWARDLAB_HOME/runs.sqlite3 (default ~/.rewardlab); each run's files are in its directory."
     ),
 )
 def runs_command(
     kind: str | None = typer.Option(None, "--kind", "-k", help="Only runs of this kind (prefs, bon, robustness, ...)."),
     limit: int = typer.Option(30, "--limit", "-n", min=1, help="How many runs, newest first."),
+    name: str | None = typer.Option(
+        None, "--name", help="Only runs whose reward name contains this text (case-insensitive)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
 ) -> None:
     """List evaluation runs, newest first, with their headline numbers."""
     from rich.table import Table
 
-    runs = _store().list(kind=kind, limit=limit)
+    every = _store().list(kind=kind, limit=None)
+    if name:
+        every = [r for r in every if name.lower() in (r.reward or "").lower()]
+    runs = every[:limit]
     if as_json:
         console.print_json(json.dumps([r.__dict__ for r in runs], default=str))
         return
@@ -65,7 +72,10 @@ def runs_command(
         err_console.print("no runs yet: `rewardlab eval prefs|bon|robustness|agreement|distance ...` records them")
         return
     table = Table(show_edge=False, pad_edge=False)
-    for col in ("run", "kind", "created (UTC)", "reward", "data", "headline"):
+    table.add_column("run", no_wrap=True)  # an id is copied whole into `compare` / `report`
+    table.add_column("kind", no_wrap=True)
+    table.add_column("created (UTC)", no_wrap=True)
+    for col in ("reward", "data", "headline"):
         table.add_column(col, overflow="fold")
     for r in runs:
         keys = _HEADLINE_KEYS.get(r.kind, tuple(r.headline)[:4])
@@ -73,6 +83,10 @@ def runs_command(
         data = (r.data or "-").rsplit("/", 1)[-1]
         table.add_row(r.run_id, r.kind, r.created_at.replace("T", " ").rstrip("Z"), r.reward or "-", data, shown)
     console.print(table)
+    shown_of = f"{len(runs)} of {len(every)} run{'s' if len(every) != 1 else ''}"
+    more = f"; --limit {len(every)} shows all" if len(every) > len(runs) else ""
+    what = " and ".join(f for f in (f"--kind {kind}" if kind else "", f"--name {name}" if name else "") if f)
+    err_console.print(f"{shown_of}{' matching ' + what if what else ''}, newest first{more}", highlight=False)
 
 
 @app.command(
@@ -84,16 +98,23 @@ def compare_command(
     run_a: str = typer.Argument(..., help="First run (id, id prefix or directory)."),
     run_b: str = typer.Argument(..., help="Second run."),
     as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+    n_boot: int = typer.Option(2000, "--bootstrap", min=100, help="Paired bootstrap resamples for B - A."),
 ) -> None:
-    """Two runs side by side: headline numbers and the kind's detail, with B - A."""
+    """Two runs side by side: headline numbers and the kind's detail, with B - A, and a paired
+    bootstrap interval for B - A on the items both runs scored (prefs: pairs; bon: prompts)."""
     from rich.table import Table
 
-    from ..evaluate.compare import compare
-    from ..evaluate.rundir import read_summary
+    from ..evaluate.compare import compare, paired_bootstrap
+    from ..evaluate.rundir import iter_samples, read_summary
 
     ra, rb = _get(run_a), _get(run_b)
     try:
         sa, sb = read_summary(ra.dir), read_summary(rb.dir)
+        paired = (
+            paired_bootstrap(ra.kind, iter_samples(ra.dir), iter_samples(rb.dir), n_boot=n_boot)
+            if ra.kind == rb.kind
+            else None
+        )
     except Exception as exc:
         fail(str(exc))
     rows = compare(sa, sb)
@@ -102,6 +123,7 @@ def compare_command(
             "a": {"run_id": ra.run_id, "kind": ra.kind, "reward": ra.reward, "data": ra.data},
             "b": {"run_id": rb.run_id, "kind": rb.kind, "reward": rb.reward, "data": rb.data},
             "rows": [{"label": r.label, "a": r.a, "b": r.b, "delta": r.delta} for r in rows],
+            "paired": paired.to_dict() if paired else None,
         }
         console.print_json(json.dumps(payload, default=str))
         return
@@ -127,6 +149,17 @@ def compare_command(
         shown = "-" if delta is None else f"{delta:+.4f}"
         table.add_row(r.label, _fmt(r.a), _fmt(r.b), f"[{colour}]{shown}[/]" if colour else shown)
     console.print(table)
+    if paired is not None:
+        console.print(
+            f"paired bootstrap, B - A on the {paired.n} items both runs scored: {paired.label} "
+            f"{paired.delta:+.4f} [{paired.ci_low:+.4f}, {paired.ci_high:+.4f}] ({paired.level:.0%} interval, "
+            f"{n_boot} resamples)",
+            highlight=False,
+        )
+    elif ra.kind == rb.kind:
+        console.print(
+            "[dim]no paired interval: the runs share fewer than 2 items, or the kind has no per-item number[/]"
+        )
 
 
 @app.command(

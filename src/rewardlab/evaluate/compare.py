@@ -8,14 +8,26 @@ aligns two runs on the union of labels, with B - A where both have a number.
 >>> b = {"kind": "prefs", "headline": {"accuracy": 0.7}, "metrics": {"subsets": {"x": {"accuracy": 0.4}}}}
 >>> [(r.label, r.a, r.b, round(r.delta, 2)) for r in compare(a, b)]
 [('accuracy', 0.6, 0.7, 0.1), ('subset x: accuracy', 0.5, 0.4, -0.1)]
+
+:func:`paired_bootstrap` adds what a difference of two means cannot say: whether B beats A on the
+same items. Each run's ``samples.jsonl`` gives one number per item (a preference pair won, a
+prompt's expected gold of the pick at the largest N); the items both runs scored are paired by
+their id and resampled together, so the interval is for B - A on the same data.
+
+>>> ra = [{"kind": "pair", "id": i, "outcome": "win" if i % 2 else "loss"} for i in range(40)]
+>>> rb = [{"kind": "pair", "id": i, "outcome": "win"} for i in range(40)]
+>>> d = paired_bootstrap("prefs", ra, rb, n_boot=500)
+>>> d.label, d.n, d.delta, 0.3 < d.ci_low < d.delta < d.ci_high < 0.7
+('accuracy', 40, 0.5, True)
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ComparisonRow", "comparable", "compare"]
+__all__ = ["ComparisonRow", "PairedDelta", "comparable", "compare", "paired_bootstrap", "paired_items"]
 
 
 @dataclass(frozen=True)
@@ -79,3 +91,86 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[ComparisonRow]:
     ca, cb = comparable(a), comparable(b)
     labels = list(ca) + [k for k in cb if k not in ca]
     return [ComparisonRow(label, ca.get(label), cb.get(label)) for label in labels]
+
+
+@dataclass(frozen=True)
+class PairedDelta:
+    """B - A on the items both runs scored, with a paired bootstrap interval."""
+
+    label: str
+    n: int
+    delta: float
+    ci_low: float
+    ci_high: float
+    level: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "label": self.label,
+            "n": self.n,
+            "delta": self.delta,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+            "level": self.level,
+        }
+
+
+def paired_items(kind: str | None, rows: Iterable[dict[str, Any]]) -> tuple[str, dict[Any, float]] | None:
+    """The per-item number a run of ``kind`` averages, keyed by item id: ``None`` for kinds
+    without one. Prefs: 1 for a pair won, 0 for a tie or a loss (RewardBench's accuracy);
+    bon: the expected gold of the pick at the largest N."""
+    out: dict[Any, float] = {}
+    if kind == "prefs":
+        for i, row in enumerate(rows):
+            if row.get("kind") != "pair" or row.get("outcome") not in ("win", "tie", "loss"):
+                continue
+            key = (row.get("subset"), row.get("id") if row.get("id") is not None else i)
+            out[key] = 1.0 if row["outcome"] == "win" else 0.0
+        return "accuracy", out
+    if kind == "bon":
+        label = None
+        for i, row in enumerate(rows):
+            gold = row.get("expected_gold")
+            if not gold:
+                continue
+            top = max(gold, key=int)
+            label = f"gold@{top}"
+            if gold[top] is not None:
+                out[row.get("id") if row.get("id") is not None else i] = float(gold[top])
+        return (label or "gold"), out
+    return None
+
+
+def paired_bootstrap(
+    kind: str | None,
+    rows_a: Iterable[dict[str, Any]],
+    rows_b: Iterable[dict[str, Any]],
+    *,
+    n_boot: int = 2000,
+    level: float = 0.95,
+    seed: int = 0,
+) -> PairedDelta | None:
+    """B - A with a percentile interval from ``n_boot`` paired resamples of the common items
+    (``None`` when the kind has no per-item number or the runs share fewer than 2 items)."""
+    import numpy as np
+
+    got_a, got_b = paired_items(kind, rows_a), paired_items(kind, rows_b)
+    if got_a is None or got_b is None:
+        return None
+    label, items_a = got_a
+    _, items_b = got_b
+    common = [k for k in items_a if k in items_b]
+    if len(common) < 2:
+        return None
+    diffs = np.array([items_b[k] - items_a[k] for k in common], dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    means = diffs[rng.integers(0, len(diffs), size=(n_boot, len(diffs)))].mean(axis=1)
+    tail = (1.0 - level) / 2.0
+    return PairedDelta(
+        label=label,
+        n=len(common),
+        delta=float(diffs.mean()),
+        ci_low=float(np.quantile(means, tail)),
+        ci_high=float(np.quantile(means, 1.0 - tail)),
+        level=level,
+    )

@@ -42,6 +42,25 @@ def _figure(
     return fig, ax
 
 
+def _readable(ax: Any, *, xs: Sequence[float] = (), ys: Sequence[float] = (), window: bool = True) -> None:
+    """Tick labels a person can read: no offset or scientific notation on linear axes, and a
+    constant series (a reward that gives every sample the same score) shown around its value
+    instead of on an axis of width ~1e-15 labelled ``+1`` and ``1e-8``."""
+    for axis, values in (("x", xs), ("y", ys)):
+        scale = ax.get_xscale() if axis == "x" else ax.get_yscale()
+        if scale != "linear":
+            continue
+        try:
+            ax.ticklabel_format(axis=axis, useOffset=False, style="plain")
+        except AttributeError:  # categorical axes have no scalar formatter
+            continue
+        finite = _finite(list(values))
+        if window and finite and max(finite) - min(finite) <= 1e-9 * max(1.0, abs(max(finite))):
+            centre = finite[0]
+            half = max(0.5, abs(centre) * 0.1)
+            (ax.set_xlim if axis == "x" else ax.set_ylim)(centre - half, centre + half)
+
+
 def _uri(fig: Any) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
@@ -112,6 +131,8 @@ def bar_chart(
     ax.set_title(title)
     if len(series) > 1 or hline_label:
         ax.legend(fontsize=8)
+    values = [v for vals in series.values() for v in vals if v is not None]
+    _readable(ax, **({"xs": values} if horizontal else {"ys": values}), window=False)
     return _uri(fig)
 
 
@@ -132,6 +153,7 @@ def histograms(series: Mapping[str, Sequence[float | None]], *, title: str, xlab
         ax.legend(fontsize=8)
     else:
         ax.text(0.5, 0.5, "no scores", ha="center", va="center", transform=ax.transAxes)
+    _readable(ax, xs=all_values, window=False)  # a constant score already gets a unit-wide window
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("count")
@@ -151,6 +173,7 @@ def length_vs_score(series: Mapping[str, tuple[Sequence[float], Sequence[float |
     if drawn:
         ax.set_xscale("log")
         ax.legend(fontsize=8)
+    _readable(ax, ys=[s for _, scores in series.values() for s in scores if s is not None])
     ax.set_title(title)
     ax.set_xlabel("response length (characters)")
     ax.set_ylabel("score")
@@ -238,6 +261,7 @@ def scatter(
         xs = xs + rng.uniform(-span_x, span_x, xs.size)
         ys = ys + rng.uniform(-span_y, span_y, ys.size)
     ax.scatter(xs, ys, s=8, alpha=0.4, color=_COLORS[0])
+    _readable(ax, xs=list(x), ys=list(y))
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)

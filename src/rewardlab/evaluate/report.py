@@ -41,8 +41,18 @@ pre{background:#fff;border:1px solid #d8dce3;padding:8px;overflow:auto;font-size
 """
 
 
+def _fixed(value: float, digits: int) -> str:
+    """``value`` with ``digits`` decimals, never ``-0.000`` (a tiny negative rounds to plain zero)."""
+    text = f"{value:.{digits}f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
+
+
 def fmt(value: Any, digits: int = 4) -> str:
-    """A number for a table cell (``-`` for missing)."""
+    """A number for a table cell (``-`` for missing).
+
+    >>> fmt(-0.00001), fmt(-0.5), fmt(None)
+    ('0.0000', '-0.5000', '-')
+    """
     if value is None:
         return "-"
     if isinstance(value, bool):
@@ -52,15 +62,33 @@ def fmt(value: Any, digits: int = 4) -> str:
     if isinstance(value, float):
         if not math.isfinite(value):
             return "-"
-        return f"{value:.{digits}f}"
+        return _fixed(value, digits)
     return str(value)
 
 
 def pct(value: Any, digits: int = 1) -> str:
-    """A 0-1 number shown as a percentage (``-`` for missing)."""
+    """A 0-1 number shown as a percentage (``-`` for missing).
+
+    >>> pct(0.6789), pct(-0.0001)
+    ('67.9', '0.0')
+    """
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
-    return f"{100.0 * float(value):.{digits}f}"
+    return _fixed(100.0 * float(value), digits)
+
+
+# Headline numbers shown x100 in the cards, as the kind's tables and plots show them.
+_X100_KEYS: dict[str, tuple[str, ...]] = {
+    "prefs": ("accuracy", "ci_low", "ci_high", "longer_wins", "shorter_wins", "rewardbench_v1"),
+    "bon": ("gold@", "random", "oracle@", "longest@", "gain_over_random@"),
+    "robustness": ("accuracy", "mean_consistency", "worst_consistency", "largest_accuracy_drop"),
+    "agreement": ("agreement",),
+}
+
+
+def _x100(kind: str | None, key: str) -> bool:
+    keys = _X100_KEYS.get(str(kind), ())
+    return any(key == k or (k.endswith("@") and key.startswith(k)) for k in keys)
 
 
 class Page:
@@ -103,11 +131,17 @@ class Page:
         self.parts.append(markup)
 
 
-def _cards(headline: dict[str, Any]) -> str:
+def _cards(headline: dict[str, Any], kind: str | None = None) -> str:
+    """The headline numbers; fractions the kind's tables show x100 are x100 here too (labelled so)."""
     out = []
     for key, value in headline.items():
-        shown = fmt(value, 4) if isinstance(value, float) else html.escape(fmt(value))
-        out.append(f'<div class="card"><div class="v">{shown}</div><div class="k">{html.escape(key)}</div></div>')
+        label = key
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and _x100(kind, key):
+            shown = pct(value, 2)
+            label = f"{key} x100"
+        else:
+            shown = fmt(value, 4) if isinstance(value, float) else html.escape(fmt(value))
+        out.append(f'<div class="card"><div class="v">{shown}</div><div class="k">{html.escape(label)}</div></div>')
     return '<div class="cards">' + "".join(out) + "</div>"
 
 
@@ -169,11 +203,12 @@ def render_report(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     )
     plots = html.escape(",".join(page.plots), quote=True)
     title = html.escape(f"rewardlab {kind} report: {(summary.get('reward') or {}).get('name', '')}")
+    cards = _cards(summary.get("headline") or {}, summary.get("kind"))
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
         "<meta name='viewport' content='width=device-width, initial-scale=1'>"
         f"<title>{title}</title><style>{_CSS}</style></head>"
-        f'<body data-plots="{plots}"><main>{_header(summary)}{_cards(summary.get("headline") or {})}'
+        f'<body data-plots="{plots}"><main>{_header(summary)}{cards}'
         + "\n".join(page.parts)
         + "</main></body></html>\n"
     )

@@ -339,6 +339,10 @@ def bon_section(page: Page, summary: dict[str, Any], rows: list[dict[str, Any]])
 
 
 # ---- robustness -----------------------------------------------------------------------------
+def _x100(value: float | None) -> float | None:
+    return None if value is None else 100.0 * value
+
+
 def robustness_section(page: Page, summary: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     m = summary.get("metrics") or {}
     base = m.get("base_accuracy") or {}
@@ -388,25 +392,26 @@ def robustness_section(page: Page, summary: dict[str, Any], rows: list[dict[str,
             "robustness_consistency",
             plots.bar_chart(
                 names,
-                {"consistency": [transforms[n]["consistency"] for n in names]},
+                {"consistency": [_x100(transforms[n]["consistency"]) for n in names]},
                 title="Ranking consistency per transform",
-                ylabel="fraction of pairs ranked the same",
-                hline=1.0,
+                ylabel="consistency % (pairs ranked the same)",
+                hline=100.0,
                 horizontal=True,
             ),
-            "Fraction of changed pairs the reward ranks as before.",
+            "Percentage of changed pairs the reward ranks as before (the table's consistency %).",
         )
         page.figure(
             "robustness_accuracy_change",
             plots.bar_chart(
                 names,
-                {"accuracy change": [transforms[n]["accuracy_change"] for n in names]},
+                {"accuracy change": [_x100(transforms[n]["accuracy_change"]) for n in names]},
                 title="Accuracy change per transform",
-                ylabel="accuracy after - before",
+                ylabel="accuracy change (points, after - before)",
                 hline=0.0,
                 horizontal=True,
             ),
-            "Accuracy after the rewrite minus before, on the pairs the transform changed.",
+            "Accuracy after the rewrite minus before, in percentage points (the table's change column), on the "
+            "pairs the transform changed.",
         )
 
 
