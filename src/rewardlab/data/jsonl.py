@@ -1,6 +1,10 @@
 """JSON Lines in and out, line by line, with malformed lines reported rather than fatal.
 
 Gzip-compressed files (``.gz``) are read and written transparently; ``-`` is stdin/stdout.
+A line that cannot be used is a row with an ``error`` and every other line is still read: bytes
+that are not UTF-8, a string that is not Unicode (a lone ``\\ud800`` escape), lists/objects nested
+deeper than 64 levels, an integer of more than 4300 digits, and of course JSON that does not
+parse. A UTF-8 byte order mark at the start of the file is skipped.
 
 >>> import io
 >>> rows = list(iter_jsonl(io.StringIO('{"a": 1}\\nnot json\\n\\n[1]\\n'), source="x.jsonl"))
@@ -8,11 +12,14 @@ Gzip-compressed files (``.gz``) are read and written transparently; ``-`` is std
 [(1, True), (2, False), (4, False)]
 >>> rows[1].error
 'invalid JSON: Expecting value (column 1)'
+>>> [r.error for r in iter_jsonl(io.StringIO('{"a": "\\\\udfff"}\\n{"b": 9e999}\\n'))]
+["field 'a': lone surrogate U+DFFF at character 0: not Unicode text (it has no UTF-8 form)", None]
 """
 
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import math
 import os
@@ -23,7 +30,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-__all__ = ["JsonlRow", "dumps", "iter_jsonl", "open_text", "read_jsonl", "write_jsonl"]
+from ..core.inputs import MAX_DEPTH, find_problem, surrogate_position
+
+__all__ = ["JsonlRow", "dumps", "iter_jsonl", "open_text", "parse_line", "read_jsonl", "write_jsonl"]
 
 
 @dataclass
@@ -39,33 +48,77 @@ class JsonlRow:
         return self.error is None
 
 
+# Reading never fails on a byte: one that is not UTF-8 becomes a lone surrogate (U+DC80..U+DCFF)
+# that iter_jsonl reports as an error of its line, so the lines after it are still read.
+_READ_ERRORS = "surrogateescape"
+
+
 @contextmanager
 def open_text(path: str | os.PathLike[str] | None, mode: str = "r") -> Iterator[IO[str]]:
-    """Open a text file (``.gz`` transparently); ``None`` or ``-`` is stdin/stdout."""
+    """Open a text file (``.gz`` transparently); ``None`` or ``-`` is stdin/stdout.
+
+    Files are UTF-8; when reading, bytes that are not UTF-8 come through as lone surrogates
+    (``surrogateescape``) for :func:`iter_jsonl` to report, instead of aborting the read.
+    """
+    reading = "r" in mode
+    errors = _READ_ERRORS if reading else "strict"
     if path is None or str(path) == "-":
-        stream = sys.stdin if "r" in mode else sys.stdout
-        yield stream
-        if "w" in mode or "a" in mode:
-            stream.flush()
+        if reading:
+            buffer = getattr(sys.stdin, "buffer", None)
+            if buffer is None:
+                yield sys.stdin
+                return
+            wrapper = io.TextIOWrapper(buffer, encoding="utf-8", errors=errors)
+            try:
+                yield wrapper
+            finally:
+                wrapper.detach()  # leave sys.stdin usable (and open)
+            return
+        yield sys.stdout
+        sys.stdout.flush()
         return
     p = Path(path)
     if p.suffix == ".gz":
-        with gzip.open(p, mode + "t", encoding="utf-8") as fh:
+        with gzip.open(p, mode + "t", encoding="utf-8", errors=errors) as fh:
             yield fh
     else:
-        with open(p, mode, encoding="utf-8") as fh:
+        with open(p, mode, encoding="utf-8", errors=errors) as fh:
             yield fh
+
+
+def parse_line(text: str) -> tuple[Any, str | None]:
+    """The JSON value of one line, or ``(None, why not)``."""
+    pos = surrogate_position(text)
+    if pos is not None:
+        code = ord(text[pos])
+        if 0xDC80 <= code <= 0xDCFF:  # a raw byte that was not UTF-8 (surrogateescape)
+            return None, f"not UTF-8 text (byte 0x{code - 0xDC00:02x} at column {pos + 1})"
+        return None, f"lone surrogate U+{code:04X} at column {pos + 1}: not Unicode text"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        return None, f"invalid JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        return None, f"lists/objects nested too deeply (at most {MAX_DEPTH} levels)"
+    except ValueError as exc:  # an integer past Python's 4300-digit limit
+        message = "an integer has more than 4300 digits" if "integer string conversion" in str(exc) else str(exc)
+        return None, f"invalid JSON: {message}"
+    problem = find_problem(data, max_depth=MAX_DEPTH)
+    if problem is not None:
+        return None, problem.describe()
+    return data, None
 
 
 def iter_jsonl(stream: IO[str] | Iterable[str], *, source: str | None = None) -> Iterator[JsonlRow]:
     """Parse a JSONL stream; blank lines are skipped; each bad line yields a row with ``error``."""
     for number, text in enumerate(stream, start=1):
+        if number == 1 and text.startswith("\ufeff"):
+            text = text[1:]  # a UTF-8 byte order mark
         if not text.strip():
             continue
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield JsonlRow(number, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
+        data, error = parse_line(text)
+        if error is not None:
+            yield JsonlRow(number, error=error)
             continue
         if not isinstance(data, dict):
             yield JsonlRow(number, error=f"expected a JSON object, got {type(data).__name__}")

@@ -22,6 +22,7 @@ from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
 from ...core.sample import Sample
+from ..exact_match import reference_texts
 from .backend import PoolChoice, run_symbolic
 from .extract import DEFAULT_ORDER, Strategy
 from .grader import Grade, GradeOptions, finish, grade
@@ -176,6 +177,7 @@ class MathAnswer(Reward):
         value = sample.get(self.answer_field)
         if value is None:
             raise NotApplicable(f"the sample has no reference in field '{self.answer_field}'")
+        reference_texts(value, self.answer_field)  # an object, a nested list or NaN is an error naming the field
         refs = prepare_references(value)
         if not refs:
             raise NotApplicable(f"field '{self.answer_field}' holds no reference answer")
