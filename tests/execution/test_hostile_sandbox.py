@@ -353,12 +353,16 @@ with open("held.bin", "wb") as f:
 """
 
 
+@pytest.mark.parametrize("waited", [True, False], ids=["waited", "unwaited"])
 @pytest.mark.parametrize("level", STRONG or [pytest.param("none", marks=pytest.mark.skip(reason=NO_STRONG))])
-def test_a_clean_up_that_cannot_free_the_disk_replaces_the_sandbox(level):
+def test_a_clean_up_that_cannot_free_the_disk_replaces_the_sandbox(level, waited):
     """The space a run used must come back. Here something the program cannot do simulates a leak:
     the test (root, outside) holds the program's file open through /proc/PID/root, so removing
-    it frees nothing. The run is reported with ``cleanup_error`` and the next run gets a new sandbox."""
+    it frees nothing. A run finished with its status reports ``cleanup_error``; either way the
+    next run gets a new sandbox (an unwaited finish -- the checker's usual one -- hands out the next
+    program process only after the clean-up, so the next run never starts in the old one)."""
     with Sandbox(isolation=level, disk_mb=32) as sb:
+        assert_honest_program_unaffected(sb)  # (a spare program process is waiting)
         handle = sb.spawn_rpc(HOLDS_A_FILE, LIMITS)
         try:
             assert select.select([handle.sock], [], [], 30)[0], "the program did not load"  # its greeting
@@ -367,11 +371,12 @@ def test_a_clean_up_that_cannot_free_the_disk_replaces_the_sandbox(level):
             handle.close()
         restarts = sb.restarts
         try:
-            status = sb.finish(handle.run_id, 0.0) or {}
+            status = sb.finish(handle.run_id, 0.0, wait=waited) or {}
             result = run(sb, HONEST_WRITER, "1 2\n")
         finally:
             os.close(held)
-        assert "bytes of the sandbox's /tmp still in use" in status.get("cleanup_error", ""), status
+        if waited:
+            assert "bytes of the sandbox's /tmp still in use" in status.get("cleanup_error", ""), status
         assert (result.stdout, result.status) == ("True 3\n", "exit code 0"), result
         assert sb.cleanup_failures == 1
         assert sb.restarts == restarts + 1

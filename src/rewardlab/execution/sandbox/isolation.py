@@ -226,6 +226,15 @@ def _plan(kind: str, disk_mb: int, packages: tuple[str, ...] = ()) -> IsolationP
     raise ValueError(f"unknown isolation {kind!r}; expected one of: auto, {', '.join(ISOLATION_LEVELS)}")
 
 
+_BUILD_ROOT_PROBE = (
+    "import ast, sys, importlib.util as u\n"
+    "s = u.spec_from_file_location('_rewardlab_confine', sys.argv[1])\n"
+    "m = u.module_from_spec(s)\n"
+    "s.loader.exec_module(m)\n"
+    "m.build_root(list(ast.literal_eval(sys.argv[2])), list(ast.literal_eval(sys.argv[3])), int(sys.argv[4]))\n"
+)
+
+
 @functools.lru_cache(maxsize=16)
 def _probe(kind: str, disk_mb: int) -> str | None:
     """None when a Python interpreter starts inside the isolation, else why not."""
@@ -236,9 +245,14 @@ def _probe(kind: str, disk_mb: int) -> str | None:
     if not plan.argv_prefix:
         return None
     code = "import socket, os; s = socket.socket(); s.settimeout(1); print(os.getpid())"
+    args: list[str] = []
+    if plan.root_binds:  # netns: the fork server will build its root; so does the probe
+        code = _BUILD_ROOT_PROBE + code
+        args = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "confine.py"), repr(plan.system_dirs)]
+        args += [repr(plan.root_binds), str(int(disk_mb) * 1024 * 1024)]
     try:
         proc = subprocess.run(
-            [*plan.argv_prefix, sys.executable, "-I", "-S", "-c", code],
+            [*plan.argv_prefix, sys.executable, "-I", "-S", "-c", code, *args],
             env=plan.env,
             stdin=subprocess.DEVNULL,
             capture_output=True,
