@@ -61,7 +61,7 @@ HEADER = struct.Struct("!Q")
 # here (this file's ``from __future__ import annotations`` used to be inherited by compile()).
 COMPILE_FLAGS = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_ANNOTATIONS)
 MAX_REQUEST = 256 * 1024 * 1024
-# What the sandbox's /tmp may still use with no run in progress (tmpfs counts directories' entries).
+# What the sandbox's /tmp may use, with no run in progress, beyond what it used before the first run.
 QUIET_SLACK_BYTES = 1 << 20
 QUIET_SLACK_INODES = 64
 
@@ -219,6 +219,7 @@ class Zygote:
         self.workroot = "/tmp"
         self.root_fd = -1  # the work root, open: every run directory is made and removed relative to it
         self.baseline: set[str] = set()  # what the work root held before the first run (mount points)
+        self.baseline_use = (0, 0)  # (bytes, inodes) its file system used then
         self.check_space = False  # whether the work root is the sandbox's own file system
         self.counter = 0
         self.broken = ""  # why the sandbox must not serve another run (a clean-up that failed)
@@ -244,6 +245,7 @@ class Zygote:
             self.check_space = True
         self.root_fd = os.open(self.workroot, fsclean.DIR_FLAGS)
         self.baseline = set(os.listdir(self.root_fd))
+        self.baseline_use = self.space_in_use()
         program = confine.program_filter()
         if program is not None:
             _FILTER = confine.prepared_filter(program)
@@ -833,6 +835,11 @@ class Zygote:
             finally:
                 os.close(dir_fd)
 
+    def space_in_use(self) -> tuple[int, int]:
+        """(bytes, inodes) in use on the work root's file system."""
+        st = os.fstatvfs(self.root_fd)
+        return (st.f_blocks - st.f_bfree) * st.f_frsize, (st.f_files - st.f_ffree) if st.f_files else 0
+
     def verify_quiet(self) -> None:
         """With no run in progress, the work root must hold nothing but the spare's empty directory
         (and what was there before the first run), and its file system must be as free as then:
@@ -846,12 +853,13 @@ class Zygote:
             for name in set(os.listdir(self.root_fd)) - expected:
                 fsclean.remove_entry(self.root_fd, name)
             if self.check_space:
-                st = os.fstatvfs(self.root_fd)
-                used = (st.f_blocks - st.f_bfree) * st.f_frsize
+                used, inodes = self.space_in_use()
+                used -= self.baseline_use[0]
+                inodes -= self.baseline_use[1] + len(expected - self.baseline)
                 if used > QUIET_SLACK_BYTES:
                     raise OSError(errno.ENOSPC, f"{used} bytes of the sandbox's /tmp still in use after clean-up")
-                if st.f_files and st.f_files - st.f_ffree > len(expected) + QUIET_SLACK_INODES:
-                    raise OSError(errno.ENOSPC, f"{st.f_files - st.f_ffree} inodes of the sandbox's /tmp in use")
+                if inodes > QUIET_SLACK_INODES:
+                    raise OSError(errno.ENOSPC, f"{inodes} inodes of the sandbox's /tmp still in use after clean-up")
         except OSError as exc:
             self.broken = f"clean-up failed: {exc}"
 
