@@ -329,10 +329,11 @@ def _value_key(token: str) -> object:
 
 
 _BEFORE_OPERAND = re.compile(
-    r"(?:[-+*/^_<>|]|(?:[\^_}]|\\(?:sqrt|frac|binom|log))\s*\{|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp|sqrt|frac))\s*$"
+    r"(?:[-+*/^_<>|]|[\^_]\s*\(|(?:[\^_}]|\\(?:sqrt|frac|binom|log))\s*\{|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp|sqrt|frac))\s*$"
 )
 _AFTER_OPERAND = re.compile(
-    r"^(?:\s*(?:[-+*/^_<>|!]|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp)\b)|[A-Za-z(\\])"
+    r"^(?:\s*(?:[-+*/^_<>|!]|\\(?:cdot|times|div|le|leq|ge|geq|lt|gt|ne|neq|pm|mp)(?![A-Za-z]))"
+    r"|[A-Za-z(]|\\(?!text|mbox|mathrm|quad|qquad)[A-Za-z])"
 )
 _ATTACHED_UNIT = re.compile(
     r"^(?:mm|cm|km|m|kg|mg|g|ml|l|L|s|h|hrs?|min|ft|in|yd|mi|lb|lbs|oz|mph|kmh|km/h|m/s|pm|am|k|K|M|B|st|nd|rd|th)"
@@ -363,7 +364,7 @@ def _operand_before(text: str) -> bool:
 
 def _last_number(text: str) -> list[Candidate]:
     tokens = [t for t in number_tokens(text) if not embedded(text, t.start(), t.end())]
-    if not tokens:
+    if not tokens or len(_WORDS_AFTER.findall(text, tokens[-1].end())) > MAX_WORDS_AFTER_NUMBER:
         return []
     # runs of numbers separated only by separators
     runs: list[list[int]] = [[0]]
@@ -406,15 +407,19 @@ def _last_number(text: str) -> list[Candidate]:
 _MATH_SPAN = re.compile(
     r"\$\$(?P<d>.+?)\$\$|\\\[(?P<b>.+?)\\\]|\\\((?P<p>.+?)\\\)|(?<![\\$])\$(?P<i>[^$]+?)(?<!\\)\$", re.DOTALL
 )
-_FINAL_CLAUSE = re.compile(
-    r"(?:\b(?:is|are|equals|be|was|were|gives|get|obtain|becomes)\b|=|:)\s*(?P<expr>[^\s].*?)\s*[.!]?\s*$",
-    re.IGNORECASE | re.DOTALL,
-)
+_FINAL_VERB = re.compile(r"\b(?:is|are|equals|be|was|were|gives|get|obtain|becomes)\b", re.IGNORECASE)
+_FINAL_SIGN = re.compile(r"=|:")
 _PROSE_WORDS = re.compile(r"[A-Za-z]{3,}\s+[A-Za-z]{2,}\s+[A-Za-z]{2,}")
 _TEXT_ARG = re.compile(r"\\[A-Za-z]+\s*(?:\{[^{}]*\})?")
 _SPAN_JOIN = re.compile(r"\s*(?:,|;|,?\s*\band\b|,?\s*\bor\b)\s*", re.IGNORECASE)
 _TRAILER = re.compile(r"^[\s.,;:!)\]*_]*$")
 MAX_SPAN_CHARS = 400
+MAX_WORDS_AFTER_NUMBER = 12
+"""More words than this after the last number: it is not a final answer (the text went on)."""
+_OPTION = re.compile(r"\(?[A-Za-z]\)")
+MAX_WORDS_AFTER = 10
+"""More words than this after the last math span ("I hope it is correct." is fine): it is not the end."""
+_WORDS_AFTER = re.compile(r"[A-Za-z]+")
 MAX_WHOLE_CHARS = 120
 
 
@@ -431,6 +436,18 @@ def number_run(text: str) -> bool:
         pos = t.end()
     rest = text[pos:].strip(" .$")
     return not rest
+
+
+def _plain_number(text: str) -> bool:
+    """A number literal the ``last_number`` strategy reads as well ("12 in all"), unlike ``10^{3}``."""
+    if parse_number(clean_answer(text)) is None:
+        return False
+    return any(not embedded(text, t.start(), t.end()) for t in number_tokens(text))
+
+
+def _multi_run(text: str) -> bool:
+    """Several numbers in a run, not one literal written with separators (``8\\,699\\,789``)."""
+    return number_run(text) and len(number_tokens(text)) > 1 and parse_number(clean_answer(text)) is None
 
 
 def _readable(text: str) -> bool:
@@ -454,10 +471,10 @@ def _last_math(text: str) -> list[Candidate]:
         if number_tokens(after) or _MATH_SPAN.search(after):
             break
         inner = next(g for g in m.groups() if g is not None).strip()
-        if not inner or len(inner) > MAX_SPAN_CHARS:
+        if not inner or len(inner) > MAX_SPAN_CHARS or len(_WORDS_AFTER.findall(after)) > MAX_WORDS_AFTER:
             break
-        if number_run(inner):
-            break
+        if _multi_run(inner):
+            break  # a run of numbers: the last_number strategy judges runs (hedges, padding)
         if _readable(inner) and not _BOX.search(inner):
             # "$0$ and $k$": spans joined only by separators are one answer
             first = i
@@ -478,24 +495,20 @@ def _last_math(text: str) -> list[Candidate]:
     stripped = text.strip()
     if stripped and len(stripped) <= MAX_WHOLE_CHARS and "\n" not in stripped:
         whole = stripped[:-1] if stripped.endswith(".") else stripped
-        literal = parse_number(clean_answer(whole)) is not None
-        if (literal or not number_run(whole)) and _readable(whole) and not _BOX.search(whole):
+        if _OPTION.fullmatch(whole) or (not _multi_run(whole) and _readable(whole) and not _BOX.search(whole)):
             return [Candidate(whole, "last_math", 0, len(text))]
     start, sentence = _last_sentence(text)
-    m = _FINAL_CLAUSE.search(sentence)
-    if m is not None:
-        expr = m.group("expr").strip()
-        if (
-            expr
-            and len(expr) <= MAX_SPAN_CHARS
-            and not number_run(expr)
-            and parse_number(clean_answer(expr)) is None
-            and read_value(expr) is not None
-            and not _TRAILER.match(expr)
-        ):
-            return [
-                Candidate(expr, "last_math", start + m.start("expr"), start + m.end("expr"), context=sentence.strip())
-            ]
+    # "... is <expr>.": after the last verb whose rest reads as a value, else after "=" / ":"
+    for pattern in (_FINAL_VERB, _FINAL_SIGN):
+        for m in reversed(list(pattern.finditer(sentence))):
+            expr = sentence[m.end() :].strip().rstrip(".!").strip()
+            if not expr or len(expr) > MAX_SPAN_CHARS or _TRAILER.match(expr):
+                continue
+            if _multi_run(expr) or _plain_number(expr):
+                return []  # a number (or a run of them): the last_number strategy reads it
+            if _OPTION.fullmatch(expr) or _readable(expr):
+                at = start + sentence.index(expr, m.end())
+                return [Candidate(expr, "last_math", at, at + len(expr), context=sentence.strip())]
     return []
 
 

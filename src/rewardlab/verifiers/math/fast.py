@@ -68,13 +68,14 @@ class FastVerdict:
 UNDECIDED = FastVerdict(decided=False)
 
 _RELATION = re.compile(r"\\le|\\ge|\\leq|\\geq|\\ne|\\neq|<|>|≤|≥")
+_SEVERAL = re.compile(r",|;|\$|\band\b|\bor\b", re.IGNORECASE)
 _APPROX = re.compile(r"^(?:\\approx|≈|~|about|approximately|around|roughly)\s*", re.IGNORECASE)
 _WORDS = re.compile(r"[A-Za-z\s'.,;:!()\-]*")
 
 
 def _rhs(clean: str) -> str:
-    if "=" not in clean or _RELATION.search(clean):
-        return clean
+    if "=" not in clean or _RELATION.search(clean) or _SEVERAL.search(clean.rsplit("=", 1)[0]):
+        return clean  # "x = 6 and y = 12" is two equations, not one value
     rhs = clean.rsplit("=", 1)[1].strip()
     return rhs or clean
 

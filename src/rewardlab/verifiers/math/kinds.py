@@ -388,6 +388,8 @@ def _value(node: Node) -> Value:
     if tag == "ratio":
         return Ratio(tuple(_scalar(p) for p in node[1]))
     if tag == "setop":
+        if node[1] == "minus" and node[2] == ("reals",):
+            return _complement(_value(node[3]))
         if node[1] != "cup":
             raise Unreadable("intersections and differences are left to sympy")
         parts: list[Any] = []
@@ -400,6 +402,27 @@ def _value(node: Node) -> Value:
     if tag in ("add", "mul") and any(c[0] == "matrix" for c in node[1]):
         return _matrix_arithmetic(node)
     return _scalar(node)
+
+
+def _complement(v: Any) -> Value:
+    r"""``\mathbb{R} \setminus (a, b]`` -> ``(-\infty, a] \cup (b, \infty)``; a finite set -> open gaps."""
+    inf = Scalar(_INF, None, inf=1)
+    ninf = Scalar(("neg", _INF), None, inf=-1)
+    iv = v.as_interval() if isinstance(v, (Items, Interval)) and _interval_item_or_interval(v) else None
+    if iv is not None:
+        parts = []
+        if not iv.lo.inf:
+            parts.append(Interval(ninf, iv.lo, False, not iv.lo_closed))
+        if not iv.hi.inf:
+            parts.append(Interval(iv.hi, inf, not iv.hi_closed, False))
+        if not parts:
+            return Items((), "set")
+        return parts[0] if len(parts) == 1 else Union(tuple(parts))
+    raise Unreadable("a complement of something else than an interval")
+
+
+def _interval_item_or_interval(v: Any) -> bool:
+    return isinstance(v, Interval) or _interval_item(v)
 
 
 def _interval_item(v: Any) -> bool:

@@ -53,7 +53,7 @@ _HEAD = re.compile(
       | (?P<mixw2>\d+)\s+(?P<mixn2>\d+)\s*/\s*(?P<mixd2>\d+)(?![\d.])
       | \\frac\s*(?:\{{\s*(?P<fn>{_SNUM})\s*\}}|(?P<fn1>\d))\s*(?:\{{\s*(?P<fd>{_SNUM})\s*\}}|(?P<fd1>\d))
       | (?P<sn>{_NUM})\s*/\s*(?P<sd>{_NUM})
-      | 10\s*\^\s*(?:\{{\s*(?P<p10>[+-]?\d+)\s*\}}|(?P<p10b>\d))(?![\d.])
+      | 10\s*\^\s*(?:\{{\s*(?P<p10>[+-]?\d+)\s*\}}|\(\s*(?P<p10c>[+-]?\d+)\s*\)|(?P<p10b>\d))(?![\d.])
       | (?P<num>{_NUM})
         (?:
             \s*[eE]\s*(?P<e1>[+-]?\d+)
@@ -146,8 +146,8 @@ def parse_number(text: str) -> Number | None:
         if num_v is None or den_v is None or den_v == 0:
             return None
         value = num_v / den_v
-    elif g["p10"] is not None or g["p10b"] is not None:
-        e = int(g["p10"] if g["p10"] is not None else g["p10b"])
+    elif g["p10"] is not None or g["p10b"] is not None or g["p10c"] is not None:
+        e = int(next(x for x in (g["p10"], g["p10b"], g["p10c"]) if x is not None))
         if abs(e) > MAX_EXPONENT:
             return None
         value = Fraction(10) ** e
@@ -208,9 +208,9 @@ _TOKEN = re.compile(
     (?<![\w.^_\\])
     \$?
     (?:
-        \\frac\s*\{[^{}]{1,50}\}\s*\{[^{}]{1,50}\}
-      | \\frac\d\d
-      | (?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?
+        \\[dtc]?frac\s*\{[^{}]{1,50}\}\s*\{[^{}]{1,50}\}
+      | \\[dtc]?frac\d\d
+      | (?:\d{1,3}(?:(?:,|\{,\})\d{3})+|\d+)(?:\.\d+)?(?:/\d+(?:\.\d+)?)?
       | \.\d+
     )
     (?:\s*\\?%)?

@@ -86,6 +86,7 @@ _TYPO = {
     "\u201c": '"',
     "\u201d": '"',
 }
+_ROOT_DIGITS = re.compile("\u221a(\\d+(?:\\.\\d+)?)")
 _TYPO_RE = re.compile("[" + "".join(re.escape(k) for k in _TYPO) + "]")
 
 
@@ -101,6 +102,7 @@ def fold_typography(text: str) -> str:
     text = _SUPER_RUN.sub(lambda m: "^{" + m.group(0).translate(_SUPERSCRIPTS) + "}", text)
     text = _SUB_RUN.sub(lambda m: "_{" + m.group(0).translate(_SUBSCRIPTS) + "}", text)
     text = _VULGAR_RE.sub(_vulgar, text)
+    text = _ROOT_DIGITS.sub(r"\\sqrt{\1}", text)  # √15 is the root of 15, not \sqrt1 5
     return _TYPO_RE.sub(lambda m: _TYPO[m.group(0)], text)
 
 

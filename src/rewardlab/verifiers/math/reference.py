@@ -97,6 +97,8 @@ _LETTER = re.compile(r"\(?[A-Za-z]\)?")
 
 def is_text(clean: str) -> bool:
     """Words (``Tuesday``, ``north-east``) or one option letter (``C``, ``(C)``), no math."""
+    if _LETTER.fullmatch(clean.strip()):
+        return True
     if "\\" in clean or not _WORDS_ONLY.fullmatch(clean):
         return False
     return bool(_WORD2.search(clean)) or bool(_LETTER.fullmatch(clean.strip()))

@@ -179,7 +179,12 @@ class _Parser:
         return [item for g in groups for item in g], False
 
     def relation(self) -> Node:
-        parts = [self.ratio()]
+        tok = self.peek()
+        if tok is not None and tok.text in _RELATIONS and tok.text not in ("=", ":="):
+            # "\\le 3", "\\geq 0": a relation whose left side is left out, still a relation
+            parts = [("sym", "_")]
+        else:
+            parts = [self.ratio()]
         ops: list[str] = []
         while True:
             tok = self.peek()
@@ -199,10 +204,17 @@ class _Parser:
 
     def setexpr(self) -> Node:
         left = self.sum()
-        while self.at("\\cup", "\\cap", "\\setminus", "\\backslash"):
-            op = {"\\cup": "cup", "\\cap": "cap"}.get(self.next().text, "minus")
+        while self.at("\\cup", "\\cap", "\\setminus", "\\backslash") or self.plain_union(left):
+            op = {"\\cup": "cup", "\\cap": "cap", "U": "cup"}.get(self.next().text, "minus")
             left = ("setop", op, left, self.sum())
         return left
+
+    def plain_union(self, left: Node) -> bool:
+        """``(-inf, -1] U (0, inf)``: a capital U between two intervals is a union."""
+        nxt = self.peek(1)
+        return (
+            self.at("U") and left[0] in ("brack", "setop", "set") and nxt is not None and nxt.text in ("(", "[", "\\{")
+        )
 
     def sum(self) -> Node:
         self.enter()
@@ -254,10 +266,13 @@ class _Parser:
                 self.next()
                 den = self.signed_power()
                 factors = [("div", _product(factors), den)]
-            elif self.starts_factor(tok):
+            elif self.starts_factor(tok) and not self.plain_union(factors[-1]):
                 unit = self.unit_after(factors[-1])
                 if unit is not None:
                     factors[-1] = unit
+                    nxt = self.peek()
+                    if nxt is not None and nxt.kind in ("num", "word"):
+                        raise Unreadable("words between values: prose")
                     continue
                 if tok.kind == "num" and _ends_in_number(factors[-1]):
                     raise Unreadable("two numbers side by side")

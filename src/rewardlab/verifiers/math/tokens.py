@@ -19,6 +19,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from .normalize import fold_typography
+
 __all__ = ["MAX_TOKENS", "Token", "tidy", "tokenize"]
 
 MAX_TOKENS = 600
@@ -40,10 +42,15 @@ _DELIMS = re.compile(r"\$\$|\$|\\\(|\\\)|\\\[|\\\]")
 _WS = re.compile(r"\s+")
 
 
+_GLUED = re.compile(r"\\(leq|geq|neq|cdot|times|pm)(?=[A-Za-z0-9])(?!slant)")
+
+
 @lru_cache(maxsize=8192)
 def tidy(text: str) -> str:
     """``text`` without look-only LaTeX (see the module doc)."""
-    s = text
+    s = fold_typography(text)
+    if "\\" in s:
+        s = _GLUED.sub(r"\\\1 ", s)  # 3\leqx: a relation glued to its operand
     if "\\\\" in s:
         s = _DOUBLE_BACKSLASH.sub(r"\\", s)
     s = _THOUSANDS.sub(r"\1,", s)
