@@ -431,6 +431,8 @@ def spec_from_dict(data: Any, *, file: str | None = None) -> Spec:
     try:
         tree = _assign_labels(data["reward"])
         reward = build_reward(tree, path="reward")
+        # Again on the built tree: pydantic turns a string such as "1e400" (YAML reads it as text) into inf.
+        check_spec_values({"reward": reward.to_spec()})
     except SpecError as exc:
         raise exc.with_context(file=file) from None
     return Spec(
@@ -629,4 +631,6 @@ def resolve(reference: str | Reward | Spec, *, params: dict[str, Any] | None = N
         return load_spec(reference)
     node: dict[str, Any] = {"type": reference, **(params or {})}
     check_spec_values({"reward": node})
-    return Spec(build_reward(node, path="reward"), name=reference)
+    reward = build_reward(node, path="reward")
+    check_spec_values({"reward": reward.to_spec()})
+    return Spec(reward, name=reference)

@@ -181,7 +181,7 @@ def create_app(
     )
     async def score(
         body: ScoreRequest,
-        x_request_timeout: float | None = timeout_header(),
+        x_request_timeout: float = timeout_header(),  # documented as a number; absent: None
     ) -> Any:
         """Score samples with the server's spec: one result per sample, in order.
 
@@ -215,7 +215,7 @@ def create_app(
     )
     async def get_reward(
         body: GetRewardRequest,
-        x_request_timeout: float | None = timeout_header(),
+        x_request_timeout: float = timeout_header(),  # documented as a number; absent: None
     ) -> Any:
         """OpenRLHF's remote reward-model contract (`--remote_rm_url http://HOST:PORT/get_reward`).
 

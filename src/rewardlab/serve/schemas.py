@@ -14,9 +14,9 @@ True
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from ..core.inputs import MAX_DEPTH, find_problem
@@ -36,23 +36,33 @@ __all__ = [
 ]
 
 
-def _json_number(value: Any) -> Any:
-    # What the OpenAPI document says, and no more: JSON numbers only. Pydantic's lax mode would
-    # also take "30" and true (a request the document calls invalid must not be accepted).
-    if isinstance(value, (bool, str, bytes)):
-        raise PydanticCustomError("number_type", "expected a JSON number, got {kind}", {"kind": type(value).__name__})
-    return value
+_JSON_TYPES: dict[str, tuple[tuple[type, ...], str]] = {
+    "step": ((int,), "an integer"),
+    "timeout_s": ((int, float), "a number"),
+    "cache": ((bool,), "true or false"),
+}
 
 
-def _json_bool(value: Any) -> Any:
-    if not isinstance(value, bool):
-        raise PydanticCustomError("bool_type", "expected true or false, got {kind}", {"kind": type(value).__name__})
-    return value
-
-
-JsonInt = Annotated[int, BeforeValidator(_json_number)]
-JsonFloat = Annotated[float, BeforeValidator(_json_number)]
-JsonBool = Annotated[bool, BeforeValidator(_json_bool)]
+def check_types(data: Any, fields: dict[str, tuple[tuple[type, ...], str]] = _JSON_TYPES) -> None:
+    """What the OpenAPI document says, and no more: pydantic's lax mode would also take ``"30"``
+    for a number, ``true`` for an integer and ``0`` for a boolean, which the document calls invalid."""
+    if not isinstance(data, dict):
+        return
+    lines = []
+    for name, (types, expected) in fields.items():
+        value = data.get(name)
+        if value is None:
+            continue
+        is_bool = isinstance(value, bool)
+        if expected == "an integer" and isinstance(value, float) and value.is_integer():
+            continue  # 5.0 is an integer to JSON Schema (and to pydantic)
+        if not isinstance(value, types) or (is_bool and bool not in types) or (not is_bool and types == (bool,)):
+            error = PydanticCustomError(
+                "json_type", "expected {expected}, got {got}", {"expected": expected, "got": type(value).__name__}
+            )
+            lines.append(InitErrorDetails(type=error, loc=(name,), input=value))
+    if lines:
+        raise ValidationError.from_exception_data("request", lines)
 
 
 def check_body(model: str, data: Any, skip: tuple[str, ...] = ()) -> Any:
@@ -96,19 +106,20 @@ class ScoreRequest(BaseModel):
         description="Sample field grouping completions of one prompt (group normalization); "
         "default: the spec's `group_key`, else the prompt.",
     )
-    step: JsonInt | None = Field(default=None, ge=0, description="Training step, for annealed weights.")
-    timeout_s: JsonFloat | None = Field(
+    step: int | None = Field(default=None, ge=0, description="Training step, for annealed weights.")
+    timeout_s: float | None = Field(
         default=None,
         gt=0,
         le=3600,
         description="Deadline of this request in seconds (also settable with the `X-Request-Timeout` header). "
         "Samples not scored by then get status `timeout`.",
     )
-    cache: JsonBool = Field(default=True, description="Use the server's result cache for this request.")
+    cache: bool = Field(default=True, description="Use the server's result cache for this request.")
 
     @model_validator(mode="before")
     @classmethod
     def _check_text(cls, data: Any) -> Any:
+        check_types(data)
         return check_body(cls.__name__, data, skip=("samples",))  # each Sample checks itself
 
 
