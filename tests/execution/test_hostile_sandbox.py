@@ -569,10 +569,26 @@ def spin():
     while True:
         pass
 '''
+FIFO = '''
+import os
+cwd = os.getcwd()
+os.chdir("/")
+try:  # where the work root is writable, its own directory becomes a FIFO
+    os.rmdir(cwd)
+    os.mkfifo(cwd)
+except OSError:
+    os.mkfifo(cwd + "/fifo")
+'''
 sb = Sandbox(isolation=sys.argv[1]).start()
 session = ProgramSession(sb, PROGRAM, SandboxLimits(cpu_seconds=120), call_timeout=300).start()
 session.function("start")()
 threading.Thread(target=lambda: session.function("spin")(), daemon=True).start()
+done = threading.Event()
+def fifo():
+    sb.run_stdio(FIFO, "", SandboxLimits(cpu_seconds=5), timeout=5)
+    done.set()
+threading.Thread(target=fifo, daemon=True).start()
+done.wait(10)  # (a fork server that blocks on the FIFO never finishes that run)
 print("ready", flush=True)
 time.sleep(300)
 """
@@ -607,9 +623,10 @@ def _alive(pid: int, started: bytes) -> bool:
 
 @pytest.mark.parametrize("level", [*STRONG, "rlimits-only"])
 def test_the_sandbox_dies_with_its_checker(level):
-    """A checker killed outright (SIGKILL: no clean-up of its own) while its program spins and
-    three daemons sleep: every process of its sandbox goes, and none holds the checker's stdout
-    (``rewardlab score | cat`` returns)."""
+    """A checker killed outright (SIGKILL: no clean-up of its own) while its program spins, three
+    daemons sleep, and another program has tried to turn its working directory into a FIFO: every
+    process of its sandbox goes, and none holds the checker's stdout (``rewardlab score | cat``
+    returns)."""
     checker = subprocess.Popen(
         [sys.executable, "-c", CHECKER, level],
         stdout=subprocess.PIPE,
@@ -621,7 +638,9 @@ def test_the_sandbox_dies_with_its_checker(level):
         ready, _, _ = select.select([checker.stdout], [], [], 60)
         assert ready and checker.stdout.readline() == b"ready\n", checker.stderr.read1(4000)
         sandbox_processes = _descendants(checker.pid)
-        assert len(sandbox_processes) >= 5, sandbox_processes  # (fork server, forker, program, sleepers)
+        # fork server, forker, program, sleepers (without uids, the FIFO run's clean-up cannot tell
+        # the sleepers from its own strays: they went with it)
+        assert len(sandbox_processes) >= (3 if level == "rlimits-only" else 5), sandbox_processes
         os.kill(checker.pid, signal.SIGKILL)
         checker.wait(timeout=30)
         # the pipe reaches its end: nothing of the sandbox holds the checker's stdout

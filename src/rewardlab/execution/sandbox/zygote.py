@@ -697,13 +697,16 @@ class Zygote:
         """
         me = os.getpid()
         parents = {str(me).encode(), str(self.forker_pid).encode()}
-        spare = self.spare["pid"] if self.spare is not None else -1
+        # (without uids, the program processes still in use -- other runs, the spare -- are not strays)
+        kept = {me, self.forker_pid, *self.kept_pids()} if uid is None else {me, self.forker_pid}
+        if self.spare is not None:
+            kept.add(self.spare["pid"])
         found = []
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
             pid = int(entry)
-            if pid in (spare, me, self.forker_pid):
+            if pid in kept:
                 continue
             try:
                 with open(f"/proc/{entry}/status", "rb") as f:
