@@ -442,7 +442,8 @@ def _plain_number(text: str) -> bool:
     """A number literal the ``last_number`` strategy reads as well ("12 in all"), unlike ``10^{3}``."""
     if parse_number(clean_answer(text)) is None:
         return False
-    return any(not embedded(text, t.start(), t.end()) for t in number_tokens(text))
+    tokens = number_tokens(text)
+    return len(tokens) == 1 and not embedded(text, tokens[0].start(), tokens[0].end())
 
 
 def _multi_run(text: str) -> bool:
