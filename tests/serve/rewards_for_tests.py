@@ -11,6 +11,7 @@ from pydantic import Field, PrivateAttr
 from rewardlab.core import register
 from rewardlab.core.result import RewardResult
 from rewardlab.core.reward import Reward
+from rewardlab.models.fallback import batch_fallback
 
 
 @register("t_serve_hang", family="verifier")
@@ -42,6 +43,22 @@ class Odd(Reward):
     def _score_one(self, sample: Any, ctx: Any) -> Any:
         value: Any = float("nan") if sample.completion_text == "nan" else chr(0xD800)
         return RewardResult.ok(1.0, info={"value": value})
+
+
+@register("t_serve_picky_model", family="model")
+class PickyModel(Reward):
+    """A batched model reward whose whole forward pass raises when any sample says 'poison'
+    (as a tokenizer does on text it refuses); the batch fallback must isolate that sample."""
+
+    calls: ClassVar[list[int]] = []
+
+    @batch_fallback()
+    def _score_batch(self, samples: list[Any], ctx: Any) -> Any:
+        PickyModel.calls.append(len(samples))
+        time.sleep(0.002)
+        if any("poison" in s.completion_text for s in samples):
+            raise ValueError("the tokenizer refused a text")
+        return [float(len(s.completion_text)) for s in samples]
 
 
 @register("t_serve_model", family="model")

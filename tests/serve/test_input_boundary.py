@@ -263,6 +263,32 @@ def test_bad_requests_do_not_touch_concurrent_good_ones_in_a_merged_model_batch(
     assert alone["results"][0]["status"] == "ok"
 
 
+def test_a_sample_a_model_cannot_take_fails_alone_in_a_merged_batch() -> None:
+    from .rewards_for_tests import PickyModel
+
+    PickyModel.calls.clear()
+    cfg = ServerConfig(port=0, cache_url="off", max_delay_ms=100, max_batch_size=256, warmup=False)
+    with BackgroundServer("t_serve_picky_model", cfg) as s:
+
+        async def main() -> list[httpx.Response]:
+            async with httpx.AsyncClient(base_url=s.url, timeout=60) as client:
+
+                async def one(i: int) -> httpx.Response:
+                    text = "poison" if i == 7 else "x" * (i + 1)
+                    return await client.post("/v1/score", json={"samples": [{"completion": text}]})
+
+                return await asyncio.gather(*[one(i) for i in range(30)])
+
+        responses = asyncio.run(main())
+    assert max(PickyModel.calls) > 1  # requests were merged into one model call
+    for i, r in enumerate(responses):
+        result = r.json()["results"][0]
+        if i == 7:
+            assert result["status"] == "error" and "the tokenizer refused a text" in result["error"]
+        else:
+            assert result["status"] == "ok" and result["score"] == float(i + 1), result
+
+
 def test_a_reward_returning_nan_or_non_text_gives_a_response_not_a_500() -> None:
     with BackgroundServer("t_serve_odd", ServerConfig(port=0, cache_url="off")) as s:
         r = httpx.post(s.url + "/v1/score", json={"samples": [{"completion": "nan"}, {"completion": "text"}]})

@@ -71,8 +71,9 @@ def batch_fallback(ready: Callable[[Any], Any] | None = None) -> Callable[[F], F
 
 def _by_halves(method: Callable[..., Sequence[Any]], owner: Any, samples: list[Any], ctx: Any) -> list[Any]:
     out: list[Any] = []
-    pending = [samples]
-    while pending:  # iterative, in order: a list of parts still to score
+    mid = len(samples) // 2
+    pending = [samples[:mid], samples[mid:]]  # the whole batch already failed
+    while pending:  # iterative, in order: the parts still to score
         part = pending.pop(0)
         try:
             out.extend(method(owner, part, ctx))
