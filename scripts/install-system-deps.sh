@@ -21,7 +21,7 @@ missing_pkgs=()
 missing_cmds=()
 check() {
   local cmd="$1" pkg="$2"
-  if ! command -v "$cmd" >/dev/null 2>&1 && [ ! -x "/usr/bin/$cmd" ]; then
+  if ! command -v "$cmd" >/dev/null 2>&1; then
     missing_pkgs+=("$pkg")
     missing_cmds+=("$cmd")
   fi
