@@ -39,19 +39,24 @@ class MathAnswer(Reward):
     The reference is the sample's ``answer``: one string (or number) or a list of acceptable
     ones; a worked solution ending in ``#### N`` or ``\boxed{N}`` works too. The final answer
     is extracted from the completion by the strategies in ``extract``, in priority order
-    (``\boxed{}``, ``####``, "the answer is ...", ``A: N``, the last number ...).
+    (``\boxed{}``, ``####``, "the answer is ...", ``A: N``, the last math span or final
+    expression, the last number ...).
 
     Numbers (integers, decimals, fractions, percentages, thousands separators, currencies,
-    units, scientific notation) are decided on a fast path with no sympy and no subprocess.
-    Everything else (LaTeX expressions, intervals, sets, tuples, matrices, equations) goes to
-    math-verify, run in worker processes of the execution layer with a hard ``timeout_s`` per
-    answer: a pathological expression gets status ``timeout`` and never hangs the caller; it
-    works the same from threads, asyncio, servers and Ray.
+    units, scientific notation) are decided on a fast path with no sympy and no subprocess, and
+    so are typed answers the native reader decides (closed forms with radicals, pi, powers,
+    polynomials; intervals and unions, sets, tuples, matrices, equations, relations, text).
+    What it cannot decide (identities of functions, huge forms) goes to math-verify, run in
+    worker processes of the execution layer with a hard ``timeout_s`` per answer: a
+    pathological expression gets status ``timeout`` and never hangs the caller; it works the
+    same from threads, asyncio, servers and Ray. Prose never goes there.
 
     ``mode="strict"`` (the default, for RL) pays nothing for several different final answers,
-    hedges ("3 or 4", "either 3 or 4", "3 or maybe 4"), negations, a restated question, an
-    empty or nested-empty box, a padded list of numbers, look-alike digits, or an unevaluated
-    expression where the reference is a number. ``mode="lenient"`` (for evaluation) grades the
+    hedges ("3 or 4", "either 3 or 4", "3 or maybe 4"; not a hedge word copied from the
+    question), negations ("It cannot be 5."), a restated question, an empty or nested-empty box,
+    a padded list of numbers, look-alike digits, a relation (``x \\le 0``) or several values
+    ("0 and k", ``\\pm 4``) where one value is expected, or an unevaluated expression where the
+    reference is a number. ``mode="lenient"`` (for evaluation) grades the
     last of up to 3 final answers, reads look-alike digits, checks expressions symbolically,
     accepts ``10%`` for ``0.1`` and rounded decimals. ``format_score`` pays a well-formed but
     wrong answer (given with an explicit marker and readable as a value).
@@ -80,7 +85,7 @@ class MathAnswer(Reward):
     extract: list[Strategy] = Field(
         default_factory=lambda: list(DEFAULT_ORDER),
         description="Answer extraction strategies in priority order: answer_tag, boxed, gsm8k, answer_is, "
-        "answer_line, last_number. The first that finds an answer wins.",
+        "answer_line, last_math, last_number. The first that finds an answer wins.",
     )
     format_score: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Score of a well-formed but wrong answer (explicit marker, readable)."
