@@ -16,7 +16,12 @@ process, imports common modules once, and then forks one **program process** per
 The zygote never sees the tests: it only receives the program, so nothing in a program
 process's memory reveals the expected answers. After a run the zygote kills the program and
 every process it started (orphans are re-parented to the forker, a child subreaper) and
-removes the working directory.
+removes the working directory without acting on anything the program could have replaced
+(``fsclean``); with no run in progress it checks that the work root holds nothing else and its
+space came back, and otherwise reports the failure and stops (the checker starts a new sandbox).
+Under ``netns`` it first builds its minimal root (``confine.build_root``); every program process
+installs the seccomp filter of ``confine.program_filter`` before it receives its program. It stops
+when the checker's pidfd says the checker is gone.
 
 The program processes are forked by the **forker**, a copy of the zygote made once, right
 after its setup, that does nothing but fork, reap, and answer the zygote (see
