@@ -77,7 +77,18 @@ def assert_canary_intact(base: Path) -> None:
 def sandbox(request):
     # A small /tmp: filling it takes little time.
     with Sandbox(isolation=request.param, disk_mb=32) as sb:
+        require_uid_per_program(sb)
         yield sb
+
+
+NOT_ROOT = "needs root: only then does every program process run under a uid of its own"
+
+
+def require_uid_per_program(sb: Sandbox) -> None:
+    """The guarantees against hostile programs hold when each program runs under a uid of its own
+    (root, and a Python installation that uid can read); elsewhere these tests do not apply."""
+    if not sb.describe()["separate_uid"]:
+        pytest.skip(f"programs share the fork server's uid here ({NOT_ROOT})")
 
 
 def run(sb: Sandbox, code: str, stdin: str = "", timeout: float = 30.0, limits: SandboxLimits = LIMITS):
@@ -272,6 +283,8 @@ def test_a_full_sandbox_never_turns_the_next_sample_into_a_silent_zero(level):
     """The issue's reproducer: through the code reward (one fork server, calls finished without
     waiting), a sample that nests 1,500 directories and fills /tmp; the honest samples after it
     write a file and must keep their 1.0."""
+    if os.geteuid() != 0:
+        pytest.skip(NOT_ROOT)
     from rewardlab.verifiers.code import CodeReward
 
     reward = CodeReward(isolation=level, timeout_s=5.0, total_timeout_s=60.0)
@@ -322,6 +335,8 @@ HOSTILE_COMPLETIONS = {
 def test_hostile_samples_beside_honest_ones(level, canary):
     """One batch mixing every attack above with honest samples: nothing hostile is paid, every
     honest sample keeps its 1.0, and nothing is left running or changed outside."""
+    if os.geteuid() != 0:
+        pytest.skip(NOT_ROOT)
     from rewardlab.verifiers.code import CodeReward
 
     reward = CodeReward(isolation=level, timeout_s=2.0, total_timeout_s=30.0)
@@ -361,6 +376,8 @@ def test_a_clean_up_that_cannot_free_the_disk_replaces_the_sandbox(level, waited
     it frees nothing. A run finished with its status reports ``cleanup_error``; either way the
     next run gets a new sandbox (an unwaited finish -- the checker's usual one -- hands out the next
     program process only after the clean-up, so the next run never starts in the old one)."""
+    if os.geteuid() != 0:
+        pytest.skip(NOT_ROOT)
     with Sandbox(isolation=level, disk_mb=32) as sb:
         assert_honest_program_unaffected(sb)  # (a spare program process is waiting)
         handle = sb.spawn_rpc(HOLDS_A_FILE, LIMITS)
