@@ -267,6 +267,8 @@ class Sandbox:
         except OSError as exc:
             ours.close()
             theirs.close()
+            self._stderr.close()
+            self._stderr = None
             raise SandboxError(f"could not start the sandbox ({plan.kind}): {exc}") from exc
         finally:
             if checker >= 0:
