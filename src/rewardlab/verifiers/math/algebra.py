@@ -42,7 +42,7 @@ __all__ = ["MAX_BITS", "MAX_POWER", "MAX_TERMS", "Form", "NotAlgebra", "TooBig",
 MAX_TERMS = 256
 MAX_POWER = 64
 MAX_BITS = 4096
-MAX_FACTOR = 10**12
+MAX_FACTOR = 10**10
 """Radicands (numerators and denominators) above this are not factored natively."""
 
 Monomial = tuple[tuple[str, Fraction], ...]
