@@ -51,7 +51,6 @@ TIMEOUT_HEADER = "X-Request-Timeout"
 
 _ERRORS = {
     401: {"model": ErrorResponse, "description": "Missing or wrong bearer token."},
-    408: {"model": ErrorResponse, "description": "The body was not received within the server's body deadline."},
     413: {"model": ErrorResponse, "description": "Body or number of samples over the server's limit."},
     422: {
         "model": ErrorResponse,
@@ -307,31 +306,32 @@ def create_app(
             content={"error": "internal", "detail": f"{type(exc).__name__}: {exc}", "errors": []},
         )
 
-    if cfg.token:
-        document = app.openapi
+    document = app.openapi
 
-        def openapi_with_bearer() -> dict[str, Any]:
-            doc = document()
+    def honest_document() -> dict[str, Any]:
+        """The generated document, plus what the layers around the routes answer: 408 from the
+        read deadlines on every operation and, with a token, the bearer scheme and its 401."""
+        doc = document()
+        error_schema = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}}
+        if cfg.token:
             doc.setdefault("components", {}).setdefault("securitySchemes", {})["bearer"] = {
                 "type": "http",
                 "scheme": "bearer",
                 "description": "The server's token (`--token` / `$REWARDLAB_TOKEN`).",
             }
-            for path, operations in doc.get("paths", {}).items():
-                if path in OPEN_PATHS:
-                    continue
-                for operation in operations.values():
+        for path, operations in doc.get("paths", {}).items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                responses.setdefault(
+                    "408",
+                    {"description": "The request's headers or body did not arrive in time.", "content": error_schema},
+                )
+                if cfg.token and path not in OPEN_PATHS:
                     operation["security"] = [{"bearer": []}]
-                    operation.setdefault("responses", {}).setdefault(
-                        "401",
-                        {
-                            "description": _ERRORS[401]["description"],
-                            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
-                        },
-                    )
-            return doc
+                    responses.setdefault("401", {"description": _ERRORS[401]["description"], "content": error_schema})
+        return doc
 
-        app.openapi = openapi_with_bearer  # type: ignore[method-assign]
+    app.openapi = honest_document  # type: ignore[method-assign]
 
     # ---- middleware (outermost last) -------------------------------------------------------
     routes = {r.path for r in app.routes if hasattr(r, "path")}
