@@ -167,12 +167,32 @@ def as_samples(items: Any) -> list[Sample]:
 
     >>> [s.completion for s in as_samples([{"completion": "a"}, Sample(completion="b")])]
     ['a', 'b']
+    >>> as_samples([{"completion": "a"}, {"completion": "b", "answer": "\\udfff"}])
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.ValidationError: 1 validation error for samples
+    1.answer
+      lone surrogate U+DFFF at character 0: not Unicode text (it has no UTF-8 form) ...
     """
     if isinstance(items, (Sample, dict)):
         items = [items]
     out: list[Sample] = []
-    for item in items:
-        out.append(item if isinstance(item, Sample) else Sample.model_validate(item))
+    for i, item in enumerate(items):
+        if isinstance(item, Sample):
+            out.append(item)
+            continue
+        try:
+            out.append(Sample.model_validate(item))
+        except ValidationError as exc:  # the same errors, located at the sample's index in the batch
+            lines = [
+                InitErrorDetails(
+                    type=PydanticCustomError(str(e["type"]), "{message}", {"message": e["msg"]}),
+                    loc=(i, *e["loc"]),
+                    input=e.get("input"),
+                )
+                for e in exc.errors(include_url=False)
+            ]
+            raise ValidationError.from_exception_data("samples", lines) from None
     return out
 
 
