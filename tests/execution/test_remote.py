@@ -367,6 +367,10 @@ def test_values_that_contain_themselves_are_refused():
     for value in (looped, mapping):
         with pytest.raises(ProgramProtocolError, match="contains itself"):
             decode(pickle.dumps(value), None)
+    # (short pickles skip the measure unless they can share an object: DUP counts as sharing too)
+    for payload in (b"\x80\x05]2a.", b"\x80\x05]22aa.", b"\x80\x05]\x94h\x00a."):
+        with pytest.raises(ProgramProtocolError, match=r"contains itself|nested"):
+            decode(payload, None)
 
 
 def test_large_honest_values_still_decode():

@@ -46,8 +46,8 @@ class CheckerTimeout(BaseException):
 class _State:
     def __init__(self) -> None:
         self.installed = False
+        self.main_ident = 0  # the thread that installed (a process's main thread)
         self.deadline: float | None = None  # time.monotonic() of the soft deadline
-        self.cpu_until: float | None = None  # time.process_time() of the hard one
         self.boundary: FrameType | None = None  # the checker's frame that runs the test code
         self.test_files: set[str] = set()
 
@@ -62,12 +62,13 @@ def install() -> None:
         raise RuntimeError("checker deadlines need the main thread")
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
+    _STATE.main_ident = threading.get_ident()
     _STATE.installed = True
 
 
 def active() -> bool:
     """Whether deadlines are enforced here (installed, and called from the main thread)."""
-    return _STATE.installed and threading.current_thread() is threading.main_thread()
+    return _STATE.installed and threading.get_ident() == _STATE.main_ident
 
 
 def register_test_file(path: str) -> None:
@@ -81,31 +82,41 @@ def unregister_test_file(path: str) -> None:
 
 class deadline:
     """Test code inside this block must finish within ``seconds`` (soft), and the checker is ended
-    after ``seconds + grace`` seconds of its own CPU time (hard). ``soft=False`` arms only the
-    hard bound (a backstop around a whole job). Nested blocks keep the tighter bounds."""
+    after ``seconds + grace`` seconds of its own CPU time in the block (hard). ``soft=False`` arms
+    only the hard bound (a backstop around a whole job). In nested blocks the tighter soft deadline
+    holds; an outer hard bound counts the CPU time spent outside its inner blocks (which have
+    their own).
+
+    Cheap enough for every test (three timer calls): a block leaves its ``SIGALRM`` armed when it
+    ends, and the alarm, if it still comes, finds no deadline and does nothing; the outermost block
+    (``soft=False``) disarms it.
+    """
+
+    __slots__ = ("_saved", "grace", "seconds", "soft")
 
     def __init__(self, seconds: float, *, grace: float = 2.0, soft: bool = True) -> None:
         self.seconds = max(0.0, float(seconds))
         self.grace = max(0.0, float(grace))
         self.soft = soft
-        self._saved: tuple[float | None, float | None, FrameType | None] | None = None
+        self._saved: tuple[float, float | None, FrameType | None] | None = None
 
     def __enter__(self) -> deadline:
-        if not active():
-            return self
         state = _STATE
-        self._saved = (state.deadline, state.cpu_until, state.boundary)
-        cpu_until = time.process_time() + self.seconds + self.grace
-        if state.cpu_until is not None:
-            cpu_until = min(cpu_until, state.cpu_until)
+        if not state.installed or threading.get_ident() != state.main_ident:
+            return self
+        budget = self.seconds + self.grace
+        outer_cpu = signal.setitimer(signal.ITIMER_PROF, budget)[0]
+        if 0 < outer_cpu < budget:  # an outer bound is tighter
+            signal.setitimer(signal.ITIMER_PROF, outer_cpu)
+        self._saved = (outer_cpu, state.deadline, state.boundary)
         if self.soft:
-            soft_deadline = time.monotonic() + self.seconds
-            if state.deadline is not None:
-                soft_deadline = min(soft_deadline, state.deadline)
+            now = time.monotonic()
+            soft_deadline = now + self.seconds
+            if state.deadline is not None and state.deadline < soft_deadline:
+                soft_deadline = state.deadline
             state.deadline = soft_deadline
             state.boundary = sys._getframe(1)  # (the frame that runs the test code in this block)
-        state.cpu_until = cpu_until
-        _arm()
+            signal.setitimer(signal.ITIMER_REAL, max(1e-4, soft_deadline - now))
         return self
 
     def __exit__(
@@ -114,20 +125,13 @@ class deadline:
         saved, self._saved = self._saved, None
         if saved is None:
             return
-        _STATE.deadline, _STATE.cpu_until, _STATE.boundary = saved
-        _arm()
-
-
-def _arm() -> None:
-    state = _STATE
-    if state.deadline is None:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-    else:
-        signal.setitimer(signal.ITIMER_REAL, max(1e-4, state.deadline - time.monotonic()))
-    if state.cpu_until is None:
-        signal.setitimer(signal.ITIMER_PROF, 0)
-    else:
-        signal.setitimer(signal.ITIMER_PROF, max(1e-3, state.cpu_until - time.process_time()))
+        outer_cpu, outer_deadline, outer_boundary = saved
+        signal.setitimer(signal.ITIMER_PROF, outer_cpu)  # the outer bound as it was (0: none)
+        _STATE.deadline, _STATE.boundary = outer_deadline, outer_boundary
+        if outer_deadline is not None:
+            signal.setitimer(signal.ITIMER_REAL, max(1e-4, outer_deadline - time.monotonic()))
+        elif not self.soft:
+            signal.setitimer(signal.ITIMER_REAL, 0)
 
 
 def _on_alarm(signum: int, frame: FrameType | None) -> Any:

@@ -35,6 +35,7 @@ from __future__ import annotations
 import io
 import math
 import pickle
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -182,10 +183,32 @@ def decode(payload: bytes, resolver: MarkerResolver | None, limits: DecodeLimits
         raise _too_large(f"{len(payload)} bytes that do not fit in the checker's memory") from None
     except Exception as exc:
         raise ProgramProtocolError(f"the program sent a malformed value: {type(exc).__name__}: {exc}") from None
-    measure(value, limits)
+    if not _small_tree(payload, limits):
+        measure(value, limits)
     if not unpickler.markers:
         return value  # only plain data can have been built
     return _Converter(resolver, limits).convert(value)
+
+
+def _small_tree(payload: bytes, limits: DecodeLimits) -> bool:
+    """Whether ``payload`` surely decodes to a value within ``limits`` without measuring it: a
+    pickle without memo references (``GET``, ``BINGET``, ``LONG_BINGET``, ``DUP``: the only ways
+    to reach an object twice, or to make one contain itself) builds a tree of at most one object
+    per byte, its integers take a byte per 8 bits and its strings a byte per character -- so a
+    short one is small in every way but one, a ``range``. (Bytes of data that happen to look like
+    those opcodes only send a value to be measured.)"""
+    short = _DEFAULT_SHORT if limits is DEFAULT_LIMITS else _short_enough(limits)
+    return len(payload) <= short and not _SHARING_OR_RANGE.search(payload)
+
+
+_SHARING_OR_RANGE = re.compile(rb"[ghj2]|range")
+
+
+def _short_enough(limits: DecodeLimits) -> int:
+    return min(limits.max_depth, limits.max_items, limits.max_chars, limits.max_int_bits // 8)
+
+
+_DEFAULT_SHORT = _short_enough(DEFAULT_LIMITS)
 
 
 # ---- measuring --------------------------------------------------------------------------------------------
