@@ -70,6 +70,8 @@ _SCALE = {"thousand": 10**3, "million": 10**6, "billion": 10**9, "trillion": 10*
 _SCALE_RE = re.compile(r"^(thousand|million|billion|trillion)\b\s*", re.IGNORECASE)
 _POWER = r"(?:\s*\^\s*\{?[23]\}?)?"
 _UNIT = re.compile(rf"^[A-Za-z][A-Za-z.']*{_POWER}(?:(?:\s+|\s*/\s*|-)[A-Za-z][A-Za-z.']*{_POWER}){{0,4}}$")
+_GLUED_VARIABLE = re.compile(r"[a-fi-kn-rt-zA-JN-Z](?:\^\{?\d+\}?)?")
+"""One letter right after the number, other than unit letters (m, g, s, h, l, L, K, M): a variable."""
 _TRAILING_CURRENCY = re.compile(r"^(?:€|£|¥|₹|\$)$")
 _CURRENCY_WORDS = {
     "$": "usd", "us$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd",
@@ -172,7 +174,10 @@ def parse_number(text: str) -> Number | None:
     if negative:
         value = -value
 
+    glued = s[m.end() : m.end() + 1].isalpha()
     rest = s[m.end() :].strip()
+    if glued and _GLUED_VARIABLE.fullmatch(rest):
+        return None  # 2x, 3n: a product with a variable, not a number with a unit
     percent = False
     scale_word = False
     unit = _canonical_unit(g["cur"]) if g["cur"] else None
