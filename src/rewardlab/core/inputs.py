@@ -71,7 +71,7 @@ def surrogate_position(text: str) -> int | None:
     >>> surrogate_position("a\\udfffb"), surrogate_position("😀 fine"), surrogate_position("plain")
     (1, None, None)
     """
-    if text.isascii():
+    if not _bad_text(text):
         return None
     try:
         text.encode("utf-8")
@@ -101,8 +101,13 @@ def _children(value: Any) -> list[tuple[str | int, Any]] | None:
 
 
 def _bad_text(text: str) -> bool:
-    if text.isascii():
+    if text.isascii():  # O(1) in CPython
         return False
+    try:
+        text.encode("latin-1")  # a copy when every character is below U+0100: no surrogate there
+        return False
+    except UnicodeEncodeError:
+        pass
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
