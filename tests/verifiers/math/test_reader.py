@@ -246,3 +246,9 @@ def test_size_limits_hand_over_to_the_symbolic_path() -> None:
     assert tower is not None and tower.form is None  # type: ignore[union-attr]
     with pytest.raises(Unreadable):
         parse("(" * 200 + "1" + ")" * 200)
+
+
+def test_a_letter_glued_to_a_number_is_a_variable_not_a_unit() -> None:
+    assert strict(r"\boxed{2}", "2x").score == 0.0
+    assert strict(r"\boxed{x \cdot 2}", "2x").score == 1.0
+    assert strict(r"\boxed{12kg}", "12").score == 1.0  # a unit word is still a unit
