@@ -389,3 +389,42 @@ def test_a_slow_but_steady_upload_within_the_deadline_is_served() -> None:
             time.sleep(0.02)
         answer = _read_until_closed(sock)
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+
+
+# ---- the check itself, against an oracle ------------------------------------------------------
+def _depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((_depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((_depth(v) for v in value), default=0)
+    return 0
+
+
+def test_find_problem_agrees_with_utf8_encoding_and_depth() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from rewardlab.core.inputs import find_problem
+
+    text = st.text(st.characters(codec=None, exclude_categories=()), max_size=8)  # surrogates included
+    leaves = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text
+    values = st.recursive(
+        leaves, lambda c: st.lists(c, max_size=3) | st.dictionaries(text, c, max_size=3), max_leaves=30
+    )
+
+    @settings(max_examples=400, deadline=None)
+    @given(values, st.integers(1, 6))
+    def check(value: Any, limit: int) -> None:
+        problem = find_problem(value, max_depth=limit)
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+            encodable = True
+        except UnicodeEncodeError:
+            encodable = False
+        too_deep = _depth(value) > limit
+        if problem is None:
+            assert encodable and not too_deep
+        else:
+            assert (problem.kind == "surrogate" and not encodable) or (problem.kind == "depth" and too_deep)
+
+    check()
