@@ -149,7 +149,9 @@ class CodeReward(Reward):
     float_tolerance: float = Field(default=1e-6, ge=0, description="Tolerance of compare='float'.")
     max_program_chars: int = Field(default=200_000, ge=1, description="Longer programs are not run (score 0).")
     pool: Literal["code", "default"] = Field(
-        default="code", description="Worker pool of the checkers: 'code' (dedicated) or 'default' (shared)."
+        default="code",
+        description="Worker pool of the checkers: 'code' (dedicated; its checkers bound the test code they run "
+        "in time and memory) or 'default' (shared; only the pool's task timeout and memory limit bound them).",
     )
 
     @model_validator(mode="after")
