@@ -353,3 +353,31 @@ def test_a_failure_message_that_cannot_be_formatted():
     result = CodeReward(timeout_s=0.5, program_objects="allow").score({"completion": program, "tests": tests})
     assert result.status.value == "ok" and statuses(result) == ["fail", "fail", "pass"], result.info
     assert "could not be formatted" in result.info["tests"][0]["message"]
+
+
+def test_a_function_named_like_a_builtin_must_be_named_by_the_suite():
+    """The tests never get a built-in's name from the program by chance (that is how a program
+    would redefine `abs` or `set` under the tests); a suite whose function is meant to replace a
+    built-in says so: its entry_point, or an explicit `from solution import max`."""
+    reward = CodeReward()
+    program = "def max(xs):\n    best = xs[0]\n    for x in xs:\n        if x > best:\n            best = x\n"
+    program += "    return best * 10\n"
+    asserts = ["assert max([1, 3, 2]) == 30", "assert max([5]) == 50"]
+    assert reward.score({"completion": program, "tests": asserts}).score == 0.0  # the built-in max
+    named = {"kind": "assert", "asserts": asserts, "entry_point": "max"}
+    assert reward.score({"completion": program, "tests": named}).score == 1.0
+    explicit = "from solution import max\n\ndef test_max():\n    assert max([1, 3, 2]) == 30\n"
+    assert reward.score({"completion": program, "tests": {"kind": "pytest", "code": explicit}}).score == 1.0
+    star = explicit.replace("import max", "import *")
+    assert reward.score({"completion": program, "tests": {"kind": "pytest", "code": star}}).score == 0.0
+
+
+def test_a_pytest_file_whose_top_level_code_loops_in_the_checker():
+    reward = CodeReward(timeout_s=0.5, total_timeout_s=3.0)
+    program = "def half(x):\n    return float('inf') if x == 1 else x / 2\n"
+    test_file = "from solution import half\n\nn = half(1)\nwhile n > 0.5:\n    n /= 2\n\n\ndef test_ok():\n"
+    test_file += "    assert half(4) == 2.0\n"
+    result = reward.score({"completion": program, "tests": {"kind": "pytest", "code": test_file}})
+    assert result.score == 0.0 and statuses(result) == ["timeout"], result.info
+    broken = reward.score({"completion": program, "tests": {"kind": "pytest", "code": "import no_such_module_x\n"}})
+    assert statuses(broken) == ["error"] and "no_such_module_x" in broken.info["tests"][0]["message"]

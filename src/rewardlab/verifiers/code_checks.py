@@ -489,6 +489,11 @@ class _Collector:
         self.outcomes: dict[str, TestOutcome] = {}
         self.order: list[str] = []
         self.stop = False
+        self.collection_error: str | None = None
+
+    def pytest_collectreport(self, report: Any) -> None:
+        if report.failed and self.collection_error is None:
+            self.collection_error = str(getattr(report, "longreprtext", "") or report.longrepr or "error")
 
     def pytest_runtest_setup(self, item: Any) -> None:
         import pytest
@@ -583,7 +588,13 @@ def _run_pytest(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
             collector = _Collector(session, job, deadline)
             code_deadline.register_test_file(test_path)
             try:
-                with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+                # (the file's own top-level code, run at collection, has the sample's time; each
+                # test has its own deadline inside this one)
+                with (
+                    open(os.devnull, "w") as devnull,
+                    contextlib.redirect_stdout(devnull),
+                    code_deadline.deadline(max(0.0, deadline - time.monotonic()) + _CHECKER_MARGIN_S),
+                ):
                     code = pytest.main(
                         [
                             test_path,
@@ -602,10 +613,21 @@ def _run_pytest(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
                 code_deadline.unregister_test_file(test_path)
         outcomes = [collector.outcomes[n] for n in collector.order]
         if not outcomes:
-            message = (
-                "pytest collected no tests" if int(code) == 5 else f"pytest could not run the file (exit {int(code)})"
+            status, message = (
+                "error",
+                (
+                    "pytest collected no tests"
+                    if int(code) == 5
+                    else f"pytest could not run the file (exit {int(code)})"
+                ),
             )
-            return [TestOutcome("(collection)", "error", message)], {"load": "ok"}
+            error = collector.collection_error
+            if error is not None and "CheckerTimeout" in error:
+                status, message = "timeout", "the test file's top-level code ran past the time limit in the checker"
+            elif error is not None:
+                lines = [line for line in error.strip().splitlines() if line.startswith("E ")]
+                message += ": " + (lines[-1][1:].strip() if lines else error.strip().splitlines()[-1])
+            return [TestOutcome("(collection)", status, _short(message))], {"load": "ok"}
         return outcomes, {"load": "ok", "program_restarts": session.restarts}
     finally:
         session.stop()
