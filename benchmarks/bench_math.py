@@ -16,6 +16,12 @@ Sections (one run measures both tools on the same inputs):
 4. **threads**: both tools called from two threads with default settings, compared with their
    own main-thread answers (math-verify's ``signal.alarm`` timeout raises off the main thread).
 5. **pathological**: power towers that make sympy hang: time to an answer and the outcome.
+6. **latex set**: generated LaTeX answers (``tests/verifiers/math/differential``: fractions,
+   radicals, pi, powers, expressions, intervals, unions, inequalities, sets, tuples, matrices,
+   equations; right forms and close wrong ones) at the end of long worked solutions, half in
+   ``\boxed{}``, half as the last math span with no marker: accuracy and checks per second of
+   rewardlab (its process, math pool of 1 worker) against math-verify (a process of its own,
+   main thread), timed on the same chunks, alternating which goes first.
 
 math-verify is called as its README shows: ``verify(parse(gold), parse(completion))`` with
 default settings, the gold wrapped in ``$...$`` (unless it is a marked solution).
@@ -25,6 +31,7 @@ Usage::
     .venv/bin/python benchmarks/bench_math.py            # full run (a few minutes on 2 cores)
     .venv/bin/python benchmarks/bench_math.py --quick    # about a minute
     .venv/bin/python benchmarks/bench_math.py --record   # also append the figures to RESULTS.md
+    .venv/bin/python benchmarks/bench_math.py --only numeric,latex_set   # some sections only
 """
 
 from __future__ import annotations
@@ -53,13 +60,16 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "src"))
 
+from tests.verifiers.math.differential.corpus import LATEX_KINDS, latex_set  # noqa: E402
 from tests.verifiers.math.golden_cases import GoldenCase, load_cases  # noqa: E402
 
+from math_differential import MathVerifyProcess  # noqa: E402
 from rewardlab.verifiers.math import MathAnswer  # noqa: E402
 from rewardlab.verifiers.math import backend as math_backend  # noqa: E402
 from rewardlab.verifiers.math.warmup import WARMUP_PAIRS  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("REWARDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
+SECTIONS = ("numeric", "latex_set", "latex", "golden", "threads", "pathological")
 SYMBOLIC_CATEGORIES = ("latex", "intervals", "sets", "tuples", "matrices", "equations")
 HANG_S = 10.0
 """A single check taking longer than this counts as a hang."""
@@ -281,6 +291,69 @@ def section_latex(cases: list[Case], warm: list[Case], mv: MathVerifyDirect, wor
     return report
 
 
+def section_latex_set(cases: list[Case], warm: list[Case], chunk: int = 32) -> Report:
+    """rewardlab (this process, a math pool of 1 worker) against math-verify (a process of its own)."""
+    mvp = MathVerifyProcess()
+    try:
+        restart_math_pool(1)
+        ours = MathAnswer()
+        run_ours(warm, ours)
+        mvp.run([(str(c.answer), c.completion) for c in warm])
+        o: list[bool | None] = []
+        m: list[bool | None] = []
+        ours_s = mv_s = 0.0
+        timeouts = 0
+        for k, i in enumerate(range(0, len(cases), chunk)):
+            part = cases[i : i + chunk]
+            for tool in ("ours", "mv") if k % 2 == 0 else ("mv", "ours"):
+                if tool == "ours":
+                    verdicts, seconds, t = run_ours(part, ours, batch=chunk)
+                    o += verdicts
+                    ours_s += seconds
+                    timeouts += t
+                else:
+                    mverdicts, seconds = mvp.run([(str(c.answer), c.completion) for c in part])
+                    m += mverdicts
+                    mv_s += seconds
+    finally:
+        mvp.close()
+        restart_math_pool(None)
+    by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    by_marker: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
+    for c, a, b in zip(cases, o, m, strict=True):
+        for table, key in (
+            (by_kind, c.category.split("/")[0]),
+            (by_marker, "boxed" if "/boxed" in c.category else "no marker"),
+        ):
+            row = table[key]
+            row[0] += 1
+            row[1] += a == c.expect
+            row[2] += b == c.expect
+    negatives = [i for i, c in enumerate(cases) if not c.expect]
+    return {
+        "checks": len(cases),
+        "ours_acc": accuracy(cases, o),
+        "mv_acc": accuracy(cases, m),
+        "ours_rate": len(cases) / ours_s,
+        "mv_rate": len(cases) / mv_s,
+        "ours_timeouts": timeouts,
+        "mv_raised": sum(v is None for v in m),
+        "negatives": len(negatives),
+        "ours_paid_wrong": sum(bool(o[i]) for i in negatives),
+        "mv_paid_wrong": sum(bool(m[i]) for i in negatives),
+        "by_kind": {k: tuple(v) for k, v in sorted(by_kind.items())},
+        "by_marker": {k: tuple(v) for k, v in sorted(by_marker.items())},
+    }
+
+
+def latex_set_cases(seed: int, items: int) -> list[Case]:
+    """The generated LaTeX set as bench cases; the category is ``kind/marker``."""
+    return [
+        Case(c.completion, c.answer, c.label, None, f"{c.kind}/{'boxed' if c.marker == 'boxed' else 'unmarked'}")
+        for c in latex_set(seed, items)
+    ]
+
+
 def section_golden(golden: list[GoldenCase], mv: MathVerifyDirect) -> Report:
     cases = [Case(c.completion, c.answer, c.expect, c.prompt, c.category) for c in golden if not c.params]
     lenient_cases = [Case(c.completion, c.answer, c.lenient, c.prompt, c.category) for c in golden if not c.params]
@@ -408,7 +481,6 @@ def contention_note() -> str:
 
 
 def render(results: Report, command: str) -> str:
-    n, lx, g, th, p = (results[k] for k in ("numeric", "latex", "golden", "threads", "pathological"))
     lines = [
         f"## math: `math` reward vs math-verify ({results['date']})",
         "",
@@ -418,8 +490,66 @@ def render(results: Report, command: str) -> str:
         "",
         "| set | checks | rewardlab acc. | math-verify acc. | rewardlab checks/s | math-verify checks/s | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
-        f"| GSM8K numeric forms ({n['questions']} questions) | {n['checks']} | {n['ours_acc']:.1%} | "
-        f"{n['mv_acc']:.1%} | {n['ours_rate']:,.0f} | {n['mv_rate']:,.0f} | **{n['ours_rate'] / n['mv_rate']:.1f}x** |",
+    ]
+    if "numeric" in results:
+        n = results["numeric"]
+        lines.append(
+            f"| GSM8K numeric forms ({n['questions']} questions) | {n['checks']} | {n['ours_acc']:.1%} | "
+            f"{n['mv_acc']:.1%} | {n['ours_rate']:,.0f} | {n['mv_rate']:,.0f} | "
+            f"**{n['ours_rate'] / n['mv_rate']:.1f}x** |"
+        )
+    if "latex_set" in results:
+        ls = results["latex_set"]
+        lines.append(
+            f"| LaTeX set: generated closed forms, intervals, sets, tuples, matrices, equations at the end of long "
+            f"solutions, boxed / no marker (one process each) | {ls['checks']} | {ls['ours_acc']:.1%} | "
+            f"{ls['mv_acc']:.1%} | {ls['ours_rate']:,.1f} | {ls['mv_rate']:,.1f} | "
+            f"**{ls['ours_rate'] / ls['mv_rate']:.1f}x** |"
+        )
+    if "latex" in results:
+        lines += _render_latex_mix(results["latex"])
+    if "golden" in results:
+        g = results["golden"]
+        lines.append(
+            f"| golden cases (all categories; {g['left_out']} with per-case parameters left out) | {g['cases']} | "
+            f"{g['strict_acc']:.1%} (lenient labels: {g['lenient_acc']:.1%}) | {g['mv_acc']:.1%} | | | |"
+        )
+    lines += [
+        "",
+        "Each tool is timed on the same chunks of cases, alternating which goes first, so a varying machine load "
+        "falls on both. In the numeric, LaTeX mix and golden sets math-verify runs in the calling process (one "
+        "core); in the LaTeX set it runs in a process of its own (main thread, timed there). rewardlab's symbolic "
+        "checks run in its math worker pool (the number of workers is given; 1 for the LaTeX set), its native "
+        "checks in the calling thread.  ",
+        results.get("contention", ""),
+    ]
+    if "latex_set" in results:
+        lines += _render_latex_set(results["latex_set"])
+    if {"numeric", "latex", "golden", "threads"} <= set(results):
+        lines += _render_details(results)
+    if "pathological" in results:
+        lines += _render_pathological(results["pathological"])
+    lines.append("")
+    return "\n".join(lines)
+
+
+def _render_latex_set(ls: Report) -> list[str]:
+    lines = [
+        "",
+        f"LaTeX set: wrong answers paid: rewardlab **{ls['ours_paid_wrong']}** / {ls['negatives']}, math-verify "
+        f"**{ls['mv_paid_wrong']}** / {ls['negatives']}; rewardlab timeouts {ls['ours_timeouts']}, math-verify "
+        f"raised {ls['mv_raised']}. Right / cases by kind and marker:",
+        "",
+        "| LaTeX set | cases | rewardlab | math-verify |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, (total, a, b) in [*ls["by_kind"].items(), *ls["by_marker"].items()]:
+        lines.append(f"| {key} | {total} | {a} | {b} |")
+    return lines
+
+
+def _render_latex_mix(lx: Report) -> list[str]:
+    lines = [
         f"| LaTeX mix in long outputs, 1 worker | {lx['checks']} | {lx['ours_acc']:.1%} | {lx['mv_acc']:.1%} | "
         f"{lx['ours_rate_1']:,.1f} | {lx['mv_rate_1']:,.1f} | {lx['ours_rate_1'] / lx['mv_rate_1']:.2f}x |",
     ]
@@ -430,15 +560,12 @@ def render(results: Report, command: str) -> str:
             f"{lx[f'ours_rate_{w}']:,.1f} | {lx[f'mv_rate_{w}']:,.1f} | "
             f"{lx[f'ours_rate_{w}'] / lx[f'mv_rate_{w}']:.2f}x |"
         )
-    lines += [
-        f"| golden cases (all categories; {g['left_out']} with per-case parameters left out) | {g['cases']} | "
-        f"{g['strict_acc']:.1%} (lenient labels: "
-        f"{g['lenient_acc']:.1%}) | {g['mv_acc']:.1%} | | | |",
-        "",
-        "Each tool is timed on the same chunks of cases, alternating which goes first, so a varying machine load "
-        "falls on both. math-verify runs in the calling process (one core); rewardlab's symbolic checks run in "
-        "its math worker pool (the number of workers is given), its numeric checks in the calling thread.  ",
-        results.get("contention", ""),
+    return lines
+
+
+def _render_details(results: Report) -> list[str]:
+    n, lx, g, th = (results[k] for k in ("numeric", "latex", "golden", "threads"))
+    lines = [
         f"Hangs (a check over {HANG_S:g} s) on these sets: rewardlab 0 (every symbolic check is killed at its "
         f"`timeout_s`; checks that reached it: {n['ours_timeouts'] + lx['ours_timeouts'] + g['timeouts']}), "
         f"math-verify {n['mv_hangs'] + lx['mv_hangs'] + g['mv_hangs']}.  ",
@@ -458,7 +585,11 @@ def render(results: Report, command: str) -> str:
     ]
     for cat, (total, s, le, m) in g["by_category"].items():
         lines.append(f"| {cat} | {total} | {s} | {le} | {m} |")
-    lines += [
+    return lines
+
+
+def _render_pathological(p: Report) -> list[str]:
+    lines = [
         "",
         f"Pathological inputs (rewardlab lenient, timeout_s={p['timeout_s']:g}; math-verify main thread, its 5 s "
         "signal timeouts):",
@@ -468,8 +599,7 @@ def render(results: Report, command: str) -> str:
     ]
     for completion, answer, status, ours_s, mv_out, mv_s in p["rows"]:
         lines.append(f"| `{completion}` | `{answer}` | {status} | {ours_s:.1f} | {mv_out} | {mv_s:.1f} |")
-    lines.append("")
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -479,7 +609,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with gsm8k_test.jsonl.gz")
     parser.add_argument("--questions", type=int, default=None, help="GSM8K questions for the numeric set")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--only",
+        help=f"comma-separated sections to run (default all): {', '.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--latex-items", type=int, default=None, help="values per kind in the LaTeX set (default 8, --quick 3)"
+    )
     args = parser.parse_args(argv)
+    only = set(SECTIONS) if not args.only else set(args.only.split(","))
+    if only - set(SECTIONS):
+        parser.error(
+            f"--only: unknown section(s) {', '.join(sorted(only - set(SECTIONS)))}; expected {', '.join(SECTIONS)}"
+        )
     if not (args.data / "gsm8k_test.jsonl.gz").exists():
         print(f"GSM8K data not found in {args.data} (set --data or REWARDLAB_SHARED_DATA)", file=sys.stderr)
         return 2
@@ -503,17 +645,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return out
 
     warm_rows = test[-10:]
-    results["numeric"] = step("numeric", lambda: section_numeric(test[:n_questions], warm_rows, mv))
+    if "numeric" in only:
+        results["numeric"] = step("numeric", lambda: section_numeric(test[:n_questions], warm_rows, mv))
+    # the warm-up the math pool's template runs, given to math-verify too
+    warm_mix = [Case(f"\\boxed{{{a}}}", r, True) for a, r in WARMUP_PAIRS]
+    if "latex_set" in only:
+        items = args.latex_items or (3 if args.quick else 8)
+        set_cases = latex_set_cases(args.seed, items)
+        # warmed up on other values of the same kinds (another seed), so neither tool times a cold start
+        set_warm = warm_mix + latex_set_cases(args.seed + 1000, 1)[:: max(1, len(LATEX_KINDS) // 8)]
+        results["latex_set"] = step("latex set", lambda: section_latex_set(set_cases, set_warm))
     mix = latex_mix(golden, test, rng)
     if args.quick:
         mix = mix[::3]
-    # the warm-up the math pool's template runs, given to math-verify too
-    warm_mix = [Case(f"\\boxed{{{a}}}", r, True) for a, r in WARMUP_PAIRS]
-    results["latex"] = step("latex mix", lambda: section_latex(mix, warm_mix, mv, workers))
-    results["golden"] = step("golden", lambda: section_golden(golden, mv))
-    thread_cases = gsm8k_cases(test[n_questions - 20 : n_questions])[:200] + mix[:40]
-    results["threads"] = step("threads", lambda: section_threads(thread_cases, mv))
-    results["pathological"] = step("pathological", lambda: section_pathological(mv, 2.0))
+    if "latex" in only:
+        results["latex"] = step("latex mix", lambda: section_latex(mix, warm_mix, mv, workers))
+    if "golden" in only:
+        results["golden"] = step("golden", lambda: section_golden(golden, mv))
+    if "threads" in only:
+        thread_cases = gsm8k_cases(test[n_questions - 20 : n_questions])[:200] + mix[:40]
+        results["threads"] = step("threads", lambda: section_threads(thread_cases, mv))
+    if "pathological" in only:
+        results["pathological"] = step("pathological", lambda: section_pathological(mv, 2.0))
     results["contention"] = contention_note()
 
     command = "python benchmarks/bench_math.py " + " ".join(argv if argv is not None else sys.argv[1:])

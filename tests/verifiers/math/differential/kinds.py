@@ -109,7 +109,7 @@ def decimal_kind(rng: random.Random) -> Item:
     wrong = [
         ("shifted_point", num(decimal(x * 10) or "", "decimal")),
         ("sign", num(decimal(-x) or "", "decimal")),
-        ("last_digit", num(decimal(x + Fraction(1, x.denominator)) or "", "decimal")),
+        ("last_digit", num(_same_places(x, d), "decimal")),
     ]
     swapped = d[::-1] if d[0] != "-" else None
     if swapped and swapped[0] != "." and swapped[-1] != "." and swapped != d:
@@ -120,6 +120,17 @@ def decimal_kind(rng: random.Random) -> Item:
             pass
     # no lenient rounding here: a reference written as a decimal is exact (1.16 is not 1.159 in any mode)
     return Item("decimal", tuple(refs), tuple(right), tuple(wrong))
+
+
+def _same_places(x: Fraction, d: str) -> str:
+    """A decimal next to ``x`` written with as many places as ``d`` (86.85 -> 86.86, never 86.9:
+    a shorter decimal could be ``x`` rounded, which lenient mode accepts)."""
+    places = len(d.split(".")[1])
+    for step in (1, -1, 2):
+        other = decimal(x + Fraction(step, 10**places)) or ""
+        if "." in other and len(other.split(".")[1]) == places:
+            return other
+    raise AssertionError(f"no neighbour of {d} with {places} places")
 
 
 @kind("fraction")
@@ -162,8 +173,9 @@ def fraction(rng: random.Random) -> Item:
     wrong = [(c, f) for c, f in wrong if f.text not in {r.text for r in right}]
     lenient = []
     if d is None:
-        approx = round(float(x), 2)
-        lenient.append(num(f"{approx:.2f}", "rounded"))
+        # two significant digits at least: lenient mode does not take 0.07 for 1/14
+        places = 2 if abs(x) >= Fraction(1, 10) else 3
+        lenient.append(num(f"{round(float(x), places):.{places}f}", "rounded"))
     return Item("fraction", tuple(refs), tuple(right), tuple(wrong), tuple(lenient))
 
 
@@ -289,9 +301,11 @@ def power(rng: random.Random) -> Item:
     value = base**exp
     ref = rf"{base}^{{{exp}}}"
     right = [tex(ref, "power"), num(str(value), "evaluated"), plain(f"{base}^({exp})", "ascii")]
+    lenient: list[Form] = []
     if exp % 2 == 0:
-        right.append(tex(rf"{base * base}^{{{exp // 2}}}", "rebased"))
-        right.append(tex(rf"({base}^{{{exp // 2}}})^2", "nested"))
+        # 10^{6} is a number literal (scientific notation): strict mode refuses an unevaluated power for it
+        (lenient if base == 10 else right).append(tex(rf"{base * base}^{{{exp // 2}}}", "rebased"))
+        (lenient if base == 10 else right).append(tex(rf"({base}^{{{exp // 2}}})^2", "nested"))
     if value >= 1000:
         right.append(num(thousands(value, ","), "thousands_comma"))
     wrong = [
@@ -304,7 +318,51 @@ def power(rng: random.Random) -> Item:
     wrong = [(c, f) for c, f in wrong if f.text != str(value) and not (c == "swapped" and exp**base == value)]
     # (a reference "1024" against a completion "2^{10}" is left out: strict mode refuses an unevaluated
     # expression for a number reference by design)
-    return Item("power", (tex(ref, "power"),), tuple(right), tuple(wrong))
+    return Item("power", (tex(ref, "power"),), tuple(right), tuple(wrong), tuple(lenient))
+
+
+@kind("complex")
+def complex_kind(rng: random.Random) -> Item:
+    """``a + bi``: the imaginary unit is no variable."""
+    a = _nonzero(rng, -9, 9)
+    b = _nonzero(rng, -9, 9)
+    bi = "i" if b == 1 else ("-i" if b == -1 else f"{b}i")
+    ref = f"{a}{'' if b < 0 else '+'}{bi}"
+    right = [
+        tex(ref, "cartesian"),
+        tex(f"{bi}{_signed(a)}", "terms_swapped"),
+        tex(f"{a} {'-' if b < 0 else '+'} {abs(b) if abs(b) != 1 else ''}i", "spaced"),
+        plain(f"{a}{'-' if b < 0 else '+'}{abs(b)}*i", "ascii"),
+    ]
+    wrong = [
+        ("conjugate", tex(f"{a}{'+' if b < 0 else '-'}{abs(b) if abs(b) != 1 else ''}i", "cartesian")),
+        ("real_part", tex(f"{a + 1}{'' if b < 0 else '+'}{bi}", "cartesian")),
+        ("dropped_i", num(str(a + b), "integer")),
+    ]
+    if a != b:
+        wrong.append(("swapped", tex(f"{b}{_signed(a)}i", "cartesian")))
+    return Item("complex", (tex(ref, "cartesian"),), tuple(right), tuple(wrong))
+
+
+@kind("logarithm")
+def logarithm(rng: random.Random) -> Item:
+    r"""``\log_b x`` with no closed form: change of base and log rules."""
+    base = rng.choice([2, 3, 5, 10])
+    x = rng.choice([v for v in (3, 5, 6, 7, 11, 12, 15) if v != base])
+    ref = rf"\log_{{{base}}} {x}"
+    right = [
+        tex(ref, "log"),
+        tex(rf"\log_{base} {x}" if base < 10 else rf"\log_{{10}}({x})", "log_short"),
+        tex(rf"\frac{{\ln {x}}}{{\ln {base}}}", "change_of_base"),
+        tex(rf"\dfrac{{\log {x}}}{{\log {base}}}", "change_of_base_log"),
+    ]
+    wrong = [
+        ("base_swapped", tex(rf"\log_{{{x}}} {base}", "log")),
+        ("argument", tex(rf"\log_{{{base}}} {x + 1}", "log")),
+        ("natural_log", tex(rf"\ln {x}", "log")),
+        ("inverted_ratio", tex(rf"\frac{{\ln {base}}}{{\ln {x}}}", "change_of_base")),
+    ]
+    return Item("logarithm", (tex(ref, "log"),), tuple(right), tuple(wrong))
 
 
 # ---- expressions ----------------------------------------------------------------------------------------

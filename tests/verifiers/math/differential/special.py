@@ -241,3 +241,103 @@ def earlier_mention(rng: random.Random) -> list[Special]:
         Special("earlier_mention/final_differs", str(x), f"{lead}\n\n{body}\n\n#### {y}", False, "gsm8k"),
         Special("earlier_mention/final_same", str(x), f"{lead}\n\n{body}\n\nSo the total is ${x}$.", True, "dollar"),
     ]
+
+
+QUALIFIERS = [
+    " for every $n \\ge 1$.",
+    ", as required.",
+    " (for all $x \\neq 0$).",
+    ", which satisfies the condition $x > 0$.",
+    " units.",
+    " in total, since each of the $3$ cases was counted once.",
+]
+QUALIFIED_KINDS = ("fraction", "radical", "expression", "interval", "set", "integer", "pi")
+
+
+@special("qualified")
+def qualified(rng: random.Random) -> list[Special]:
+    """The final answer followed by a qualifier with other math in it ("$2^{n-1}$ for every $n \\ge 1$")."""
+    from .kinds import KINDS
+
+    item = KINDS[rng.choice(QUALIFIED_KINDS)](rng)
+    ref = rng.choice(item.refs).text
+    right = rng.choice(item.right)
+    cls, wrong = rng.choice(item.wrong)
+
+    def final(text: str, style: str) -> str:
+        x = text if style == "plain" else f"${text}$"
+        return f"So the result is {x}{rng.choice(QUALIFIERS)}"
+
+    return [
+        Special("qualified/right", ref, _ctx(rng, final(right.text, right.style)), True, "dollar"),
+        Special(f"qualified/wrong_{cls}", ref, _ctx(rng, final(wrong.text, wrong.style)), False, "dollar"),
+    ]
+
+
+@special("chain")
+def chain(rng: random.Random) -> list[Special]:
+    """A chain of equalities whose last member is the answer ("$3 \\cdot 4 + 2 = 14$", "$(x+1)^2 = x^2+2x+1$")."""
+    a, b = rng.randint(2, 12), rng.randint(2, 12)
+    c = rng.randint(1, 20)
+    n = a * b + c
+    v = rng.choice(["x", "t"])
+    k = rng.randint(1, 6)
+    expanded = f"{v}^2+{2 * k}{v}+{k * k}"
+    return [
+        Special("chain/number", str(n), _ctx(rng, f"So the total is ${a} \\cdot {b} + {c} = {n}$."), True, "dollar"),
+        Special(
+            "chain/number_wrong",
+            str(n),
+            _ctx(rng, f"So the total is ${a} \\cdot {b} + {c} = {n + 1}$."),
+            False,
+            "dollar",
+        ),
+        Special("chain/expression", expanded, _ctx(rng, f"Expanding, $({v}+{k})^2 = {expanded}$."), True, "dollar"),
+        Special(
+            "chain/expression_wrong",
+            expanded,
+            _ctx(rng, f"Expanding, $({v}+{k})^2 = {v}^2+{k * k}$."),
+            False,
+            "dollar",
+        ),
+    ]
+
+
+WORD_SENTENCES = [
+    ("odd", "even", "Because $f(-x) = {sign}f(x)$ for all $x$, $f$ is an {w} function."),
+    ("convergent", "divergent", "By the ratio test with limit ${r}$, the series is {w}."),
+    ("yes", "no", "So {w}, such a triangle exists for $a = {r}$."),
+]
+
+
+@special("word_in_sentence")
+def word_in_sentence(rng: random.Random) -> list[Special]:
+    """A text answer or an option letter inside a sentence with math in it."""
+    w, other, template = rng.choice(WORD_SENTENCES)
+    r = rng.choice(["\\frac{1}{2}", "3", "\\frac{2}{3}"])
+    letter, wrong_letter = rng.sample("ABCDE", 2)
+    ref_letter = rng.choice([f"({letter})", letter, f"\\text{{({letter})}}"])
+
+    def sentence(word: str) -> str:
+        return template.format(w=word, r=r, sign="-" if word == "odd" else "")
+
+    out = [
+        Special("word/right", w, _ctx(rng, sentence(w)), True, "plain"),
+        Special(
+            "option/right",
+            ref_letter,
+            _ctx(rng, f"Only option {letter} satisfies all three constraints."),
+            True,
+            "plain",
+        ),
+        Special(
+            "option/wrong",
+            ref_letter,
+            _ctx(rng, f"Only option {wrong_letter} satisfies all three constraints."),
+            False,
+            "plain",
+        ),
+    ]
+    if template.startswith("Because") or w != "yes":
+        out.append(Special("word/wrong", w, _ctx(rng, sentence(other)), False, "plain"))
+    return out
