@@ -29,12 +29,17 @@ def _check_out(out: Path, overwrite: bool) -> None:
 
 
 class _Progress:
-    """A rich bar on stderr (or plain lines) for training events."""
+    """A rich bar on a terminal, plain progress lines in a log file or pipe, for training events."""
 
-    def __init__(self, show: bool) -> None:
-        self.show = show
+    def __init__(self, show: bool | None) -> None:
+        from ..core.progress import progress_mode
+
+        mode = progress_mode(show, err_console.file, default_lines=True)
+        self.show = mode == "bar"
+        self.lines = mode == "lines"
         self.bar: Any = None
         self.task: Any = None
+        self.plain: Any = None
 
     def __call__(self, kind: str, data: dict[str, Any]) -> None:
         if kind == "trunk":
@@ -55,8 +60,14 @@ class _Progress:
                 )
                 self.bar.start()
                 self.task = self.bar.add_task("train", total=data["batches"], loss="-")
+            elif self.lines:
+                from ..core.progress import PlainProgress
+
+                self.plain = PlainProgress("training", data["batches"], stream=err_console.file, every_s=30.0)
         elif kind == "batch" and self.bar is not None:
             self.bar.update(self.task, advance=1, loss=f"{data['loss']:.4f}")
+        elif kind == "batch" and self.plain is not None:
+            self.plain.advance(loss=f"{data['loss']:.4f}")
         elif kind == "epoch":
             parts = [f"epoch {data['epoch']}: train loss {data['train_loss']:.4f}"]
             if data.get("eval_step_accuracy") is not None:
@@ -73,6 +84,8 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.stop()
+        if self.plain is not None:
+            self.plain.close()
 
 
 def _model_card(out: Path, config: Any, report: Any, data_info: dict[str, Any]) -> None:
@@ -192,7 +205,7 @@ def train_prm_command(
     records = records[:limit] if limit else records
     if not records:
         fail(f"{data}: no step-labelled records")
-    reporter = _Progress(progress if progress is not None else isatty())
+    reporter = _Progress(progress)
     started = time.perf_counter()
     try:
         net, _, report = train_prm(records, config, eval_records=held, on_event=reporter)
