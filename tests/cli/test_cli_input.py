@@ -226,7 +226,8 @@ def test_shared_anchors_that_are_not_cycles_still_work(tmp_path: Path) -> None:
 
 
 # ---- paths -----------------------------------------------------------------------------------------
-def test_path_errors_exit_2_naming_the_path(tmp_path: Path) -> None:
+def test_path_errors_exit_2_naming_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))  # eval makes a run folder first
     src = tmp_path / "in.jsonl"
     src.write_bytes(good(1) + b"\n")
     cases = [
