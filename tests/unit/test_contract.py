@@ -92,6 +92,28 @@ def test_one_failure_never_loses_the_others() -> None:
     assert all(x.latency_ms >= 0 for x in results)
 
 
+def test_a_malformed_sample_fails_alone_naming_its_field() -> None:
+    from rewardlab import load_spec
+
+    rows = [{"value": 1}, {"value": 2, "prompt": 3}, {"value": 0.5, "answer": "\ud800"}, {"value": 0.25}]
+    r = field_reward("v")
+    results = r.score_batch(rows)
+    assert [x.status.value for x in results] == ["ok", "error", "error", "ok"]
+    assert [x.score for x in results] == [1.0, None, None, 0.25]
+    assert results[1].error.startswith("InvalidSample: field 'prompt': expected a string or a list of chat messages")
+    assert "field 'answer': lone surrogate U+D800" in results[2].error
+    assert {x.info.get("reason") for x in results[1:3]} == {"invalid_sample"}
+    assert r.stats.failures == 2
+    # a composed spec and the async path behave the same; a batch of only bad samples is still answered
+    spec = load_spec({"reward": {"type": "weighted_sum", "children": [{"type": "length", "unit": "chars"}]}})
+    assert [x.status.value for x in spec.score_batch([{"completion": "ab"}, {"completion": 5}])] == ["ok", "error"]
+    assert [x.status.value for x in asyncio.run(r.ascore_batch(rows))] == ["ok", "error", "error", "ok"]
+    assert [x.status.value for x in r.score_batch([{"prompt": 3}])] == ["error"]
+    with pytest.raises(RewardFailed) as exc:
+        field_reward("v", on_error="raise").score_batch(rows)
+    assert exc.value.index == 1 and [x.score for x in exc.value.results] == [1.0, None, None, 0.25]
+
+
 def test_policy_raise_carries_every_result() -> None:
     r = field_reward("v", on_error="raise")
     with pytest.raises(RewardFailed) as exc:

@@ -36,10 +36,15 @@ from .context import DEFAULT_CONTEXT, ScoreContext
 from .errors import NotApplicable, RewardFailed, RewardTimeout
 from .policy import ErrorPolicy
 from .result import RewardResult, Status
-from .sample import Sample, as_samples
+from .sample import Sample, coerce_each
 from .stats import RewardStats
 
 __all__ = ["Outcome", "Reward", "RewardNode"]
+
+
+class InvalidSample(ValueError):
+    """A batch item that is not a valid sample (the message names the field)."""
+
 
 Outcome = float | int | RewardResult | None | BaseException
 
@@ -93,10 +98,19 @@ class Reward(BaseModel):
         With error policy ``raise``, raises :class:`RewardFailed` (carrying every result)
         after the batch if any sample failed.
         """
-        batch = as_samples(samples)
-        if not batch:
+        items, invalid = coerce_each(samples)
+        if not items:
             return []
         ctx = context or DEFAULT_CONTEXT
+        batch = [s for s in items if s is not None]
+        outcomes = self._score_valid(batch, ctx) if batch else []
+        if invalid:  # a malformed sample fails alone, named by its field; the others are scored
+            valid = iter(outcomes)
+            outcomes = [InvalidSample(invalid[i]) if item is None else next(valid) for i, item in enumerate(items)]
+        return self._settle(outcomes, ctx)
+
+    def _score_valid(self, batch: list[Sample], ctx: ScoreContext) -> list[RewardResult]:
+        """Score well-formed samples: one result each, the whole batch's failure on every sample."""
         start = time.perf_counter()
         try:
             outcomes: Sequence[Outcome] = self._score_batch(batch, ctx)
@@ -109,7 +123,11 @@ class Reward(BaseModel):
         except Exception as exc:  # the whole batch failed: every sample says so
             outcomes = [exc] * len(batch)
         per_sample_ms = (time.perf_counter() - start) * 1000.0 / len(batch)
-        results = [self._to_result(o, per_sample_ms) for o in outcomes]
+        return [self._to_result(o, per_sample_ms) for o in outcomes]
+
+    def _settle(self, outcomes: Sequence[Outcome], ctx: ScoreContext) -> list[RewardResult]:
+        """Apply the error policy, the spec hash and the counters to a batch's results."""
+        results = [self._to_result(o, 0.0) for o in outcomes]
         self._stats.record_batch()
         first_failure: int | None = None
         for i, result in enumerate(results):
@@ -145,8 +163,8 @@ class Reward(BaseModel):
         The default runs :meth:`score_batch` in a worker thread; rewards that wait on the
         network (HTTP judges) override this with native async code.
         """
-        batch = as_samples(samples)
-        return await asyncio.to_thread(self.score_batch, batch, context)
+        items = [samples] if isinstance(samples, (Sample, dict)) else list(samples)
+        return await asyncio.to_thread(self.score_batch, items, context)
 
     async def ascore(self, sample: Sample | dict[str, Any], context: ScoreContext | None = None) -> RewardResult:
         return (await self.ascore_batch([sample], context))[0]
@@ -201,6 +219,10 @@ class Reward(BaseModel):
                 components={label: None},
                 reward=label,
                 latency_ms=latency_ms,
+            )
+        if isinstance(outcome, InvalidSample):
+            return RewardResult.failed(
+                _describe(outcome), components={label: None}, reward=label, info={"reason": "invalid_sample"}
             )
         if isinstance(outcome, BaseException):
             return RewardResult.failed(

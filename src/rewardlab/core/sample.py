@@ -22,7 +22,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .inputs import MAX_DEPTH, find_problem
 
-__all__ = ["INPUT_ERROR_TYPES", "Message", "Sample", "as_samples", "explain_sample_error"]
+__all__ = ["INPUT_ERROR_TYPES", "Message", "Sample", "as_samples", "coerce_each", "explain_sample_error"]
 
 INPUT_ERROR_TYPES = frozenset({"depth", "surrogate", "not_finite"})
 """The ``type`` of the validation errors raised for input that is not text or nests too deep."""
@@ -194,6 +194,31 @@ def as_samples(items: Any) -> list[Sample]:
             ]
             raise ValidationError.from_exception_data("samples", lines) from None
     return out
+
+
+def coerce_each(items: Any) -> tuple[list[Sample | None], dict[int, str]]:
+    """Coerce items one by one: the samples (``None`` where an item is invalid) and, by index, why.
+
+    What :meth:`Reward.score_batch` uses, so that one malformed sample fails alone:
+
+    >>> samples, invalid = coerce_each([{"completion": "a"}, {"completion": "b", "answer": "\\udfff"}])
+    >>> samples[0].completion, samples[1], invalid
+    ('a', None, {1: "field 'answer': lone surrogate U+DFFF at character 0: not Unicode text (it has no UTF-8 form)"})
+    """
+    if isinstance(items, (Sample, dict)):
+        items = [items]
+    out: list[Sample | None] = []
+    invalid: dict[int, str] = {}
+    for i, item in enumerate(items):
+        if isinstance(item, Sample):
+            out.append(item)
+            continue
+        try:
+            out.append(Sample.model_validate(item))
+        except ValidationError as exc:
+            out.append(None)
+            invalid[i] = explain_sample_error(exc)
+    return out, invalid
 
 
 _EXPECTED = {
