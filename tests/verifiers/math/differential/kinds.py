@@ -851,6 +851,85 @@ def variable_value(rng: random.Random) -> Item:
     return Item("variable_value", (tex(t, "value"),), tuple(right), tuple(wrong))
 
 
+@kind("scientific")
+def scientific(rng: random.Random) -> Item:
+    """Scientific notation: ``3.2 \\times 10^{5}`` = ``320000``."""
+    mant = Fraction(rng.randint(11, 99), 10)
+    exp = rng.randint(3, 8)
+    value = mant * 10**exp
+    m = decimal(mant) or ""
+    ref = rf"{m} \times 10^{{{exp}}}"
+    right = [
+        tex(ref, "times"),
+        tex(rf"{m}\cdot 10^{{{exp}}}", "cdot"),
+        num(str(value.numerator), "expanded"),
+        num(thousands(value.numerator, ","), "expanded_comma"),
+        plain(f"{m}e{exp}", "e_notation"),
+        plain(f"{m} x 10^{exp}", "ascii"),
+    ]
+    wrong = [
+        ("exponent", tex(rf"{m} \times 10^{{{exp - 1}}}", "times")),
+        ("mantissa", tex(rf"{decimal(mant + Fraction(1, 10))} \times 10^{{{exp}}}", "times")),
+        ("exponent_sign", tex(rf"{m} \times 10^{{-{exp}}}", "times")),
+        ("expanded_off", num(str(value.numerator * 10), "expanded")),
+    ]
+    return Item("scientific", (tex(ref, "times"), num(str(value.numerator), "expanded")), tuple(right), tuple(wrong))
+
+
+@kind("infinity")
+def infinity(rng: random.Random) -> Item:
+    """A limit or sum that diverges: ``\\infty``."""
+    neg = rng.random() < 0.3
+    sign = "-" if neg else ""
+    ref = rf"{sign}\infty"
+    right = [tex(ref, "infty"), plain(f"{sign}∞", "unicode"), plain(f"{'negative ' if neg else ''}infinity", "word")]
+    if not neg:
+        right.append(tex(r"+\infty", "plus"))
+    wrong = [
+        ("sign", tex(rf"{'' if neg else '-'}\infty", "infty")),
+        ("zero", num("0", "integer")),
+        ("finite", num(str(rng.randint(2, 99)), "integer")),
+    ]
+    return Item("infinity", (tex(ref, "infty"),), tuple(right), tuple(wrong))
+
+
+@kind("ratio")
+def ratio(rng: random.Random) -> Item:
+    """A ratio ``a:b`` (reduced), against ratios only (a ratio is no fraction for every reader)."""
+    a, b = rng.sample(range(1, 13), 2)
+    g = Fraction(a, b)
+    a, b = g.numerator, g.denominator
+    k = rng.randint(2, 4)
+    ref = f"{a}:{b}"
+    right = [
+        num(ref, "colon"),
+        num(f"{a} : {b}", "spaced"),
+        tex(rf"{a}\colon {b}", "colon_cmd"),
+        num(f"{a * k}:{b * k}", "unreduced"),
+    ]
+    wrong = [("swapped", num(f"{b}:{a}", "colon")), ("changed", num(f"{a}:{b + 1}", "colon"))]
+    return Item("ratio", (num(ref, "colon"),), tuple(right), tuple(wrong))
+
+
+@kind("base")
+def base_n(rng: random.Random) -> Item:
+    """A number in another base (``1011_2``), against the same base's forms only."""
+    b = rng.choice([2, 3, 5, 8])
+    n = rng.randint(b + 1, 200)
+    digits = ""
+    m = n
+    while m:
+        digits = str(m % b) + digits
+        m //= b
+    ref = f"{digits}_{b}"
+    right = [tex(ref, "subscript"), tex(f"{digits}_{{{b}}}", "braced"), tex(rf"{digits}_{{\text{{{b}}}}}", "text_base")]
+    other = digits[:-1] + str((int(digits[-1]) + 1) % b)
+    wrong = [("last_digit", tex(f"{other}_{b}", "subscript")), ("base", tex(f"{digits}_{{{b + 2}}}", "braced"))]
+    if len(digits) > 1 and digits[::-1] != digits and not digits.endswith("0"):
+        wrong.append(("reversed", tex(f"{digits[::-1]}_{b}", "subscript")))
+    return Item("base", (tex(ref, "subscript"),), tuple(right), tuple(wrong))
+
+
 # ---- words, choices, percentages, units ------------------------------------------------------------------
 WORDS = [
     ("odd", "even"),

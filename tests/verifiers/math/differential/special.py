@@ -96,6 +96,16 @@ def several_values(rng: random.Random) -> list[Special]:
     out.append(
         Special("several_values/all_expected", f"{lo}, {hi}", _ctx(rng, f"\\boxed{{{hi}, {lo}}}"), True, "boxed")
     )
+    # the roots of an equation joined by "or": a solution set, no hedge, when the reference lists both
+    out.append(
+        Special(
+            "several_values/all_expected_or",
+            f"{lo}, {hi}",
+            _ctx(rng, f"So $x = {lo}$ or $x = {hi}$."),
+            True,
+            "dollar",
+        )
+    )
     return out
 
 

@@ -42,6 +42,9 @@ AGREEMENT_XFAIL: dict[str, str] = {
     "'... (for all $x \\neq 0$)') gives the last math span, which is taken for the answer",
     "issue:word_in_sentence": "class R3 (triage): a word or option-letter answer in a sentence whose last math "
     "span is something else ('the series is convergent', 'Only option B satisfies ...')",
+    "ratio": "class R4 (triage): a ratio written with \\colon ('1\\colon 11' for '1:11') is not read",
+    "base": "class R5 (triage): a base written as text in the subscript ('113_{\\text{5}}' for '113_5') is not read",
+    "infinity": "class R6 (triage): the words 'negative infinity' are not read as -\\infty",
 }
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
