@@ -9,6 +9,7 @@ from rewardlab.verifiers import IFEval
 from rewardlab.verifiers.ifeval import CONSTRAINTS, parse_constraints
 from rewardlab.verifiers.ifeval.language import detect_language
 from rewardlab.verifiers.ifeval.reward import loose_variants
+from rewardlab.verifiers.ifeval.text import capital_words
 
 STORY = "The *river* carried a small lantern past the town.\n\nIt glowed until dawn. Is there anything else?"
 
@@ -329,3 +330,18 @@ def test_the_semantics_parameter_chooses_one_reading_for_all() -> None:
 def test_where_the_two_readings_differ(constraint: dict, text: str, ifeval: bool, rewardlab: bool) -> None:
     assert met(text, [constraint]) == [ifeval]
     assert met(text, [constraint], semantics="rewardlab") == [rewardlab]
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [  # counts from nltk.word_tokenize, IFEval's tokenizer
+        ("The U.S. and NASA'S AI-DRIVEN probe, DON'T panic", 6),
+        ("CANNOT GONNA A,B A:1 (FAQ) **BOLD**TEXT WAIT...WHAT HELLO/WORLD Hello,WORLD", 14),
+        ("ENCODING='UTF-8' I'M OK", 5),
+    ],
+)
+def test_capital_words_are_cut_as_nltk_cuts_them(text: str, count: int) -> None:
+    assert len(capital_words(text)) == count
+    cons = [{"type": "change_case:capital_word_frequency", "capital_frequency": count, "capital_relation": "at least"}]
+    assert met(text, cons) == [True]
+    assert met(text, [{**cons[0], "capital_frequency": count + 1}]) == [False]

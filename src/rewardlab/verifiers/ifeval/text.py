@@ -98,9 +98,12 @@ def bullet_lines(text: str, *, only_filled: bool = True) -> list[str]:
 
 
 # Word tokens as nltk's word_tokenize cuts them, as far as the letters of a token go: whitespace,
-# and these characters, separate tokens; hyphens, slashes, apostrophes and single periods inside a
-# word do not.
-_SEPARATORS = re.compile(r"[\s;@#$%&?!*\[\](){}<>«»“”‘’„\"`\u2012-\u2015]+|--+|\.{2,}|[:,](?!\d)")
+# these characters and an opening single quote separate tokens; hyphens, slashes, apostrophes and
+# single periods inside a word do not.
+_SEPARATORS = re.compile(
+    r"[\s;@#$%&?!*\[\](){}<>«»“”‘’„\"`\u2012-\u2015]+|--+|\.{2,}|[:,](?!\d)"
+    r"|(?<!\w)'(?!(?i:re|ve|ll|m|t|s|d|n)\b)(?=\w)"  # an opening quote before a word
+)
 _CONTRACTION_SUFFIX = re.compile(r"(?i)(?<=[^' ])('s|'m|'d|'ll|'re|'ve|n't)$")
 _CONTRACTION_PAIRS = re.compile(
     r"(?i)^(can)(not)$|^(d)('ye)$|^(gim)(me)$|^(gon)(na)$|^(got)(ta)$|^(lem)(me)$|^(more)('n)$"
