@@ -184,6 +184,19 @@ def _ordered(a: tuple[Any, ...], r: tuple[Any, ...], policy: Policy) -> bool | N
     return _all([equal(x, y, policy) for x, y in zip(a, r, strict=True)])
 
 
+def _chain_value(a: Equation, r: Any, policy: Policy) -> bool | None:
+    """``(x+1)^2 = x^2+2x+1`` against ``x^2+2x+1``: a chain of equal members answers with its last
+    member; a false equation (``(x+2)^2 = x^2+4``) is no value at all."""
+    sides = a.sides
+    if not all(isinstance(s, Scalar) and s.form is not None for s in sides):
+        return None if isinstance(r, Scalar) else False
+    last = sides[-1]
+    consistent = _all([same(s.form, last.form) for s in sides[:-1]])  # type: ignore[arg-type]
+    if consistent is not True:
+        return consistent
+    return equal(last, r, policy)
+
+
 def _poly_of(eq: Equation) -> Form | None:
     sides = eq.sides
     if len(sides) != 2 or not all(isinstance(s, Scalar) and s.form is not None for s in sides):
@@ -266,7 +279,7 @@ def equal(a: Any, r: Any, policy: Policy) -> bool | None:
     if isinstance(r, Equation) and not isinstance(a, Equation):
         return equal(a, r.value, policy) if r.name is not None else False
     if isinstance(a, Equation) and not isinstance(r, Equation):
-        return equal(a.value, r, policy) if a.name is not None else False
+        return equal(a.value, r, policy) if a.name is not None else _chain_value(a, r, policy)
     if isinstance(r, Scalar):
         return scalars(a, r, policy) if isinstance(a, Scalar) else False
     if isinstance(r, Equation):

@@ -463,8 +463,58 @@ def _last_sentence(text: str) -> tuple[int, str]:
     return start, text[start:]
 
 
+_QUALIFIER = re.compile(
+    r"\b(?:for\s+(?:all|every|each|any|some)|where|whenever|when|since|because|if|unless|provided|with)\b|\(",
+    re.IGNORECASE,
+)
+_PREDICATE_END = re.compile(r"(?:\b(?:is|are|equals|be|was|were|becomes|gives|get|obtain)|=)\s*$", re.IGNORECASE)
+
+
+def _qualifies(text: str, answer: re.Match[str], qualifier: re.Match[str]) -> bool:
+    """Whether ``qualifier`` is a span inside a clause that qualifies the span ``answer`` stated
+    before it in the same sentence ("... is $X$ for every $n \\ge 1$", "... is $X$ in total, since ...")."""
+    gap = text[answer.end() : qualifier.start()]
+    if _SENTENCE_BOUNDARY.search(gap) or not _QUALIFIER.search(gap):
+        return False
+    inner = next(g for g in answer.groups() if g is not None).strip()
+    return bool(_PREDICATE_END.search(text[max(0, answer.start() - 40) : answer.start()])) and _readable(inner)
+
+
+_CLAUSE_BREAK = re.compile(
+    r",\s*(?:which|since|because|as\s+(?:required|desired|claimed|expected)|where|whenever|when|unless|provided"
+    r"|given\s+that|so\s+that)\b|,?\s+for\s+(?:all|every|each|any|some)\b|\s*\((?:for|where|when|since|if|with)\b",
+    re.IGNORECASE,
+)
+_TRAILING_PHRASE = re.compile(r"\s+(?:in\s+total|in\s+all|altogether|overall|exactly)\s*$", re.IGNORECASE)
+
+
+def _main_clause(text: str) -> list[Candidate]:
+    """ "So the result is X, which satisfies $x > 0$." / "... is X for every $n \\ge 1$": the value stated
+    by the final sentence's main clause, before a qualifying clause (which may hold math of its own)."""
+    start, sentence = _last_sentence(text)
+    cut = _CLAUSE_BREAK.search(sentence)
+    if cut is None:
+        return []
+    main = sentence[: cut.start()]
+    spans = list(_MATH_SPAN.finditer(main))
+    if spans and not main[spans[-1].end() :].strip(" ,.;:"):
+        inner = next(g for g in spans[-1].groups() if g is not None).strip()
+        if _readable(inner):
+            return [Candidate(inner, "last_math", start + spans[-1].start(), start + spans[-1].end(), context=main)]
+    verbs = list(_FINAL_VERB.finditer(main))
+    if verbs:
+        expr = _TRAILING_PHRASE.sub("", main[verbs[-1].end() :]).strip()
+        if expr and not _multi_run(expr) and _readable(expr):
+            at = start + main.index(expr, verbs[-1].end())
+            return [Candidate(expr, "last_math", at, at + len(expr), context=main)]
+    return []
+
+
 def _last_math(text: str) -> list[Candidate]:
     """The unanchored final answer (see the module doc), or nothing."""
+    stated = _main_clause(text)
+    if stated:
+        return stated
     spans = list(_MATH_SPAN.finditer(text)) if "$" in text or "\\" in text else []
     for i in range(len(spans) - 1, max(-1, len(spans) - 4), -1):
         m = spans[i]
@@ -477,6 +527,11 @@ def _last_math(text: str) -> list[Candidate]:
         if _multi_run(inner):
             break  # a run of numbers: the last_number strategy judges runs (hedges, padding)
         if _readable(inner) and not _BOX.search(inner):
+            if i > 0 and _qualifies(text, spans[i - 1], m):
+                # "the result is $X$ (for all $x \neq 0$)": the qualifier's span is not the answer
+                m = spans[i - 1]
+                inner = next(g for g in m.groups() if g is not None).strip()
+                i -= 1
             # "$0$ and $k$": spans joined only by separators are one answer
             first = i
             while first > 0 and _SPAN_JOIN.fullmatch(text[spans[first - 1].end() : spans[first].start()]):
@@ -511,6 +566,46 @@ def _last_math(text: str) -> list[Candidate]:
                 at = start + sentence.index(expr, m.end())
                 return [Candidate(expr, "last_math", at, at + len(expr), context=sentence.strip())]
     return []
+
+
+_OPTION_MARKER = re.compile(r"\b(?:option|choice)\s*\(?([A-Za-z])\)?(?![A-Za-z])", re.IGNORECASE)
+_WORD_PREDICATE = re.compile(
+    r"\b(?:is|are|was|were|be|becomes|seems)\s+(?:(?:a|an|the)\s+)?(?P<word>[A-Za-z][A-Za-z-]+)"
+    r"(?:\s+(?P<noun>[A-Za-z]+))?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+_YES_NO = re.compile(r"^\W*(?:(?:so|thus|hence|therefore)\W+)?(?P<word>yes|no)\b", re.IGNORECASE)
+_NOT_ANSWER_WORDS = frozenset(
+    [
+        "not", "no", "never", "also", "still", "then", "thus", "true", "false", "correct", "incorrect",
+        "right", "wrong", "equal", "given", "the", "a", "an", "this", "that",
+    ]
+)  # fmt: skip
+
+
+def word_answer(text: str) -> Candidate | None:
+    """A word or an option letter stated by the final sentence, for a word or letter reference:
+    "the series is convergent", "$f$ is an odd function", "Only option C satisfies ...", "So yes, ...".
+
+    >>> [word_answer(t).text for t in ("Hence the series is convergent.", "Only option (C) works.", "So yes, it does.")]
+    ['convergent', 'C', 'yes']
+    >>> word_answer("The total is 12.") is None
+    True
+    """
+    start, sentence = _last_sentence(text)
+    body = sentence.strip()
+    found: re.Match[str] | None = None
+    for pattern in (_OPTION_MARKER, _WORD_PREDICATE, _YES_NO):
+        found = pattern.search(body)
+        if found is not None:
+            break
+    if found is None:
+        return None
+    word = found.group(1) if found.re is _OPTION_MARKER else found.group("word")
+    if found.re is _WORD_PREDICATE and word.lower() in _NOT_ANSWER_WORDS:
+        return None
+    at = start + sentence.index(body) + found.start()
+    return Candidate(word, "last_math", at, at + len(found.group(0)), context=body)
 
 
 # ---- the prompt -------------------------------------------------------------------------------

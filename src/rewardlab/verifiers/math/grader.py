@@ -41,7 +41,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import Reason, explain
-from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract, joins_boxes
+from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract, joins_boxes, word_answer
 from .fast import FastVerdict, compare_fast
 from .guards import hedge_reason, restates_question
 from .kinds import Items, Union, read_value
@@ -232,6 +232,11 @@ def grade(
         cross_check=policy.cross_check,
     )
     notes = ["completion truncated to its last max_completion_chars characters"] if ex.truncated else []
+    if ex.strategy not in EXPLICIT and all(r.kind == "text" for r in refs):
+        # a word or an option letter asked for: "the series is convergent", "Only option C ..."
+        word = word_answer(ex.completion)
+        if word is not None:
+            ex = replace(ex, strategy="last_math", candidates=(word,))
     if ex.strategy is None:
         if ex.blanked_candidates:
             return _refuse(Reason.RESTATED_QUESTION, "the only answer found is inside a copy of the question")

@@ -35,6 +35,7 @@ Nodes are tuples whose first item names them:
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 from functools import lru_cache
 from typing import Any
@@ -76,6 +77,8 @@ _TEXT_CMDS = {
 }  # fmt: skip
 _DECOR_CMDS = {"\\vec", "\\overline", "\\overrightarrow", "\\hat", "\\bar", "\\widehat", "\\tilde", "\\overarc"}
 _SEPARATOR_WORDS = {"and", "or"}
+_INFINITY_WORDS = {"inf", "infinity", "infty"}
+_TEXT_WRAPPER = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{([^{}]*)\}")
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array"}
 _UNIT_WORDS_MIN = 2
 
@@ -197,7 +200,7 @@ class _Parser:
 
     def ratio(self) -> Node:
         parts = [self.setexpr()]
-        while self.at(":"):
+        while self.at(":", "\\colon"):
             self.next()
             parts.append(self.setexpr())
         return parts[0] if len(parts) == 1 else ("ratio", tuple(parts))
@@ -294,7 +297,7 @@ class _Parser:
         if tok.kind == "cmd":
             return tok.text not in _RELATIONS and tok.text not in (
                 "\\cup", "\\cap", "\\setminus", "\\pm", "\\mp", "\\cdot", "\\times", "\\div", "\\}", "\\rangle",
-                "\\end", "\\\\", "\\backslash", "\\ast", "\\quad",
+                "\\end", "\\\\", "\\backslash", "\\ast", "\\quad", "\\colon",
             ) and not (tok.text in _TEXT_CMDS and self.at_text_separator())  # fmt: skip
         return tok.text in ("(", "[", "{", "|") and not (tok.text == "|" and self.in_abs)
 
@@ -304,7 +307,9 @@ class _Parser:
         """``5 cm``, ``15 \\text{ cm}^2``: unit words after a number are a unit, not a product."""
         tok = self.peek()
         assert tok is not None
-        if not _numeric_literal(left):
+        if not _numeric_literal(left) and not (
+            tok.kind == "word" and left[0] in ("fn", "pow", "div", "const") and self.words_end_here()
+        ):
             return None
         if (
             tok.kind == "word"
@@ -327,6 +332,17 @@ class _Parser:
                 return ("unit", left, content)
             self.pos = save
         return None
+
+    def words_end_here(self) -> bool:
+        """The words from here run to the end of the answer (or to a separator, relation, closer):
+        trailing unit words after an expression ("3*sqrt(2) units")."""
+        k = 0
+        while (t := self.peek(k)) is not None and t.kind == "word" and t.text.lower() not in _SEPARATOR_WORDS:
+            if t.text.lower() in _SHORT_WORDS or t.text.lower() in FUNCTIONS or len(t.text) < _UNIT_WORDS_MIN:
+                return False
+            k += 1
+        after = self.peek(k)
+        return k > 0 and (after is None or after.text in (",", ";", ")", "]", "}", "=") or after.text in _RELATIONS)
 
     def skip_unit_power(self) -> None:
         if self.at("^") and (t := self.peek(1)) is not None and t.text in ("2", "3", "{"):
@@ -402,7 +418,8 @@ class _Parser:
 
     def subscript(self) -> str:
         if self.at("{"):
-            return "".join(self.raw_group().split())
+            # 113_{\text{5}} is 113_5
+            return "".join(_TEXT_WRAPPER.sub(r"\1", self.raw_group()).split())
         tok = self.next()
         if tok.kind == "num":
             return tok.text[0] if len(tok.text) > 1 and "." not in tok.text else tok.text
@@ -473,6 +490,10 @@ class _Parser:
             return ("const", "pi")
         if low in ("inf", "infinity", "infty", "oo"):
             return ("const", "inf")
+        nxt = self.peek()
+        if low in ("negative", "minus", "positive", "plus") and nxt is not None and nxt.text.lower() in _INFINITY_WORDS:
+            self.next()  # "negative infinity"
+            return ("neg", ("const", "inf")) if low in ("negative", "minus") else ("const", "inf")
         if low in _SEPARATOR_WORDS:
             raise Unreadable(f"'{text}' where a value is expected")
         if len(text) == 1:

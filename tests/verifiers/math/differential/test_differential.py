@@ -35,17 +35,7 @@ THRESHOLDS: dict[str, float] = {kind: 0.98 for kind in ALL_KINDS}
 reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30 values per kind,
 ~7,100 cases each): 100.0% on every kind. 0.98 leaves one miss in 50 for a kind."""
 
-AGREEMENT_XFAIL: dict[str, str] = {
-    "issue:chain": "class R1 (triage): a chain of equalities '$(x+1)^2 = x^2+2x+1$' is read as one equation, "
-    "not as its last member, against an expression reference",
-    "issue:qualified": "class R2 (triage): a qualifier after the answer ('$2^{n-1}$ for every $n \\ge 1$', "
-    "'... (for all $x \\neq 0$)') gives the last math span, which is taken for the answer",
-    "issue:word_in_sentence": "class R3 (triage): a word or option-letter answer in a sentence whose last math "
-    "span is something else ('the series is convergent', 'Only option B satisfies ...')",
-    "ratio": "class R4 (triage): a ratio written with \\colon ('1\\colon 11' for '1:11') is not read",
-    "base": "class R5 (triage): a base written as text in the subscript ('113_{\\text{5}}' for '113_5') is not read",
-    "infinity": "class R6 (triage): the words 'negative infinity' are not read as -\\infty",
-}
+AGREEMENT_XFAIL: dict[str, str] = {}
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
 WRONG_PAID_XFAIL: dict[str, str] = {}
