@@ -252,3 +252,25 @@ def test_a_letter_glued_to_a_number_is_a_variable_not_a_unit() -> None:
     assert strict(r"\boxed{2}", "2x").score == 0.0
     assert strict(r"\boxed{x \cdot 2}", "2x").score == 1.0
     assert strict(r"\boxed{12kg}", "12").score == 1.0  # a unit word is still a unit
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer", "paid"),
+    [
+        # a chain of equal members answers with its last member; a false equation is no value
+        (r"Multiplying out, $(a-1)(a+1) = a^2-1$.", "a^2-1", True),
+        (r"Multiplying out, $(a-1)(a+1) = a^2+1$.", "a^2+1", False),
+        # the main clause's value, not the span of a qualifying clause after it
+        (r"Hence the sum is $3^{k}-1$ for every $k \ge 2$.", "3^k-1", True),
+        (r"So the area is $9\pi$, which is more than $28$.", r"9\pi", True),
+        (r"So the area is $9\pi$ (for all $r > 0$).", r"8\pi", False),
+        # a word or option letter stated by the final sentence when a word is asked for
+        (r"Since $a_n \to 0$ monotonically, the series is convergent.", "convergent", True),
+        (r"Since $a_n \to 1$, the series is divergent.", "convergent", False),
+        ("Checking each one, only choice (D) fits.", "D", True),
+        ("The function is not even.", "even", False),
+    ],
+)
+def test_the_stated_value_of_a_sentence(completion: str, answer: str, paid: bool) -> None:
+    result = strict(completion, answer)
+    assert (result.score == 1.0) is paid, result.info
