@@ -351,3 +351,83 @@ def word_in_sentence(rng: random.Random) -> list[Special]:
     if template.startswith("Because") or w != "yes":
         out.append(Special("word/wrong", w, _ctx(rng, sentence(other)), False, "plain"))
     return out
+
+
+FUNCTIONS = ["f(x)", "g(t)", "f^{-1}(x)", "h'(x)", "p(n)", "a_n", "S_n"]
+
+
+@special("named_value")
+def named_value(rng: random.Random) -> list[Special]:
+    """The answer as the right side of a named quantity: ``$f^{-1}(x) = \\frac{x-3}{2}$``, ``$a_n = 2^n$``."""
+    from .kinds import KINDS
+
+    item = KINDS[rng.choice(("expression", "fraction", "radical", "pi"))](rng)
+    ref = rng.choice(item.refs).text
+    right = rng.choice([f for f in item.right if f.style != "plain"] or item.right)
+    cls, wrong = rng.choice(item.wrong)
+    name = rng.choice(FUNCTIONS)
+    lead = rng.choice(["Therefore, ", "So ", "Hence "])
+
+    def final(text: str) -> str:
+        return f"{lead}${name} = {text}$."
+
+    return [
+        Special("named_value/right", ref, _ctx(rng, final(right.text)), True, "dollar"),
+        Special(f"named_value/wrong_{cls}", ref, _ctx(rng, final(wrong.text)), False, "dollar"),
+    ]
+
+
+@special("correction")
+def correction(rng: random.Random) -> list[Special]:
+    """A value and the one it replaces in one sentence: "15, not 16" / "not 16 but 15"."""
+    a = rng.randint(3, 90)
+    b = a + rng.choice([-2, -1, 1, 2])
+    finals = [
+        f"So the answer should be {a}, not {b}.",
+        f"The count is therefore {a}, not {b} as one might first think.",
+        f"So the total is not {b} but {a}.",
+        f"Careful: it is ${a}$, not ${b}$.",
+    ]
+    text = _ctx(rng, rng.choice(finals))
+    return [
+        Special("correction/kept_value", str(a), text, True, "plain"),
+        Special("correction/rejected_value", str(b), text, False, "plain"),
+    ]
+
+
+@special("named_components")
+def named_components(rng: random.Random) -> list[Special]:
+    """A point or a solution given as its named coordinates: "x = 3 and y = -2" for (3, -2)."""
+    x, y = rng.sample(range(-9, 10), 2)
+    z = rng.randint(-9, 9)
+    three = rng.random() < 0.3
+    ref = f"({x}, {y}, {z})" if three else f"({x}, {y})"
+
+    def text(u: int, w: int) -> str:
+        if three:
+            return rng.choice([f"$x = {u}$, $y = {w}$ and $z = {z}$", f"x = {u}, y = {w}, z = {z}"])
+        return rng.choice([f"$x = {u}$ and $y = {w}$", f"x = {u} and y = {w}", f"$x={u}, y={w}$"])
+
+    lead = rng.choice(["Answer: ", "So the solution is ", "Therefore "])
+    return [
+        Special("named_components/right", ref, _ctx(rng, f"{lead}{text(x, y)}."), True, "plain"),
+        Special("named_components/swapped", ref, _ctx(rng, f"{lead}{text(y, x)}."), False, "plain"),
+    ]
+
+
+@special("prose_range")
+def prose_range(rng: random.Random) -> list[Special]:
+    """A ray described in words: "any real number greater than $3$" for (3, \\infty)."""
+    e = rng.randint(-9, 9)
+    words = [
+        ("greater than", f"({e},\\infty)", f"[{e},\\infty)"),
+        ("less than", f"(-\\infty,{e})", f"(-\\infty,{e}]"),
+        ("greater than or equal to", f"[{e},\\infty)", f"({e},\\infty)"),
+        ("at most", f"(-\\infty,{e}]", f"(-\\infty,{e})"),
+    ]
+    phrase, ref, other = rng.choice(words)
+    text = _ctx(rng, f"This means $x$ can be any real number {phrase} ${e}$.")
+    return [
+        Special("prose_range/right", ref, text, True, "plain"),
+        Special("prose_range/other_bracket", other, text, False, "plain"),
+    ]
