@@ -30,10 +30,19 @@ from typing import Any
 
 from ..limits import describe_signal
 from ..wire import wait_readable
+from .cgroups import SandboxCgroup, make_sandbox_cgroup, remove_sandbox_cgroup
 from .errors import SandboxError
 from .isolation import IsolationPlan, detect_isolation
 
-__all__ = ["DEFAULT_PRELOAD", "ProgramHandle", "Sandbox", "SandboxLimits", "StdioRun", "describe_finish"]
+__all__ = [
+    "DEFAULT_PRELOAD",
+    "MEMORY_LIMITS",
+    "ProgramHandle",
+    "Sandbox",
+    "SandboxLimits",
+    "StdioRun",
+    "describe_finish",
+]
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 # How the fork server starts: ``python -I -c ZYGOTE_BOOT zygote.py FD CFG`` loads zygote.py from
@@ -77,15 +86,37 @@ DEFAULT_PRELOAD = (
 )
 
 
+# How ``memory_mb`` binds all the processes of a run together (``Sandbox(memory_limit=...)``).
+MEMORY_LIMITS = ("auto", "cgroup", "accounting")
+
+
 @dataclass(frozen=True)
 class SandboxLimits:
-    """Hard limits of one program process.
+    """Hard limits of one program run.
 
-    ``cpu_seconds``: RLIMIT_CPU (the wall-clock deadline is the checker's, per test);
-    ``memory_mb``: address space (RLIMIT_AS) of each process -- not of the program's processes
-    together (no cgroup: up to ``processes x memory_mb`` in all); ``file_size_mb``: largest file
-    it may write (RLIMIT_FSIZE); ``processes``: processes and threads it may have (RLIMIT_NPROC,
-    per uid: every process the program starts counts); ``open_files``: RLIMIT_NOFILE.
+    ``cpu_seconds``: RLIMIT_CPU of each process (the wall-clock deadline is the checker's, per test).
+
+    ``memory_mb``: memory of the whole program -- all the processes of the run together -- and
+    of each of its processes (address space, RLIMIT_AS, which also stops a single process
+    between two checks). How the total is bound (``Sandbox.describe()["memory_limit"]``):
+
+    - ``cgroup v2`` / ``cgroup v1``: the run's own memory cgroup (``memory.max`` with
+      ``memory.swap.max`` = 0, or ``memory.limit_in_bytes`` = ``memory.memsw.limit_in_bytes``).
+      The kernel never lets the run hold more: its processes' memory, its files in the sandbox's
+      ``/tmp``, its shared memory all count. On excess the kernel kills the run (v2: every process,
+      ``memory.oom.group``; v1: the process it picks) and the run's status is a memory-limit failure.
+    - ``accounting`` (no usable memory cgroup): the fork server adds up the run's memory -- resident
+      sets (proportional sets when those pass the limit, so pages shared after a fork count once)
+      plus what the sandbox's ``/tmp`` holds -- 10 ms after the program starts and every 10 ms
+      after, and kills every process of the run past ``memory_mb``, reported the same way. Between
+      two checks a run can go over by what it allocates in 10 ms; each process stays under
+      RLIMIT_AS. Memory no process shows (System V shared memory, message queues, memfd) is denied
+      by the program filter where it is installed.
+
+    ``file_size_mb``: largest file it may write (RLIMIT_FSIZE). ``processes``: processes and
+    threads the run may have (RLIMIT_NPROC per uid, each run having a uid of its own as root; under
+    accounting also counted at each check, the run killed past it; ``pids.max`` under cgroup v2
+    where the pids controller is delegated). ``open_files``: RLIMIT_NOFILE of each process.
     """
 
     cpu_seconds: float = 10.0
@@ -142,6 +173,21 @@ class ProgramHandle:
 
 
 def describe_finish(finish: dict[str, Any]) -> str:
+    """How a run ended, in words: ``exit code 0``, ``killed by SIGKILL``, or, when the sandbox
+    stopped it for its limits, ``MemoryError: ...`` (the words a program's own MemoryError
+    starts with) / ``BlockingIOError: ...`` (those of a refused fork)."""
+    memory = finish.get("memory_limit")
+    if isinstance(memory, dict):
+        used, limit = memory.get("used_mb"), memory.get("limit_mb")
+        figures = f" ({used} MiB in use, limit {limit} MiB" if used is not None else f" (limit {limit} MiB"
+        figures += f"; {memory.get('mechanism', '?')})"
+        return f"MemoryError: the program's processes together exceeded the memory limit and were killed{figures}"
+    processes = finish.get("process_limit")
+    if isinstance(processes, dict):
+        return (
+            "BlockingIOError: the program ran more processes and threads than allowed and was killed"
+            f" ({processes.get('used')} of {processes.get('limit')})"
+        )
     if "signal" in finish:
         return describe_signal(int(finish["signal"]))
     if "exit_code" in finish:
@@ -155,7 +201,11 @@ class Sandbox:
     Parameters: ``isolation`` ("auto", "bwrap", "netns", "rlimits-only"); ``packages``:
     installed packages programs may import (bubblewrap exposes only the standard library
     otherwise); ``preload``: modules imported once in the fork server; ``disk_mb``: size of the
-    private /tmp. Not thread-safe for concurrent runs: one checker uses one sandbox.
+    private /tmp; ``memory_limit``: how ``memory_mb`` binds a run's processes together ("auto":
+    a cgroup per run where this process's memory cgroup allows one, else accounting; "cgroup" /
+    "accounting": only that, "cgroup" failing at start where none is usable; see
+    :class:`SandboxLimits`; ``REWARDLAB_SANDBOX_MEMORY_LIMIT`` forces one for "auto"). Not
+    thread-safe for concurrent runs: one checker uses one sandbox.
     """
 
     def __init__(
@@ -166,7 +216,14 @@ class Sandbox:
         preload: tuple[str, ...] = DEFAULT_PRELOAD,
         disk_mb: int = 256,
         start_timeout: float = 30.0,
+        memory_limit: str = "auto",
     ) -> None:
+        if memory_limit == "auto":
+            memory_limit = os.environ.get("REWARDLAB_SANDBOX_MEMORY_LIMIT") or "auto"
+        if memory_limit not in MEMORY_LIMITS:
+            raise ValueError(f"memory_limit must be one of {', '.join(MEMORY_LIMITS)}; got {memory_limit!r}")
+        self.memory_limit = memory_limit
+        self._cgroup: SandboxCgroup | None = None
         self.requested = isolation
         self.packages = tuple(packages)
         self.preload = tuple(preload) + self.packages
@@ -202,6 +259,8 @@ class Sandbox:
             **self.plan.describe(),
             "separate_uid": bool(self.info.get("separate_uid")),
             "seccomp": bool(self.info.get("seccomp")),
+            "memory_limit": str(self.info.get("memory_limit", "")),
+            **({"memory_note": str(self.info["memory_note"])} if self.info.get("memory_note") else {}),
         }
 
     def start(self) -> Sandbox:
@@ -247,6 +306,22 @@ class Sandbox:
         with contextlib.suppress(AttributeError, OSError):
             checker = os.pidfd_open(os.getpid())
         cfg["checker_fd"] = checker
+        cfg["memory_limit"] = self.memory_limit
+        passed = [theirs.fileno(), *([checker] if checker >= 0 else [])]
+        if self.memory_limit != "accounting":
+            made = make_sandbox_cgroup()
+            if isinstance(made, SandboxCgroup):
+                self._cgroup = made
+                cfg["cgroup"] = {"version": made.version, "fd": made.fd, "parent_fd": made.parent_fd, "name": made.name}
+                passed += [made.fd, made.parent_fd]
+            else:
+                cfg["cgroup_note"] = made or "no memory cgroup"
+                if self.memory_limit == "cgroup":
+                    ours.close()
+                    theirs.close()
+                    if checker >= 0:
+                        os.close(checker)
+                    raise SandboxError(f"memory_limit='cgroup' but {cfg['cgroup_note']}")
         argv = [*plan.argv_prefix, sys.executable, "-I", "-c", ZYGOTE_BOOT, str(ZYGOTE), str(theirs.fileno())]
         argv.append(pickle.dumps(cfg, protocol=pickle.HIGHEST_PROTOCOL).hex())
         import tempfile
@@ -256,7 +331,7 @@ class Sandbox:
             # stdout and stderr are no pipe of ours: `rewardlab score | cat` must not wait for the sandbox.
             self._proc = subprocess.Popen(
                 argv,
-                pass_fds=(theirs.fileno(), *([checker] if checker >= 0 else [])),
+                pass_fds=passed,
                 env=plan.env,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,
@@ -269,6 +344,7 @@ class Sandbox:
             theirs.close()
             self._stderr.close()
             self._stderr = None
+            self._remove_cgroup()
             raise SandboxError(f"could not start the sandbox ({plan.kind}): {exc}") from exc
         finally:
             if checker >= 0:
@@ -289,6 +365,17 @@ class Sandbox:
             self._stop()
             raise SandboxError(f"the sandbox ({plan.kind}) failed to start: {reply[1] if len(reply) > 1 else reply}")
         self.info = dict(reply[1])
+        if self.memory_limit == "cgroup" and not str(self.info.get("memory_limit", "")).startswith("cgroup"):
+            note = self.info.get("memory_note", "")
+            self._stop()
+            raise SandboxError(f"memory_limit='cgroup' but the sandbox cannot use one: {note}")
+
+    def _remove_cgroup(self) -> None:
+        """Remove the sandbox's cgroup (the fork server removes the run cgroups and, when it can,
+        this one too; what it left is removed here)."""
+        made, self._cgroup = self._cgroup, None
+        if made is not None:
+            remove_sandbox_cgroup(made)
 
     def _stderr_tail(self) -> str:
         """The end of what the fork server wrote to stderr, for an error message ("" when nothing)."""
@@ -330,6 +417,7 @@ class Sandbox:
         workroot = self.info.get("workroot")
         if workroot and os.path.isdir(workroot):  # the fork server may have died before cleaning up
             _remove_workroot(workroot)
+        self._remove_cgroup()
 
     def close(self) -> None:
         """Stop the fork server; it kills whatever program is still running."""
@@ -555,7 +643,8 @@ class Sandbox:
             handle.close()
         wait_s = 0.0 if (timed_out or truncated) else max(0.0, deadline - time.monotonic())
         finish = self.finish(run_id, wait_s) or {}
-        if finish.get("killed") and not truncated and "exit_code" not in finish:
+        over = "memory_limit" in finish or "process_limit" in finish
+        if finish.get("killed") and not truncated and "exit_code" not in finish and not over:
             timed_out = True
         seconds = time.monotonic() - start
         return StdioRun(
@@ -573,13 +662,13 @@ class Sandbox:
 @functools.cache  # once per process
 def _compile_zygote() -> None:
     """Put the bytecode of zygote.py and of the modules it loads next to it (``fsclean``,
-    ``confine``) in their __pycache__ when it is missing or stale (also under
+    ``confine``, ``cgroups``) in their __pycache__ when it is missing or stale (also under
     PYTHONDONTWRITEBYTECODE; where the directory is read-only the fork server compiles the
     source itself, and trims its heap after)."""
     import importlib.util
     import py_compile
 
-    for path in (ZYGOTE, ZYGOTE.with_name("fsclean.py"), ZYGOTE.with_name("confine.py")):
+    for path in (ZYGOTE, *(ZYGOTE.with_name(f"{name}.py") for name in ("fsclean", "confine", "cgroups"))):
         with contextlib.suppress(Exception):
             cached = importlib.util.cache_from_source(str(path))
             source = os.stat(path)

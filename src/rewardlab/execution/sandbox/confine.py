@@ -19,6 +19,10 @@ home directories, ``/run`` and its unix sockets, ``/var``, the checkout -- exist
   starts (a daemon's double fork included) stays in the program's one session, and the kernel's
   scheduler (autogroups, one per session) gives a program one fair CPU share however many
   processes it starts;
+- memory that no process would show: System V shared memory and message queues (``shmget``,
+  ``msgget``: they outlive the program and would be the next program's) and memory-backed files
+  held open without a mapping (``memfd_create``, ``memfd_secret`` answer ``ENOSYS``) -- so that
+  what a program holds is in its processes' memory or in its ``/tmp``, where ``memory_mb`` counts it;
 - system calls of another architecture (the 32-bit and x32 entry points on x86-64).
 
 >>> len(program_filter() or b"") % 8
@@ -41,8 +45,18 @@ PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
 CLONE_NEWUSER = 0x10000000
 # (audit arch, {system call: number}, pivot_root) per machine
 _ARCH = {
-    "x86_64": (0xC000003E, {"unshare": 272, "clone": 56, "clone3": 435, "setsid": 112}, 155),
-    "aarch64": (0xC00000B7, {"unshare": 97, "clone": 220, "clone3": 435, "setsid": 157}, 41),
+    "x86_64": (
+        0xC000003E,
+        {"unshare": 272, "clone": 56, "clone3": 435, "setsid": 112, "shmget": 29, "msgget": 68}
+        | {"memfd_create": 319, "memfd_secret": 447},
+        155,
+    ),
+    "aarch64": (
+        0xC00000B7,
+        {"unshare": 97, "clone": 220, "clone3": 435, "setsid": 157, "shmget": 194, "msgget": 186}
+        | {"memfd_create": 279, "memfd_secret": 447},
+        41,
+    ),
 }
 _DEVICES = ("null", "zero", "full", "random", "urandom", "tty")
 
@@ -170,6 +184,36 @@ _ALLOW = 0x7FFF0000
 _ERRNO = 0x00050000
 
 
+def _assemble(program: list[tuple]) -> bytes:
+    """Classic BPF from ``(op, k[, label])`` items: ``ld`` (load the word at offset k), ``jeq`` /
+    ``jge`` / ``jset`` (jump to label when true), ``jne`` (jump to label when A != k), ``ret``,
+    and ``label`` (names the next instruction)."""
+    labels: dict[str, int] = {}
+    count = 0
+    for item in program:
+        if item[0] == "label":
+            labels[item[1]] = count
+        else:
+            count += 1
+    out: list[bytes] = []
+    codes = {"jeq": _JEQ, "jne": _JEQ, "jge": _JGE, "jset": _JSET}
+    for item in program:
+        op = item[0]
+        if op == "label":
+            continue
+        here = len(out)
+        if op == "ld":
+            out.append(_insn(_LD_W_ABS, item[1]))
+        elif op == "ret":
+            out.append(_insn(_RET, item[1]))
+        else:
+            offset = labels[item[2]] - here - 1
+            if not 0 <= offset < 256:  # pragma: no cover - a filter this short never jumps that far
+                raise ValueError(f"jump to {item[2]} out of range")
+            out.append(_insn(codes[op], item[1], 0, offset) if op == "jne" else _insn(codes[op], item[1], offset, 0))
+    return b"".join(out)
+
+
 def program_filter() -> bytes | None:
     """The seccomp program (raw ``struct sock_filter`` array) for program processes, or None on a
     machine whose system call numbers are not known here."""
@@ -177,31 +221,33 @@ def program_filter() -> bytes | None:
     if arch is None or struct.pack("=I", 1)[0] != 1:  # (the argument offsets below are little-endian)
         return None
     audit, nr, _pivot = arch
-    eperm, enosys = _ERRNO | errno.EPERM, _ERRNO | errno.ENOSYS
-    # Layout (jump offsets count from the next instruction):
-    #  0 A = arch           1 arch ok? else -> EPERM        2 A = nr
-    #  3 nr >= 0x40000000 (x32) -> EPERM                    4 clone3 -> ENOSYS
-    #  5 setsid -> 0 (a no-op)  6 unshare -> flags          7 clone -> flags
-    #  8 ALLOW              9 A = args[0] (low word)         10 CLONE_NEWUSER set -> EPERM
-    # 11 ALLOW             12 EPERM                          13 ENOSYS          14 return 0
-    prog = [
-        _insn(_LD_W_ABS, 4),
-        _insn(_JEQ, audit, 0, 10),
-        _insn(_LD_W_ABS, 0),
-        _insn(_JGE, 0x40000000, 8, 0),
-        _insn(_JEQ, nr["clone3"], 8, 0),
-        _insn(_JEQ, nr["setsid"], 8, 0),
-        _insn(_JEQ, nr["unshare"], 2, 0),
-        _insn(_JEQ, nr["clone"], 1, 0),
-        _insn(_RET, _ALLOW),
-        _insn(_LD_W_ABS, 16),
-        _insn(_JSET, CLONE_NEWUSER, 1, 0),
-        _insn(_RET, _ALLOW),
-        _insn(_RET, eperm),
-        _insn(_RET, enosys),
-        _insn(_RET, _ERRNO),  # "errno 0": the call returns 0 and does nothing
-    ]
-    return b"".join(prog)
+    return _assemble(
+        [
+            ("ld", 4),  # seccomp_data.arch
+            ("jne", audit, "eperm"),
+            ("ld", 0),  # seccomp_data.nr
+            ("jge", 0x40000000, "eperm"),  # x32
+            ("jeq", nr["clone3"], "enosys"),
+            ("jeq", nr["setsid"], "nothing"),
+            ("jeq", nr["shmget"], "eperm"),
+            ("jeq", nr["msgget"], "eperm"),
+            ("jeq", nr["memfd_create"], "enosys"),
+            ("jeq", nr["memfd_secret"], "enosys"),
+            ("jeq", nr["unshare"], "flags"),
+            ("jeq", nr["clone"], "flags"),
+            ("ret", _ALLOW),
+            ("label", "flags"),
+            ("ld", 16),  # seccomp_data.args[0], low word
+            ("jset", CLONE_NEWUSER, "eperm"),
+            ("ret", _ALLOW),
+            ("label", "eperm"),
+            ("ret", _ERRNO | errno.EPERM),
+            ("label", "enosys"),
+            ("ret", _ERRNO | errno.ENOSYS),
+            ("label", "nothing"),
+            ("ret", _ERRNO),  # "errno 0": the call returns 0 and does nothing
+        ]
+    )
 
 
 class _SockFprog(ctypes.Structure):

@@ -23,6 +23,19 @@ Under ``netns`` it first builds its minimal root (``confine.build_root``); every
 installs the seccomp filter of ``confine.program_filter`` before it receives its program. It stops
 when the checker's pidfd says the checker is gone.
 
+``memory_mb`` bounds each program process (RLIMIT_AS) and all the processes of a run together:
+
+- **cgroup** (where the checker could make one, see ``cgroups``): each run has a memory cgroup of
+  its own, which its program process joins before it receives its program; the kernel bounds
+  the run's total and kills on excess (the run is then reported as a memory-limit failure);
+- **accounting** (elsewhere): a program process, once it has its program, tells the fork server
+  its limits and arms a timer (``ACCOUNT_FIRST_S``, then every ``ACCOUNT_INTERVAL_S``); when it
+  fires, the fork server adds up the memory of the run's processes (resident sets, proportional
+  sets when those exceed the limit) and what the sandbox's ``/tmp`` holds, counts their processes
+  and threads, and kills the whole run past ``memory_mb`` or ``processes``. Runs shorter than
+  the first delay cost nothing; between two checks a run can exceed its limit, by at most what
+  its processes allocate in one interval (each still bounded by RLIMIT_AS).
+
 The program processes are forked by the **forker**, a copy of the zygote made once, right
 after its setup, that does nothing but fork, reap, and answer the zygote (see
 :func:`forker_main` for why).
@@ -107,8 +120,40 @@ def _sibling(name: str) -> types.ModuleType:
 
 fsclean = _sibling("fsclean")
 confine = _sibling("confine")
+cgroups = _sibling("cgroups")
 # The seccomp filter every program process installs on itself (prepared once in the fork server).
 _FILTER: tuple | None = None
+# What the descriptors a program process receives after its channel are for (``cgroups.JOIN`` /
+# ``MEMORY`` / ``PIDS`` under a cgroup; ``TIMER`` and ``REPORT`` for accounting): set in setup.
+_MEMORY_KINDS: tuple[str, ...] = ()
+TIMER, REPORT = "timer", "report"
+MAX_PASSED = 6  # descriptors in one FORK request: the channel and at most five memory ones
+# Accounting: the first check of a run this long after it got its program, then at this interval.
+ACCOUNT_FIRST_S = 0.01
+ACCOUNT_INTERVAL_S = 0.01
+REPORT_FORMAT = struct.Struct("=II")  # (memory_mb, processes): what a program process reports
+PAGE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_MONOTONIC, TFD_NONBLOCK, TFD_CLOEXEC = 1, os.O_NONBLOCK, os.O_CLOEXEC
+
+
+class _Timespec(ctypes.Structure):
+    _fields_ = [("tv_sec", ctypes.c_long), ("tv_nsec", ctypes.c_long)]
+
+
+class _Itimerspec(ctypes.Structure):
+    _fields_ = [("it_interval", _Timespec), ("it_value", _Timespec)]
+
+
+def _itimerspec(first: float, interval: float) -> _Itimerspec:
+    spec = _Itimerspec()
+    spec.it_value.tv_sec, spec.it_value.tv_nsec = int(first), int(first % 1 * 1e9)
+    spec.it_interval.tv_sec, spec.it_interval.tv_nsec = int(interval), int(interval % 1 * 1e9)
+    return spec
+
+
+# (timerfd_settime, a pointer to the accounting timer's setting, the setting): prepared in the fork
+# server, so that arming it costs a program process one call and no allocation.
+_ARM: tuple | None = None
 
 
 # =============================================================================================
@@ -118,7 +163,8 @@ _FILTER: tuple | None = None
 # ``marshal((number, [(pid, wait status, CPU seconds), ...]))``: the exit statuses of every
 # child that has ended (collected with each request), and the new pid for FORK, else whether
 # any child is left (1 / 0).
-FORK = b"F"  # + marshal((workdir, uid)), with the program's end of its channel as SCM_RIGHTS
+FORK = b"F"  # + marshal((workdir, uid)), with the program's end of its channel (then the memory
+# descriptors of ``Zygote.memory_fds``) as SCM_RIGHTS
 WAIT = b"W"  # + pid (8 bytes, little-endian): wait until that child is gone (it exited or was killed)
 SWEEP = b"S"  # collect the children that have ended
 
@@ -154,7 +200,7 @@ def forker_main(sock: socket.socket, pid_namespace: bool) -> None:
     """
     recvmsg, send, fork, wait4 = sock.recvmsg, sock.send, os.fork, os.wait4
     loads, dumps, WNOHANG = marshal.loads, marshal.dumps, os.WNOHANG
-    ancillary = socket.CMSG_SPACE(4)
+    ancillary = socket.CMSG_SPACE(4 * MAX_PASSED)
     while True:
         try:
             data, ancdata, _flags, _addr = recvmsg(1 << 16, ancillary)
@@ -167,19 +213,19 @@ def forker_main(sock: socket.socket, pid_namespace: bool) -> None:
         op = data[:1]
         if op == FORK:
             received = passed_fds(ancdata)
-            channel = received[0] if received else -1
-            if channel >= 0:
+            if received:
                 workdir, uid = loads(data[1:])
                 number = fork()
                 if number == 0:
                     code = 1
                     try:  # (our own channel is closed with every other descriptor in program_main)
-                        code = program_main(channel, workdir, uid, pid_namespace)
+                        code = program_main(received, workdir, uid, pid_namespace)
                     except BaseException:
                         code = 1
                     finally:
                         os._exit(code)
-                os.close(channel)
+                for fd in received:
+                    os.close(fd)
         elif op == WAIT:
             pid = int.from_bytes(data[1:9], "little")
             try:
@@ -230,6 +276,13 @@ class Zygote:
         self.broken = ""  # why the sandbox must not serve another run (a clean-up that failed)
         self.pending_take: int | None = None  # a take that waits for the clean-up of a run killed unwaited
         self.checker_fd = int(cfg.get("checker_fd", -1))  # a pidfd of the checker: readable once it is gone
+        self.poller = select.poll()
+        # How memory_mb binds a run's processes together: "cgroup v1" / "cgroup v2" (``self.cgroups``)
+        # or "accounting" (each run's timer in ``self.timers``, see ``check_usage``).
+        self.memory = "accounting"
+        self.memory_note = ""
+        self.cgroups = None  # cgroups.RunCgroups
+        self.timers: dict[int, dict] = {}  # accounting timer or cgroup v1 OOM eventfd -> its run
 
     # ---- setup -------------------------------------------------------------------------------
     def setup(self) -> dict:
@@ -266,6 +319,10 @@ class Zygote:
         if _FILTER is not None and not self._filter_works():
             _FILTER = None
         info["seccomp"] = _FILTER is not None
+        self.setup_memory()
+        info["memory_limit"] = self.memory
+        if self.memory_note:
+            info["memory_note"] = self.memory_note
         if cfg["isolation"] == "rlimits-only":
             info["workroot"] = self.workroot  # on the host: the checker removes it if we die
         info["spares"] = self.spares
@@ -283,6 +340,61 @@ class Zygote:
         if self.subreaper and os.path.exists(children):
             self.children_file = children
         return info
+
+    def setup_memory(self) -> None:
+        """Choose how ``memory_mb`` binds a run's processes together: a cgroup per run when the
+        checker handed us a sandbox cgroup and a process can join a cgroup made in it and set its
+        limits from there (tried here, the way program processes will); accounting otherwise."""
+        global _MEMORY_KINDS, _ARM
+        given = self.cfg.get("cgroup")
+        wanted = self.cfg.get("memory_limit", "auto")
+        kinds: tuple[str, ...] = ()
+        if given and wanted != "accounting":
+            runs = cgroups.RunCgroups(int(given["fd"]), int(given["version"]))
+            reason, kinds = self._cgroup_works(runs)
+            if reason is None:
+                self.cgroups, self.memory = runs, runs.label
+            else:
+                self.memory_note = f"{runs.label} unusable: {reason}"
+        elif self.cfg.get("cgroup_note"):
+            self.memory_note = str(self.cfg["cgroup_note"])
+        # Processes are counted by the timer's checks too where the runs share a uid (RLIMIT_NPROC
+        # then counts every run's processes together -- and binds nothing for root) and no
+        # cgroup's pids.max caps them.
+        counted = not self.uids and cgroups.PIDS not in kinds
+        if self.cgroups is None or counted:
+            kinds = (*(kinds if self.cgroups is not None else ()), TIMER, REPORT)
+            spec = _itimerspec(ACCOUNT_FIRST_S, ACCOUNT_INTERVAL_S)
+            _ARM = (_libc.timerfd_settime, ctypes.byref(spec), spec)
+        _MEMORY_KINDS = kinds
+
+    def _cgroup_works(self, runs: object) -> tuple[str | None, tuple[str, ...]]:
+        """(None, what each descriptor is for) when a process (under a program's uid, when there is
+        one) can join a run cgroup made in the sandbox's and set its limits through the descriptors;
+        else (why not, ())."""
+        uid = self.uids[0] if self.uids else None
+        try:
+            slot = runs.acquire()  # type: ignore[attr-defined]
+        except OSError as exc:
+            return f"cannot make a run cgroup: {exc}", ()
+        fds, kinds = slot["fds"], slot["kinds"]
+        pid = os.fork()
+        if pid == 0:
+            try:
+                ok = join_cgroup(fds, kinds)
+                if ok and uid is not None:
+                    os.setgroups([])
+                    os.setgid(uid)
+                    os.setuid(uid)
+                ok = ok and limit_cgroup(fds, kinds, 64, 16) and limit_cgroup(fds, kinds, 1024, 16)
+                os._exit(0 if ok else 1)
+            except BaseException:
+                os._exit(1)
+        _, status = os.waitpid(pid, 0)
+        runs.release(slot)  # type: ignore[attr-defined]
+        if os.waitstatus_to_exitcode(status) != 0:
+            return "a process cannot join it or set its limits", ()
+        return None, kinds
 
     def start_forker(self) -> None:
         """Fork the forker (see :func:`forker_main`): from now on it forks every program process."""
@@ -336,7 +448,7 @@ class Zygote:
 
     # ---- main loop ---------------------------------------------------------------------------
     def serve(self) -> None:
-        poller = select.poll()
+        poller = self.poller
         cfd = self.control.fileno()
         poller.register(cfd, select.POLLIN | select.POLLHUP | select.POLLERR)
         ffd = self.forker.fileno() if self.forker is not None else -1
@@ -359,6 +471,17 @@ class Zygote:
             if self.checker_fd >= 0 and any(fd == self.checker_fd for fd, _ in events):
                 self.shutdown()  # the checker died: nobody will ask for anything again
                 return
+            for fd, _ in events:
+                if fd in self.timers:
+                    try:
+                        watched = self.timers[fd]
+                        if watched.get("oom_event") == fd:
+                            self.out_of_memory(watched)
+                        else:
+                            self.check_usage(watched)
+                    except ForkerGone:
+                        self.forker_lost()
+                        return
             if not any(fd == cfd for fd, _ in events):
                 continue
             try:
@@ -553,18 +676,22 @@ class Zygote:
             fsclean.remove_entry(self.root_fd, name)
         os.mkdir(name, 0o700, dir_fd=self.root_fd)
         dir_fd = fsclean.open_dir(name, self.root_fd)
+        watch: dict = {}
         try:
             st = os.fstat(dir_fd)
             if uid is not None:
                 os.fchown(dir_fd, uid, uid)
+            passed, owned, watch = self.memory_fds(name)
             ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
             try:
-                pid = self.ask_forker(FORK + marshal.dumps((workdir, uid)), [theirs.fileno()])
+                pid = self.ask_forker(FORK + marshal.dumps((workdir, uid)), [theirs.fileno(), *passed])
             except BaseException:
                 ours.close()
                 raise
             finally:
                 theirs.close()
+                for fd in owned:
+                    os.close(fd)
             if pid <= 0:
                 ours.close()
                 raise RuntimeError("the forker could not start a program process")
@@ -572,6 +699,7 @@ class Zygote:
             os.close(dir_fd)
             with contextlib.suppress(OSError):
                 fsclean.remove_entry(self.root_fd, name)
+            self.release_memory(watch)
             raise
         pidfd = -1
         with contextlib.suppress(AttributeError, OSError):
@@ -585,7 +713,180 @@ class Zygote:
             "dir_id": (st.st_dev, st.st_ino),
             "uid": uid,
             "sock": ours,
+            **watch,
         }
+
+    # ---- memory_mb for the whole run ------------------------------------------------------------
+    def memory_fds(self, name: str) -> tuple[list[int], list[int], dict]:
+        """What binds a new program process's run: the descriptors it gets after its channel
+        (what each is for: ``_MEMORY_KINDS``), those of them to close once it has them, and what
+        the fork server keeps to watch the run -- ``slot`` (its cgroup) and ``oom_event``, or
+        ``timer`` and ``report`` (see ``check_usage``)."""
+        passed: list[int] = []
+        watch: dict = {}
+        if self.cgroups is not None:
+            slot = self.cgroups.acquire()
+            if slot["kinds"] != _MEMORY_KINDS[: len(slot["kinds"])]:  # (the probe's files, unless the kernel changed)
+                self.cgroups.release(slot)
+                raise RuntimeError(f"the run cgroup offers {slot['kinds']}, not {_MEMORY_KINDS}")
+            watch["slot"] = slot
+            if slot["event"] >= 0:
+                watch["oom_event"] = slot["event"]
+            passed = list(slot["fds"])
+        if TIMER not in _MEMORY_KINDS:
+            return passed, [], watch
+        timer = _libc.timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC)
+        if timer < 0:
+            raise OSError(ctypes.get_errno(), "timerfd_create failed")
+        try:
+            report, tell = os.pipe2(os.O_CLOEXEC | os.O_NONBLOCK)
+        except BaseException:
+            os.close(timer)
+            if "slot" in watch:
+                self.cgroups.release(watch["slot"])  # type: ignore[union-attr]
+            raise
+        # (the program process's copy of the timer is a duplicate: it arms the timer we keep)
+        owned = [os.dup(timer), tell]
+        return passed + owned, owned, {**watch, "timer": timer, "report": report}
+
+    def release_memory(self, proc: dict) -> None:
+        """Stop watching a run's memory (its processes are gone): its timer and report pipe
+        closed, or its cgroup slot given back."""
+        for key in ("timer", "oom_event"):
+            fd = proc.pop(key, -1)
+            if fd >= 0:
+                if self.timers.pop(fd, None) is not None:
+                    self.poller.unregister(fd)
+                if key == "timer":
+                    os.close(fd)
+        report = proc.pop("report", -1)
+        if report >= 0:
+            os.close(report)
+        slot = proc.pop("slot", None)
+        if slot is not None and self.cgroups is not None:
+            self.cgroups.release(slot)
+
+    def watch(self, proc: dict) -> None:
+        """Start listening to the accounting timer (or the cgroup v1 OOM eventfd) of a run handed
+        to the checker."""
+        for key in ("timer", "oom_event"):
+            fd = proc.get(key, -1)
+            if fd >= 0 and fd not in self.timers:
+                self.timers[fd] = proc
+                self.poller.register(fd, select.POLLIN)
+
+    def out_of_memory(self, proc: dict) -> None:
+        """cgroup v1: the kernel found the run's cgroup out of memory (and killed the process it
+        picked): kill the rest of the run, as cgroup v2's ``memory.oom.group`` does."""
+        fd = proc.get("oom_event", -1)
+        with contextlib.suppress(OSError):
+            os.read(fd, 8)
+        if proc.get("over") or self.cgroups is None or "slot" not in proc:
+            return
+        slot = proc["slot"]
+        self.cgroups.new_oom_kills(slot)
+        proc["over"] = {"memory_limit": {"mechanism": self.cgroups.label, "limit_mb": self.cgroups.limit_mb(slot)}}
+        kill(proc["pid"], proc["pidfd"])
+        self.cgroups.kill(slot)
+
+    def check_usage(self, proc: dict) -> None:
+        """Accounting: when the run's timer fires, add up what its processes hold and kill them all
+        past its limits (``memory_mb``: resident memory -- proportional when the resident sets
+        exceed the limit, so that pages shared after a fork count once -- plus what the sandbox's
+        /tmp holds beyond what it held at start; ``processes``: processes and threads)."""
+        timer = proc.get("timer", -1)
+        if timer < 0:
+            return
+        with contextlib.suppress(OSError):
+            os.read(timer, 8)
+        if proc.get("over"):
+            return
+        limits = proc.get("limits")
+        if limits is None:
+            try:
+                data = os.read(proc["report"], 64)
+            except OSError:
+                return
+            if len(data) != REPORT_FORMAT.size:
+                return
+            limits = proc["limits"] = REPORT_FORMAT.unpack(data)
+        memory_mb, processes = limits
+        pids, tasks, resident = self.run_processes(proc)
+        if not pids:
+            return
+        used = limit = 0
+        if self.cgroups is None:  # (else the cgroup bounds the memory: only processes are counted)
+            on_disk = self.tmp_in_use()
+            used = resident + on_disk
+            limit = memory_mb << 20
+            if used > limit:
+                used = sum(map(proportional_set, pids)) + on_disk
+        if used > limit:
+            proc["over"] = {
+                "memory_limit": {
+                    "mechanism": "accounting",
+                    "limit_mb": memory_mb,
+                    "used_mb": used >> 20,
+                    "processes": len(pids),
+                }
+            }
+        elif tasks > processes:
+            proc["over"] = {"process_limit": {"mechanism": "accounting", "limit": processes, "used": tasks}}
+        else:
+            return
+        # Stop the whole run now: its first process first (nothing of it answers the checker again),
+        # then every process of its tree; stragglers forked meanwhile are orphans that the run's
+        # clean-up kills (``kill_run``).
+        kill(proc["pid"], proc["pidfd"])
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        _libc.timerfd_settime(timer, 0, ctypes.byref(_Itimerspec()), None)  # disarm
+
+    def tmp_in_use(self) -> int:
+        """Bytes the sandbox's /tmp (a tmpfs: memory) holds beyond what it held before the first run."""
+        if not self.check_space:
+            return 0
+        try:
+            return max(0, self.space_in_use()[0] - self.baseline_use[0])
+        except OSError:
+            return 0
+
+    def run_processes(self, proc: dict) -> tuple[list[int], int, int]:
+        """(pids, processes and threads, resident bytes) of the run: its first process, everything
+        below it, and the orphans of the run re-parented to the forker."""
+        main = proc["pid"]
+        roots = [main]
+        if self.children_file:
+            strays = self.stray_children(proc["uid"]) or []
+            if proc["uid"] is None and strays:
+                # Without uids, an orphan belongs to the run of its session (a program process is a
+                # session leader and cannot start another one under the filter); one in no run's
+                # session (possible without the filter) counts for every run.
+                sessions = self.kept_pids()
+                strays = [pid for pid in strays if session_of(pid) in (main, None) or session_of(pid) not in sessions]
+            roots += strays
+        else:
+            roots += [pid for pid in self.processes(proc["uid"]) if pid != main and session_of(pid) == main]
+        pids: list[int] = []
+        tasks = resident = 0
+        seen: set[int] = set()
+        while roots:
+            pid = roots.pop()
+            if pid in seen:
+                continue
+            seen.add(pid)
+            try:
+                threads = os.listdir(f"/proc/{pid}/task")
+                resident += int(read_proc(f"/proc/{pid}/statm").split()[1]) * PAGE
+            except (OSError, ValueError, IndexError):
+                continue
+            pids.append(pid)
+            tasks += len(threads)
+            for tid in threads:
+                with contextlib.suppress(OSError, ValueError):
+                    roots.extend(map(int, read_proc(f"/proc/{pid}/task/{tid}/children").split()))
+        return pids, tasks, resident
 
     def take(self, run_id: int) -> tuple[int, list[int], str]:
         """A waiting program process for run ``run_id``: (pid, [the checker's end of its channel,
@@ -601,6 +902,7 @@ class Zygote:
         sock = proc.pop("sock")
         self.handed.append(sock)  # closed after the reply carried it
         self.runs[run_id] = proc
+        self.watch(proc)
         fds = [sock.fileno()]
         if proc["pidfd"] >= 0:
             dup = os.dup(proc["pidfd"])
@@ -654,17 +956,29 @@ class Zygote:
         pid, pidfd = run["pid"], run["pidfd"]
         killed = False
         if pid not in self.exited and wait_s > 0:
-            self.wait_exit(pid, pidfd, wait_s)
+            self.wait_exit(pid, pidfd, wait_s, run)
         if pid not in self.exited and self.has_exited(pidfd):
             self.collect(pid)  # it ended on its own
+        over = run.get("over")
         if pid not in self.exited:
-            killed = True
+            killed = not over
             kill(pid, pidfd)
             self.collect(pid)
         strays = self.kill_run(run["uid"])
         if pidfd >= 0:
             os.close(pidfd)
         out: dict = {"killed": killed, "stray_processes": strays}
+        if over:
+            out.update(over)
+        elif "slot" in run and self.cgroups is not None:
+            status = self.exited.get(pid)
+            # Did the kernel kill the run's first process for memory? (on cgroup v2 it kills every
+            # process of the run, memory.oom.group; on v1 the eventfd made it ``over`` already.)
+            killed_by_kernel = status is not None and os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+            if killed_by_kernel and self.cgroups.new_oom_kills(run["slot"]):
+                limit = self.cgroups.limit_mb(run["slot"])
+                out["memory_limit"] = {"mechanism": self.cgroups.label, "limit_mb": limit}
+        self.release_memory(run)
         try:
             self.remove_workdir(run)
         except OSError as exc:
@@ -681,14 +995,22 @@ class Zygote:
                 out["exit_code"] = os.WEXITSTATUS(status)
         return out
 
-    def wait_exit(self, pid: int, pidfd: int, wait_s: float) -> None:
+    def wait_exit(self, pid: int, pidfd: int, wait_s: float, run: dict | None = None) -> None:
         deadline = time.monotonic() + wait_s
+        timer = run.get("timer", -1) if run is not None else -1
+        event = run.get("oom_event", -1) if run is not None else -1
+        watched = [fd for fd in (pidfd, timer, event) if fd >= 0]
         while pid not in self.exited:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return
             if pidfd >= 0:
-                if select.select([pidfd], [], [], remaining)[0]:
+                ready = select.select(watched, [], [], remaining)[0]
+                if run is not None and event in ready:
+                    self.out_of_memory(run)
+                if run is not None and timer in ready:
+                    self.check_usage(run)
+                if pidfd in ready:
                     self.collect(pid)
                 continue
             time.sleep(min(0.005, remaining))
@@ -882,6 +1204,14 @@ class Zygote:
             self.spare = None
         with contextlib.suppress(Exception):
             self.kill_run(None)
+        left: list[str] = []
+        if self.cgroups is not None:
+            with contextlib.suppress(Exception):
+                left = self.cgroups.remove_all()
+        given = self.cfg.get("cgroup")
+        if given and not left:
+            with contextlib.suppress(OSError):  # the sandbox's own cgroup (the checker removes it too)
+                os.rmdir(str(given["name"]), dir_fd=int(given["parent_fd"]))
         forker, self.forker = self.forker, None
         if forker is not None:
             forker.close()  # the forker exits at the end of its channel
@@ -927,11 +1257,14 @@ def prepare_environment() -> None:
 # =============================================================================================
 # program process
 # =============================================================================================
-def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: bool) -> int:
+def program_main(passed: list[int], workdir: str, uid: int | None, pid_namespace: bool) -> int:
     """A program process: isolate, wait for the program from the checker, run it. Returns the exit code.
 
-    Everything up to receiving the program happens ahead of time (a spare process), so a run
-    costs the checker no fork.
+    ``passed``: its end of the channel to the checker, then the descriptors that bind the run's
+    memory (``_MEMORY_KINDS``: its run's cgroup to join and whose limits to set, or the accounting
+    timer to arm and the pipe to report its limits on); they are used and closed before the
+    program runs. Everything up to receiving the program happens ahead of time (a spare process),
+    so a run costs the checker no fork.
     """
     # Keep this short: every page a fresh process touches is copied from the fork server.
     # (No signal handlers to reset -- the fork server installs none; the environment and
@@ -945,8 +1278,17 @@ def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: boo
     devnull = os.open(os.devnull, os.O_RDWR)
     for target in (0, 1, 2):
         os.dup2(devnull, target)
-    os.dup2(channel, 3)
-    os.closerange(4, 1 << 16)
+    # The channel on 3, the memory descriptors on 4, 5, ...; nothing else from the fork server.
+    count = len(passed)
+    above = max(passed) + 1
+    for i in range(count):
+        os.dup2(passed[i], above + i)
+    for i in range(count):
+        os.dup2(above + i, 3 + i)
+    os.closerange(3 + count, 1 << 16)
+    memory = list(range(4, 3 + count))
+    if memory and cgroups.JOIN in _MEMORY_KINDS and not join_cgroup(memory, _MEMORY_KINDS):
+        return 1  # never run a program outside its run's cgroup once the fork server chose cgroups
     sock = socket.socket(fileno=3)
     os.chdir(workdir)
     if uid is not None:
@@ -957,7 +1299,12 @@ def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: boo
     if received is None:
         return 0
     spec, fds = received
-    apply_limits(spec["limits"], uid)
+    lim = spec["limits"]
+    apply_limits(lim, uid)
+    if memory:
+        if not bind_memory(memory, int(lim["memory_mb"]), int(lim["processes"])):
+            return 1
+        os.closerange(4, 3 + count)
     if spec.get("env"):
         os.environ.update(spec["env"])
     os.environ["TMPDIR"] = workdir  # tempfile's default directory, once the program imports it
@@ -984,6 +1331,90 @@ def program_main(channel: int, workdir: str, uid: int | None, pid_namespace: boo
     for fd in fds:
         os.close(fd)
     return run_rpc(module, source, path, sock, spec)
+
+
+def join_cgroup(fds: list[int], kinds: tuple[str, ...]) -> bool:
+    """Move this process into its run's cgroup (everything it starts is born there)."""
+    try:
+        os.write(fds[kinds.index(cgroups.JOIN)], b"0")
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+def limit_cgroup(fds: list[int], kinds: tuple[str, ...], memory_mb: int, processes: int) -> bool:
+    """Write the run's limits into its cgroup: memory (v1: memory, then memory+swap -- or the other
+    way round when the limit grows, v1 never letting the first exceed the second) and processes."""
+    memory = b"%d" % (memory_mb << 20)
+    try:
+        files = [fd for fd, kind in zip(fds, kinds, strict=True) if kind == cgroups.MEMORY]
+        try:
+            for fd in files:
+                os.write(fd, memory)
+        except OSError:
+            for fd in reversed(files):
+                os.write(fd, memory)
+        for fd, kind in zip(fds, kinds, strict=True):
+            if kind == cgroups.PIDS:
+                os.write(fd, b"%d" % processes)
+        return True
+    except OSError:
+        return False
+
+
+def bind_memory(fds: list[int], memory_mb: int, processes: int) -> bool:
+    """Before the program runs: set its cgroup's limits, or report its limits to the fork server
+    and arm the accounting timer (whether that worked)."""
+    kinds = _MEMORY_KINDS
+    if cgroups.JOIN in kinds and not limit_cgroup(fds, kinds, memory_mb, processes):
+        return False
+    if TIMER not in kinds:
+        return True
+    if _ARM is None:
+        return False
+    try:
+        os.write(fds[kinds.index(REPORT)], REPORT_FORMAT.pack(memory_mb, processes))
+    except OSError:
+        return False
+    return _ARM[0](fds[kinds.index(TIMER)], 0, _ARM[1], None) == 0
+
+
+def session_of(pid: int) -> int | None:
+    """The session id of ``pid`` (/proc/PID/stat), None when it cannot be read."""
+    try:
+        return int(read_proc(f"/proc/{pid}/stat").rpartition(b")")[2].split()[3])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def read_proc(path: str) -> bytes:
+    """The whole of a small /proc file."""
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        chunks = []
+        while True:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def proportional_set(pid: int) -> int:
+    """The proportional set size of ``pid`` in bytes (pages shared with other processes count
+    for their share); its resident set where /proc/PID/smaps_rollup is missing; 0 once it is gone."""
+    try:
+        text = read_proc(f"/proc/{pid}/smaps_rollup")
+    except OSError:
+        try:
+            return int(read_proc(f"/proc/{pid}/statm").split()[1]) * PAGE
+        except (OSError, ValueError, IndexError):
+            return 0
+    for line in text.splitlines():
+        if line.startswith(b"Pss:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def receive_program(sock: socket.socket) -> tuple[dict, list[int]] | None:
