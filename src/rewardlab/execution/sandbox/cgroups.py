@@ -6,21 +6,21 @@ The checker finds the memory cgroup it runs in (cgroup v2 with the ``memory`` co
 for children, or the cgroup v1 ``memory`` hierarchy) and makes a child cgroup for the sandbox
 (:func:`make_sandbox_cgroup`); the fork server receives it as an open directory (it may not see
 the cgroup file system at all: bubblewrap mounts none) and makes, inside it, one cgroup per run
-(:class:`RunCgroups`, reused from run to run). Every program process joins its run's cgroup before it receives its
-program and writes the run's limits into it (``memory.max`` and ``memory.swap.max`` = 0 on v2,
-``memory.limit_in_bytes`` and ``memory.memsw.limit_in_bytes`` on v1, ``pids.max`` where the
-``pids`` controller is there too), through descriptors the fork server opened, before a line of
-the program runs. The kernel then bounds what all the run's processes hold together -- their
-memory, the files they write in the sandbox's ``/tmp`` (tmpfs), shared memory -- and kills on
-excess: on v2 the whole run (``memory.oom.group``); on v1 the process the kernel picks, and the
-fork server, woken by the cgroup's OOM notification (an eventfd registered through
-``cgroup.event_control``), kills the rest. The cgroups are removed when the sandbox stops.
+(:class:`RunCgroups`, reused from run to run). Every program process joins its run's cgroup
+before it receives its program and writes the run's limits into it (``memory.max`` and
+``memory.swap.max`` = 0 on v2, ``memory.limit_in_bytes`` and ``memory.memsw.limit_in_bytes`` on
+v1, ``pids.max`` where the ``pids`` controller is there too), through descriptors the fork server
+opened, before a line of the program runs. The kernel then bounds what all the run's processes
+hold together -- their memory, the files they write in the sandbox's ``/tmp`` (tmpfs), shared
+memory -- and kills on excess: on v2 the whole run (``memory.oom.group``); on v1 the process the
+kernel picks, and the fork server, woken by the cgroup's OOM notification (an eventfd registered
+through ``cgroup.event_control``), kills the rest. The cgroups are removed when the sandbox stops.
 
 Nothing here fails when no such cgroup exists (no cgroup file system, no memory controller, a
 cgroup v2 whose memory controller is not delegated to us): :func:`make_sandbox_cgroup` returns
-None with the reason, and the sandbox falls back to accounting (see ``zygote``).
+the reason instead, and the sandbox falls back to accounting (see ``zygote``).
 
->>> find_memory_cgroup("0::/\n", "") is None  # a cgroup v2 line but no cgroup file system mounted
+>>> find_memory_cgroup("0::/", "") is None  # a cgroup v2 line but no cgroup file system mounted
 True
 """
 
