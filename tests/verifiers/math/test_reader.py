@@ -274,3 +274,26 @@ def test_a_letter_glued_to_a_number_is_a_variable_not_a_unit() -> None:
 def test_the_stated_value_of_a_sentence(completion: str, answer: str, paid: bool) -> None:
     result = strict(completion, answer)
     assert (result.score == 1.0) is paid, result.info
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer", "paid"),
+    [
+        # the right side of a named quantity, the inverse function included
+        (r"Therefore $g^{-1}(t) = \frac{t+1}{3}$.", r"\frac{t+1}{3}", True),
+        (r"Therefore $g^{-1}(t) = \frac{t-1}{3}$.", r"\frac{t+1}{3}", False),
+        # a kept value and the one it replaces
+        ("Recounting, there are 42 of them, not 41.", "42", True),
+        ("Recounting, there are 42 of them, not 41.", "41", False),
+        (r"Careful: it is $12$, not $13$.", "12", True),
+        # a point as named coordinates
+        ("So a = 2, b = -1 and c = 4.", "(2, -1, 4)", True),
+        ("So a = 2, b = 4 and c = -1.", "(2, -1, 4)", False),
+        # a ray in words
+        (r"So $t$ can be any real number less than $-1$.", r"(-\infty, -1)", True),
+        (r"So $t$ can be any real number less than or equal to $-1$.", r"(-\infty, -1)", False),
+    ],
+)
+def test_values_stated_in_other_words(completion: str, answer: str, paid: bool) -> None:
+    result = strict(completion, answer)
+    assert (result.score == 1.0) is paid, result.info

@@ -247,7 +247,7 @@ _EXPLANATION = re.compile(
 )
 
 
-_STATED = re.compile(r"(?:\b(?:is|are|equals|was|were)\b|=)\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
+_STATED = re.compile(r"\b(?:is|are|equals|was|were)\b\s*(?P<value>[^=]+?)\s*$", re.IGNORECASE)
 _PROSE_SUBJECT = re.compile(r"[A-Za-z]{3,}")
 
 
@@ -362,6 +362,14 @@ def _operand_before(text: str) -> bool:
     return bool(t) and (t[-1].isalnum() or t[-1] in ")]}")
 
 
+_REPLACED_TAIL = re.compile(r"(?:^\s*|,\s*)(?:and\s+)?(?:not|rather\s+than|instead\s+of)\s+\$?$", re.IGNORECASE)
+
+
+def _replaces(gap: str) -> bool:
+    """The text between two values says the second is replaced by the first ("42 of them, not 41")."""
+    return len(gap) <= 40 and not _SENTENCE_BOUNDARY.search(gap) and bool(_REPLACED_TAIL.search(gap))
+
+
 def _last_number(text: str) -> list[Candidate]:
     tokens = [t for t in number_tokens(text) if not embedded(text, t.start(), t.end())]
     if not tokens or len(_WORDS_AFTER.findall(text, tokens[-1].end())) > MAX_WORDS_AFTER_NUMBER:
@@ -374,6 +382,10 @@ def _last_number(text: str) -> list[Candidate]:
             runs[-1].append(i)
         else:
             runs.append([i])
+    if len(tokens) > 1 and _replaces(text[tokens[-2].end() : tokens[-1].start()]):
+        # "71, not 69 as one might think": the value kept, not the one it replaces
+        tokens = tokens[:-1]
+        runs = runs[:-1] if len(runs[-1]) == 1 else [*runs[:-1], runs[-1][:-1]]
     last_run = runs[-1]
     last = tokens[last_run[-1]]
     run_start = tokens[last_run[0]].start()
@@ -510,8 +522,37 @@ def _main_clause(text: str) -> list[Candidate]:
     return []
 
 
+_CONNECTIVE = re.compile(r"^\s*(?:therefore|thus|so|hence|finally|then|consequently)\b,?\s*", re.IGNORECASE)
+_RAY = re.compile(
+    r"(?:(?P<var>\$?[A-Za-z]\$?)\s+(?:can|could|must|may)\s+be\s+)?(?:any|all|every)\s+(?:real\s+)?"
+    r"(?:numbers?|values?|reals?)\s+(?:that\s+(?:is|are)\s+)?"
+    r"(?P<rel>(?:strictly\s+)?(?:greater|larger|more|less|smaller)\s+than(?P<eq>\s+or\s+equal\s+to)?|at\s+least|at\s+most)"
+    r"\s+(?P<bound>\$[^$]{1,40}\$|-?\d+(?:\.\d+)?)",
+    re.IGNORECASE,
+)
+
+
+def _ray_in_words(sentence: str) -> str | None:
+    """ "x can be any real number greater than or equal to $4$" -> ``x \\ge 4`` (a relation to compare)."""
+    m = _RAY.search(sentence)
+    if m is None:
+        return None
+    rel = m.group("rel").lower()
+    upward = any(w in rel for w in ("greater", "larger", "more", "least"))
+    closed = bool(m.group("eq")) or "at " in rel
+    op = ("\\ge" if closed else ">") if upward else ("\\le" if closed else "<")
+    var = (m.group("var") or "x").strip("$")
+    bound = m.group("bound").strip("$")
+    text = f"{var} {op} {bound}"
+    return text if read_value(text) is not None else None
+
+
 def _last_math(text: str) -> list[Candidate]:
     """The unanchored final answer (see the module doc), or nothing."""
+    start, sentence = _last_sentence(text)
+    ray = _ray_in_words(sentence)
+    if ray is not None:  # "x can be any real number greater than $3$"
+        return [Candidate(ray, "last_math", start, start + len(sentence), context=sentence.strip())]
     stated = _main_clause(text)
     if stated:
         return stated
@@ -527,7 +568,7 @@ def _last_math(text: str) -> list[Candidate]:
         if _multi_run(inner):
             break  # a run of numbers: the last_number strategy judges runs (hedges, padding)
         if _readable(inner) and not _BOX.search(inner):
-            if i > 0 and _qualifies(text, spans[i - 1], m):
+            if i > 0 and (_replaces(text[spans[i - 1].end() : m.start()] + "$") or _qualifies(text, spans[i - 1], m)):
                 # "the result is $X$ (for all $x \neq 0$)": the qualifier's span is not the answer
                 m = spans[i - 1]
                 inner = next(g for g in m.groups() if g is not None).strip()
@@ -554,6 +595,11 @@ def _last_math(text: str) -> list[Candidate]:
         if _OPTION.fullmatch(whole) or (not _multi_run(whole) and _readable(whole) and not _BOX.search(whole)):
             return [Candidate(whole, "last_math", 0, len(text))]
     start, sentence = _last_sentence(text)
+    body = _CONNECTIVE.sub("", sentence).strip().rstrip(".!").strip()
+    if body != sentence.strip() and not _multi_run(body) and not _plain_number(body) and _readable(body):
+        # "Therefore x = 8, y = 9, z = 5."
+        at = start + sentence.index(body)
+        return [Candidate(body, "last_math", at, at + len(body), context=sentence.strip())]
     # "... is <expr>.": after the last verb whose rest reads as a value, else after "=" / ":"
     for pattern in (_FINAL_VERB, _FINAL_SIGN):
         for m in reversed(list(pattern.finditer(sentence))):

@@ -78,8 +78,12 @@ def _scoped_elsewhere(text: str, m: re.Match[str], answer: str | None) -> bool:
     if not answer:
         return False
     at = text.rfind(answer)
-    if at < 0 or m.end() > at:
+    if at < 0:
         return False
+    if m.end() > at:
+        # "71, not 69": the negation is in front of another number, after the answer
+        nxt = number_tokens(text[m.end() : m.end() + 24])
+        return bool(nxt) and not text[m.end() : m.end() + nxt[0].start()].strip(" $(")
     return bool(number_tokens(text[m.end() : at]))
 
 

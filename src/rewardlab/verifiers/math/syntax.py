@@ -78,6 +78,7 @@ _TEXT_CMDS = {
 _DECOR_CMDS = {"\\vec", "\\overline", "\\overrightarrow", "\\hat", "\\bar", "\\widehat", "\\tilde", "\\overarc"}
 _SEPARATOR_WORDS = {"and", "or"}
 _INFINITY_WORDS = {"inf", "infinity", "infty"}
+_MINUS_ONE = ("neg", ("num", Fraction(1), False))
 _TEXT_WRAPPER = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{([^{}]*)\}")
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array"}
 _UNIT_WORDS_MIN = 2
@@ -363,6 +364,8 @@ class _Parser:
                 self.raw_group()
                 return ("unit", base, "degrees")
             exponent = self.exponent()
+            if base[0] == "sym" and base[1] in FUNCTION_LETTERS and exponent == _MINUS_ONE and self.at("("):
+                return self.maybe_apply(("sym", base[1] + "^{-1}"), force=True)  # f^{-1}(x): the inverse
             base = ("pow", base, exponent)
             return self.after_postfix(base)
         return base
@@ -500,9 +503,10 @@ class _Parser:
             return self.maybe_apply(_letter(text))
         return ("word", text)
 
-    def maybe_apply(self, node: Node) -> Node:
+    def maybe_apply(self, node: Node, force: bool = False) -> Node:
         tok = self.peek()
-        if node[0] == "sym" and node[1] in FUNCTION_LETTERS and tok is not None and tok.text == "(" and not tok.gap:
+        named = force or (node[0] == "sym" and node[1] in FUNCTION_LETTERS)
+        if named and tok is not None and tok.text == "(" and not tok.gap:
             self.next()
             items, _ = self.seq((")",))
             self.expect(")")

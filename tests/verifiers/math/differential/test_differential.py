@@ -35,16 +35,7 @@ THRESHOLDS: dict[str, float] = {kind: 0.98 for kind in ALL_KINDS}
 reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30 values per kind,
 ~7,100 cases each): 100.0% on every kind. 0.98 leaves one miss in 50 for a kind."""
 
-AGREEMENT_XFAIL: dict[str, str] = {
-    "issue:named_value": "class R7 (triage): the answer as the right side of a named quantity "
-    "('$f^{-1}(x) = \\frac{x-3}{2}$', '$S_n = 2\\pi$') is read as an equation",
-    "issue:correction": "class R8 (triage): a value and the one it replaces ('15, not 16', 'not 50 but 48'): "
-    "the kept value is refused as negated",
-    "issue:named_components": "class R9 (triage): a point given as named coordinates ('x = 3 and y = -2') "
-    "against a tuple reference",
-    "issue:prose_range": "class R10 (triage): a ray described in words ('any real number greater than $3$') "
-    "against an interval reference",
-}
+AGREEMENT_XFAIL: dict[str, str] = {}
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
 WRONG_PAID_XFAIL: dict[str, str] = {}
