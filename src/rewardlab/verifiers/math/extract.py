@@ -18,10 +18,13 @@ tell one answer from several:
                  answer (", because ...", "since ...", "which ...") is cut off (and kept for
                  the hedge check)
 ``answer_line``  the text after ``A:`` at the start of a line (the GSM8K model solutions)
-``last_math``    an unanchored final answer: the last math span (``$...$``, ``$$...$$``, ``\(...\)``,
-                 ``\[...\]``) when nothing numeric follows it, else the end of the last sentence
-                 after "is", "are", "=" ("so the count is 2^(m+1).") or a whole short completion,
-                 when it reads as a value (:func:`~.kinds.read_value`); prose never qualifies
+``last_math``    an unanchored final answer: a ray in words ("any real number greater than $3$"),
+                 the main clause's value before a qualifying clause (", which ...", "for every
+                 ..."), the last math span (``$...$``, ``$$...$$``, ``\(...\)``, ``\[...\]``) when
+                 nothing numeric and at most a short sentence follows it (the kept one of
+                 "$12$, not $13$"), else the end of the last sentence after "is", "are", "="
+                 ("so the count is 2^(m+1).") or a whole short completion, when it reads as a
+                 value (:func:`~.kinds.read_value`); prose never qualifies
 ``last_number``  the last number in the text (a fallback), never one from inside a larger
                  expression or a relation (``2^{n-1}``, ``< 0``). The numbers just before it that are
                  separated from it only by commas, spaces, "and", "or", "..." form a *run*: a run
