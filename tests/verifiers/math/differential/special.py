@@ -431,3 +431,135 @@ def prose_range(rng: random.Random) -> list[Special]:
         Special("prose_range/right", ref, text, True, "plain"),
         Special("prose_range/other_bracket", other, text, False, "plain"),
     ]
+
+
+BOUND_WORDS = ["at least", "at most", "more than", "less than", "no more than", "greater than", "fewer than"]
+
+
+@special("bound_in_words")
+def bound_in_words(rng: random.Random) -> list[Special]:
+    """A bound stated in words is no value: "We need at least 10 coins." for 10 (and "exactly 10" is)."""
+    n = rng.randint(2, 99)
+    word = rng.choice(BOUND_WORDS)
+    x = rng.choice([str(n), f"${n}$"])
+    noun = rng.choice(["coins", "students", "steps", "points"])
+    finals = [
+        f"We need {word} {x} {noun}.",
+        f"So the number of {noun} is {word} {x}.",
+        f"The probability is {word} {x}.",
+    ]
+    return [
+        Special("bound_in_words/bound", str(n), _ctx(rng, rng.choice(finals)), False, "plain"),
+        Special("bound_in_words/exactly", str(n), _ctx(rng, f"So we need exactly {x} {noun}."), True, "plain"),
+    ]
+
+
+@special("uncertain")
+def uncertain(rng: random.Random) -> list[Special]:
+    """An answer its writer is not sure of ("Answer: 7?", "might be 7, but I'm not sure"): strict refuses."""
+    n = rng.randint(2, 99)
+    finals = [
+        f"Answer: {n}?",
+        f"I think the answer might be {n}, but I'm not sure.",
+        f"My best guess is {n}, though I could be wrong.",
+    ]
+    return [Special("uncertain/unsure", str(n), _ctx(rng, rng.choice(finals)), False, "answer_is")]
+
+
+@special("spoken_operation")
+def spoken_operation(rng: random.Random) -> list[Special]:
+    """An operation in words after a value: "$\\sqrt{2}$ squared, which is $2$" answers 2, not sqrt 2."""
+    b = rng.choice([2, 3, 5, 7])
+    k = rng.randint(2, 9)
+    cases = [
+        (rf"\sqrt{{{b}}}", str(b), rf"The length is $\sqrt{{{b}}}$ squared, which is ${b}$."),
+        (str(k), str(k**3), f"The volume is ${k}$ cubed, that is ${k**3}$."),
+        (str(k), str(2 * k), f"The total is twice ${k}$, i.e. ${2 * k}$."),
+    ]
+    operand, value, text = rng.choice(cases)
+    completion = _ctx(rng, text)
+    return [
+        Special("spoken_operation/result", value, completion, True, "dollar"),
+        Special("spoken_operation/operand", operand, completion, False, "dollar"),
+    ]
+
+
+@special("marker_then_retraction")
+def marker_then_retraction(rng: random.Random) -> list[Special]:
+    """ "The answer is 45... actually no, it is 135": the first value is retracted (never paid); the
+    second is a second final answer (strict refuses two final answers; lenient grades the last)."""
+    a = rng.randint(2, 90)
+    b = a + rng.randint(1, 90)
+    unit = rng.choice(["", " degrees", " cm"])
+    finals = [
+        f"The answer is {a}{unit}... actually no, it is {b}{unit}.",
+        f"The answer is {a}{unit}. Wait, that's wrong; it should be {b}{unit}.",
+        f"So the answer is ${a}$. Hmm, no: I dropped a term, so it is ${b}$.",
+    ]
+    text = _ctx(rng, rng.choice(finals))
+    return [
+        Special("retraction/retracted_value", str(a), text, False, "answer_is", lenient=False),
+        Special("retraction/corrected_value", str(b), text, False, "answer_is", lenient=True),
+    ]
+
+
+@special("factorial")
+def factorial(rng: random.Random) -> list[Special]:
+    """A factorial evaluated in the answer sentence: "The answer is 4! = 24." answers 24, never 4."""
+    n = rng.randint(3, 7)
+    value = 1
+    for k in range(2, n + 1):
+        value *= k
+    final = rng.choice([f"The answer is {n}! = {value}.", f"So there are ${n}! = {value}$ orderings."])
+    text = _ctx(rng, final)
+    return [
+        Special("factorial/value", str(value), text, True, "answer_is"),
+        Special("factorial/operand", str(n), text, False, "answer_is"),
+    ]
+
+
+@special("restatement")
+def restatement(rng: random.Random) -> list[Special]:
+    """The same value twice, "or equivalently" / "i.e.": no hedge."""
+    p, q = rng.choice([(1, 2), (1, 4), (3, 4), (2, 5), (1, 8)])
+    dec = f"{p / q:g}"
+    link = rng.choice(["or equivalently", "i.e.", "that is,"])
+    text = _ctx(rng, f"The answer is $\\frac{{{p}}}{{{q}}}$, {link} ${dec}$.")
+    return [
+        Special("restatement/same_value", f"\\frac{{{p}}}{{{q}}}", text, True, "answer_is"),
+        Special("restatement/other_value", f"\\frac{{{q}}}{{{p}}}", text, False, "answer_is"),
+    ]
+
+
+@special("rejected_candidate")
+def rejected_candidate(rng: random.Random) -> list[Special]:
+    """A candidate ruled out next to the one kept: "$x = 5$ is not a solution; $x = 6$ is."."""
+    a = rng.randint(0, 30)
+    b = a + rng.choice([1, 2, 3])
+    finals = [
+        (f"$x = {b}$ is not a solution; $x = {a}$ is.", a, b),
+        (f"There are no other solutions, so the answer is ${a}$ rather than ${b}$.", a, b),
+        (f"We discard ${b}$ (it makes the denominator zero) and keep ${a}$.", a, b),
+    ]
+    text, kept, dropped = rng.choice(finals)
+    completion = _ctx(rng, text)
+    return [
+        Special("rejected_candidate/kept", str(kept), completion, True, "dollar"),
+        Special("rejected_candidate/dropped", str(dropped), completion, False, "dollar"),
+    ]
+
+
+@special("assumption")
+def assumption(rng: random.Random) -> list[Special]:
+    """A value assumed and refuted before the real answer."""
+    a = rng.randint(5, 60)
+    b = a - rng.randint(1, 4)
+    text = _ctx(
+        rng,
+        f"Let's assume the answer is {a} and check: ${a} \\cdot 3 = {3 * a} \\neq {3 * b}$, so that fails. "
+        f"The real answer is {b}.",
+    )
+    return [
+        Special("assumption/real", str(b), text, True, "answer_is"),
+        Special("assumption/assumed", str(a), text, False, "answer_is"),
+    ]
