@@ -58,6 +58,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 from .errors import Reason
@@ -662,6 +663,13 @@ _PROMPT_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MIN_COPIED_CHARS = 20
 
 
+@lru_cache(maxsize=1024)
+def _prompt_pieces(prompt: str) -> tuple[str, ...]:
+    """The prompt and its sentences long enough to count as copied (a batch repeats its prompts)."""
+    pieces = [prompt.strip()] + [p.strip() for p in _PROMPT_SENTENCE.split(prompt)]
+    return tuple(p for p in dict.fromkeys(pieces) if len(p) >= MIN_COPIED_CHARS)
+
+
 def blank_prompt(text: str, prompt: str | None) -> tuple[str, bool]:
     """``text`` with verbatim copies of ``prompt`` (or of its long sentences) replaced by spaces.
 
@@ -670,12 +678,8 @@ def blank_prompt(text: str, prompt: str | None) -> tuple[str, bool]:
     """
     if not prompt or not text:
         return text, False
-    pieces = [prompt.strip()]
-    pieces += [p.strip() for p in _PROMPT_SENTENCE.split(prompt) if len(p.strip()) >= MIN_COPIED_CHARS]
     spans: list[tuple[int, int]] = []
-    for piece in pieces:
-        if len(piece) < MIN_COPIED_CHARS:
-            continue
+    for piece in _prompt_pieces(prompt):
         at = text.find(piece)
         while at >= 0:
             spans.append((at, at + len(piece)))
