@@ -297,3 +297,38 @@ def test_the_stated_value_of_a_sentence(completion: str, answer: str, paid: bool
 def test_values_stated_in_other_words(completion: str, answer: str, paid: bool) -> None:
     result = strict(completion, answer)
     assert (result.score == 1.0) is paid, result.info
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer", "paid", "reason"),
+    [
+        # a bound in words is not the value
+        ("So the team needs at least 12 more points.", "12", False, "relation"),
+        (r"Hence the ratio is less than $\frac{3}{5}$.", r"\frac35", False, "relation"),
+        ("So the team needs exactly 12 more points.", "12", True, None),
+        # an unsure answer
+        ("Final answer: 31?", "31", False, "hedged"),
+        # an operation in words is not its operand
+        (r"The side is $\sqrt{5}$ squared, which is $5$.", r"\sqrt{5}", False, None),
+        (r"The side is $\sqrt{5}$ squared, which is $5$.", "5", True, None),
+        # a retraction after "the answer is" is a second final answer
+        ("The answer is 40. Wait, I missed a case, so it is 41.", "40", False, "multiple_answers"),
+        # n! = v
+        ("The answer is 5! = 120.", "120", True, None),
+        ("The answer is 5! = 120.", "5", False, None),
+        # the same value restated, a candidate ruled out next to the kept one, a refuted assumption
+        (r"The answer is $\frac{1}{4}$, i.e. $0.25$.", "1/4", True, None),
+        (r"So $y = 2$ does not work; $y = 7$ does.", "7", True, None),
+        ("Suppose the answer is 20: then 20 * 3 = 60 > 50, a contradiction. The answer is 16.", "16", True, None),
+    ],
+)
+def test_what_a_sentence_does_with_its_value(completion: str, answer: str, paid: bool, reason: str | None) -> None:
+    result = strict(completion, answer)
+    assert (result.score == 1.0) is paid, result.info
+    if reason is not None:
+        assert result.info["reason"] == reason, result.info
+
+
+def test_lenient_grades_the_value_after_a_retraction() -> None:
+    sample = {"completion": "The answer is 40. Wait, I missed a case, so it is 41.", "answer": "41"}
+    assert LENIENT_REWARD.score(sample).score == 1.0

@@ -243,10 +243,21 @@ _ANSWER_IS = re.compile(
     r"(?:\bfinal\s+answer|\banswer)\s*[*_]*\s*(?:\bis\b|\bwould\s+be\b|\bwill\s+be\b|:|=)[ \t]*[*_:]*[ \t]*",
     re.IGNORECASE,
 )
-_SENTENCE_END = re.compile(r"[.!?](?=\s|$)|\n")
+_SENTENCE_END = re.compile(r"\.(?=\s|$)|!(?=\s|$)(?!\s*=)|\?(?=\s|$)|\n")
+"""A sentence ends at ``.``, ``!`` (not a factorial: ``3! = 6``), ``?`` or a line break."""
 _DISPLAY_OPEN = re.compile(r"\s*(\$\$|\\\[)")  # used with .match(text, pos)
 _EXPLANATION = re.compile(
-    r",?\s+(?:because|since|as\s+(?:we|it|there|the|this)|which|so\s+that|given\s+that|due\s+to|from)\b|;\s",
+    r",?\s+(?:because|since|as\s+(?:we|it|there|the|this)|which|so\s+that|given\s+that|due\s+to|from"
+    r"|that\s+is|i\.e\.?|or\s+equivalently|equivalently|in\s+other\s+words|rather\s+than|instead\s+of)(?!\w)|;\s",
+    re.IGNORECASE,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:assume|assuming|suppose|supposing|if|let's\s+say|let\s+us\s+say|guess|test|testing|try|trying)\b[^.!?\n]*$",
+    re.IGNORECASE,
+)
+_RETRACTION = re.compile(
+    r"^[\s.]*(?:\.\.\.|…)?[\s,]*(?:actually|wait|hmm|oops|no\s*[,:]|sorry|correction|i\s+made\s+a\s+mistake|"
+    r"that'?s\s+wrong|let\s+me\s+(?:re)?check)\b",
     re.IGNORECASE,
 )
 
@@ -281,6 +292,8 @@ def _line_candidates(text: str, pattern: re.Pattern[str], strategy: str) -> list
 def _answer_is_candidates(text: str) -> list[Candidate]:
     found = []
     for m in _ANSWER_IS.finditer(text):
+        if _HYPOTHETICAL.search(text[max(0, m.start() - 60) : m.start()]):
+            continue  # "Let's assume the answer is 19 and check": not a final answer
         start = m.end()
         line_end = text.find("\n", start)
         line_end = len(text) if line_end < 0 else line_end
@@ -303,6 +316,8 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
                 continue
         stop = _SENTENCE_END.search(text, start)
         end = stop.start() if stop else len(text)
+        if stop is not None and stop.group(0) == "?":
+            end = stop.end()  # "Answer: 80?" is a question, kept for the hedge check
         body = text[start:end].strip()
         if not body:
             continue
@@ -316,7 +331,26 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
             answer = stated.group("value").strip()
         found.append(Candidate(answer, "answer_is", start, end, context=body if answer != body else ""))
     # "Final Answer: The final answer is $42$": the inner statement is the answer
-    return [c for i, c in enumerate(found) if not any(c.start <= o.start < c.end for o in found[i + 1 :])]
+    found = [c for i, c in enumerate(found) if not any(c.start <= o.start < c.end for o in found[i + 1 :])]
+    if found:
+        found.extend(_retracted(text, found[-1]))
+    return found
+
+
+def _retracted(text: str, last: Candidate) -> list[Candidate]:
+    """ "The answer is 74... actually no, it is 89.": the value after a retraction is another final
+    answer (strict: two answers; lenient: the last one is graded)."""
+    after = text[last.end :]
+    retraction = _RETRACTION.match(after)
+    if retraction is None:
+        return []
+    rest = after[retraction.end() :]
+    for found in (_last_math(rest), _last_number(rest)):
+        if found:
+            c = found[-1]
+            offset = last.end + retraction.end()
+            return [Candidate(c.text, "answer_is", offset + c.start, offset + c.end, c.problem, c.context, c.run_text)]
+    return []
 
 
 # ---- the last number ----------------------------------------------------------------------------

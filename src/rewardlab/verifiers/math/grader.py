@@ -43,7 +43,7 @@ from typing import Any
 from .errors import Reason, explain
 from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract, joins_boxes, word_answer
 from .fast import FastVerdict, compare_fast
-from .guards import hedge_reason, restates_question
+from .guards import bound_reason, hedge_reason, restates_question
 from .kinds import Items, Union, read_value
 from .literals import parse_number
 from .modes import Policy
@@ -267,9 +267,12 @@ def grade(
         return _with(base, False, Reason.EMPTY_ANSWER)
 
     # 4. hedges, negations, restated question
-    problem = hedge_reason(text, refs, prompt=prompt)
+    problem = hedge_reason(text, refs, prompt=prompt) or bound_reason(clean_answer(text))
     if problem is None and chosen.context:  # the sentence around a last number / an explained answer
-        problem = hedge_reason(fold_typography(chosen.context), refs, sentence=True, prompt=prompt, value=chosen.text)
+        context = fold_typography(chosen.context)
+        problem = hedge_reason(context, refs, sentence=True, prompt=prompt, value=chosen.text) or bound_reason(
+            context, chosen.text
+        )
     if problem is not None:
         return _with(base, False, problem)
     if options.check_prompt and restates_question(text, prompt, refs):

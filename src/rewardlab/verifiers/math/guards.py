@@ -25,7 +25,7 @@ from .literals import number_tokens
 from .normalize import clean_answer, compact
 from .reference import Reference
 
-__all__ = ["hedge_reason", "restates_question"]
+__all__ = ["bound_reason", "hedge_reason", "restates_question"]
 
 _HEDGES = re.compile(
     r"\b(?:or|either|maybe|perhaps|possibly|probably|likely|might|could|unsure|not\s+sure|i\s+think|i\s+guess"
@@ -73,13 +73,42 @@ def _from_prompt(text: str, m: re.Match[str], prompt: str | None) -> bool:
     return bool(phrase.search(prompt))
 
 
+_CLAUSE_SEPARATOR = re.compile(r";|,?\s+but\b|:\s", re.IGNORECASE)
+_BOUND = re.compile(
+    r"\b(?:at\s+(?:least|most)|(?:no|not)\s+(?:more|less|fewer|greater|smaller|larger)\s+than"
+    r"|(?:more|less|fewer|greater|smaller|larger|bigger|higher|lower)\s+than|up\s+to|exceeds?|below|above)"
+    r"\s*(?:or\s+equal\s+to\s*)?[\\$({\s]*$",
+    re.IGNORECASE,
+)
+_RESTATING_OR = re.compile(r"\s*,?\s*(?:equivalently|in\s+other\s+words|simply|put\s+differently)\b", re.IGNORECASE)
+
+
+def bound_reason(text: str, answer: str | None = None) -> Reason | None:
+    """``RELATION`` when the answer is a bound in words ("at least 10", "greater than $2/3$"), not a value.
+
+    >>> bound_reason("We need at least 10 coins.", "10"), bound_reason("We need exactly 10 coins.", "10")
+    (<Reason.RELATION: 'relation'>, None)
+    """
+    at = text.rfind(answer) if answer else -1
+    if answer and at < 0:
+        return None
+    before = text[: at if at >= 0 else len(text)]
+    if answer is None:  # the answer text itself: "at least 10"
+        first = number_tokens(text)
+        before = text[: first[0].start()] if first else ""
+    return Reason.RELATION if _BOUND.search(before[-40:]) else None
+
+
 def _scoped_elsewhere(text: str, m: re.Match[str], answer: str | None) -> bool:
-    """A negation before another number than the answer ("not 10, it is 1,000.99") negates that one."""
+    """A negation before another number than the answer ("not 10, it is 1,000.99") negates that one,
+    and one in another clause ("$x = 4$ is not a solution; $x = 3$ is") is that clause's."""
     if not answer:
         return False
     at = text.rfind(answer)
     if at < 0:
         return False
+    if m.end() <= at and _CLAUSE_SEPARATOR.search(text[m.end() : at]):
+        return True
     if m.end() > at:
         # "71, not 69": the negation is in front of another number, after the answer
         nxt = number_tokens(text[m.end() : m.end() + 24])
@@ -105,6 +134,8 @@ def hedge_reason(
     text = clean_answer(answer) if not sentence else answer
     pattern = _SENTENCE_HEDGES if sentence else _HEDGES
     for m in pattern.finditer(text):
+        if m.group(0).lower() == "or" and _RESTATING_OR.match(text, m.end()):
+            continue  # "1/2, or equivalently 0.5": the same value said twice
         if not _allowed(m.group(0), refs) and not _from_prompt(text, m, prompt):
             return Reason.HEDGED
     for m in (_SENTENCE_NEGATIONS if sentence else _NEGATIONS).finditer(text):

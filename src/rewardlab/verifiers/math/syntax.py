@@ -78,6 +78,10 @@ _TEXT_CMDS = {
 _DECOR_CMDS = {"\\vec", "\\overline", "\\overrightarrow", "\\hat", "\\bar", "\\widehat", "\\tilde", "\\overarc"}
 _SEPARATOR_WORDS = {"and", "or"}
 _INFINITY_WORDS = {"inf", "infinity", "infty"}
+_OPERATION_WORDS = {
+    "squared", "cubed", "doubled", "tripled", "halved", "inverted", "negated", "reciprocal", "times", "plus",
+    "minus", "over", "divided", "multiplied", "factorial",
+}  # fmt: skip
 _MINUS_ONE = ("neg", ("num", Fraction(1), False))
 _TEXT_WRAPPER = re.compile(r"\\(?:text|mathrm|textrm|mbox)\s*\{([^{}]*)\}")
 _MATRIX_ENVS = {"pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array"}
@@ -318,6 +322,7 @@ class _Parser:
             and len(tok.text) >= _UNIT_WORDS_MIN
             and tok.text.lower() not in FUNCTIONS
             and tok.text.lower() not in _SHORT_WORDS
+            and tok.text.lower() not in _OPERATION_WORDS
         ):
             words = [self.next().text]
             while (t := self.peek()) is not None and t.kind == "word" and t.text.lower() not in _SEPARATOR_WORDS:
@@ -339,7 +344,12 @@ class _Parser:
         trailing unit words after an expression ("3*sqrt(2) units")."""
         k = 0
         while (t := self.peek(k)) is not None and t.kind == "word" and t.text.lower() not in _SEPARATOR_WORDS:
-            if t.text.lower() in _SHORT_WORDS or t.text.lower() in FUNCTIONS or len(t.text) < _UNIT_WORDS_MIN:
+            if (
+                t.text.lower() in _SHORT_WORDS
+                or t.text.lower() in FUNCTIONS
+                or t.text.lower() in _OPERATION_WORDS
+                or len(t.text) < _UNIT_WORDS_MIN
+            ):
                 return False
             k += 1
         after = self.peek(k)

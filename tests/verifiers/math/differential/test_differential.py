@@ -35,32 +35,10 @@ THRESHOLDS: dict[str, float] = {kind: 0.98 for kind in ALL_KINDS}
 reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30 values per kind,
 ~7,100 cases each): 100.0% on every kind. 0.98 leaves one miss in 50 for a kind."""
 
-AGREEMENT_XFAIL: dict[str, str] = {
-    "issue:bound_in_words": "class R11 (triage): a bound in words ('at least 10', "
-    "'greater than $\\frac{2}{3}$') is paid as the value",
-    "issue:uncertain": "class R12 (triage): an unsure answer ('Answer: 7?', 'might be 7, but I am not sure') is paid",
-    "issue:spoken_operation": "class R13 (triage): an operation in words ('$\\sqrt{2}$ squared, which is $2$') "
-    "is read as its operand",
-    "issue:marker_then_retraction": "class R14 (triage): 'The answer is 45... actually no, it is 135' "
-    "pays the retracted 45",
-    "issue:factorial": "class R15 (triage): 'The answer is 4! = 24' is read as 4",
-    "issue:restatement": "class R16 (triage): the same value restated ('$\\frac{1}{2}$, or equivalently $0.5$') "
-    "is refused as a hedge",
-    "issue:rejected_candidate": "class R17 (triage): a candidate ruled out next to the kept one "
-    "('$x = 5$ is not a solution; $x = 6$ is', '$0$ rather than $2$') refuses the kept one",
-    "issue:assumption": "class R18 (triage): an assumed, refuted value before 'The real answer is 11' "
-    "makes two answers",
-}
+AGREEMENT_XFAIL: dict[str, str] = {}
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
-WRONG_PAID_XFAIL: dict[str, str] = {
-    "issue:bound_in_words": "class R11 (triage): a bound in words ('We need at least 10 coins.') is paid for 10",
-    "issue:uncertain": "class R12 (triage): 'Answer: 7?' and 'I think the answer might be 7, but I'm not sure.' "
-    "are paid",
-    "issue:spoken_operation": "class R13 (triage): '$\\sqrt{2}$ squared, which is $2$' is paid for \\sqrt{2}",
-    "issue:marker_then_retraction": "class R14 (triage): the retracted first value after 'The answer is' is paid",
-    "issue:factorial": "class R15 (triage): 'The answer is 4! = 24.' is paid for 4",
-}
+WRONG_PAID_XFAIL: dict[str, str] = {}
 """kind -> the triaged class whose wrong answers strict mode is known to pay."""
 
 
