@@ -80,7 +80,8 @@ def _join(mount_root: str, point: str, path: str) -> str | None:
     root = mount_root.rstrip("/")
     if root and not (path == root or path.startswith(root + "/")):
         return None
-    return os.path.join(point, path[len(root) :].lstrip("/"))
+    rest = path[len(root) :].strip("/")
+    return os.path.join(point, rest) if rest else point
 
 
 def find_memory_cgroup(cgroup: str | None = None, mountinfo: str | None = None) -> tuple[int, str] | None:

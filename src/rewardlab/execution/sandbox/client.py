@@ -261,7 +261,11 @@ class Sandbox:
             "seccomp": bool(self.info.get("seccomp")),
             "memory_limit": str(self.info.get("memory_limit", "")),
             **({"memory_note": str(self.info["memory_note"])} if self.info.get("memory_note") else {}),
+            **({"memory_cgroup": self._cgroup.path} if self._cgroup is not None and self._memory_cgroup_used() else {}),
         }
+
+    def _memory_cgroup_used(self) -> bool:
+        return str(self.info.get("memory_limit", "")).startswith("cgroup")
 
     def start(self) -> Sandbox:
         self._ensure()

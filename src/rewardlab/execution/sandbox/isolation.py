@@ -37,7 +37,18 @@ __all__ = ["ISOLATION_LEVELS", "IsolationPlan", "IsolationUnavailable", "availab
 
 ISOLATION_LEVELS = ("bwrap", "netns", "rlimits-only")
 _SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-_ZYGOTE_CAPS = ("CAP_SETUID", "CAP_SETGID", "CAP_KILL", "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER")
+# What the fork server keeps as root under bubblewrap: switching to a program's uid, killing and
+# cleaning up after programs, and reading their memory (/proc/PID/smaps_rollup of a process of
+# another uid, for memory_mb's accounting, asks for CAP_SYS_PTRACE). Program processes drop them all.
+_ZYGOTE_CAPS = (
+    "CAP_SETUID",
+    "CAP_SETGID",
+    "CAP_KILL",
+    "CAP_CHOWN",
+    "CAP_DAC_OVERRIDE",
+    "CAP_FOWNER",
+    "CAP_SYS_PTRACE",
+)
 _ENV_KEEP = ("LANG", "LC_ALL")
 
 

@@ -1302,7 +1302,9 @@ def program_main(passed: list[int], workdir: str, uid: int | None, pid_namespace
     lim = spec["limits"]
     apply_limits(lim, uid)
     if memory:
-        if not bind_memory(memory, int(lim["memory_mb"]), int(lim["processes"])):
+        failed = bind_memory(memory, int(lim["memory_mb"]), int(lim["processes"]))
+        if failed is not None:  # the program never runs unbound; the checker hears why
+            refuse(spec, fds, sock, failed)
             return 1
         os.closerange(4, 3 + count)
     if spec.get("env"):
@@ -1344,16 +1346,28 @@ def join_cgroup(fds: list[int], kinds: tuple[str, ...]) -> bool:
 
 def limit_cgroup(fds: list[int], kinds: tuple[str, ...], memory_mb: int, processes: int) -> bool:
     """Write the run's limits into its cgroup: memory (v1: memory, then memory+swap -- or the other
-    way round when the limit grows, v1 never letting the first exceed the second) and processes."""
+    way round when the limit grows, v1 never letting the first exceed the second) and processes.
+
+    A limit below what the cgroup holds makes the kernel reclaim first; what the last run of the
+    slot held may still be on its way out (EBUSY): tried again for up to ~0.2 s."""
     memory = b"%d" % (memory_mb << 20)
     try:
         files = [fd for fd, kind in zip(fds, kinds, strict=True) if kind == cgroups.MEMORY]
-        try:
-            for fd in files:
-                os.write(fd, memory)
-        except OSError:
-            for fd in reversed(files):
-                os.write(fd, memory)
+        for attempt in range(100):
+            try:
+                try:
+                    for fd in files:
+                        os.write(fd, memory)
+                except OSError as exc:
+                    if exc.errno != errno.EINVAL:
+                        raise
+                    for fd in reversed(files):
+                        os.write(fd, memory)
+                break
+            except OSError as exc:
+                if exc.errno != errno.EBUSY or attempt == 99:
+                    raise
+                time.sleep(0.002)
         for fd, kind in zip(fds, kinds, strict=True):
             if kind == cgroups.PIDS:
                 os.write(fd, b"%d" % processes)
@@ -1362,21 +1376,32 @@ def limit_cgroup(fds: list[int], kinds: tuple[str, ...], memory_mb: int, process
         return False
 
 
-def bind_memory(fds: list[int], memory_mb: int, processes: int) -> bool:
-    """Before the program runs: set its cgroup's limits, or report its limits to the fork server
-    and arm the accounting timer (whether that worked)."""
+def bind_memory(fds: list[int], memory_mb: int, processes: int) -> str | None:
+    """Before the program runs: set its cgroup's limits, and/or report its limits to the fork
+    server and arm the accounting timer. None when done, else what failed."""
     kinds = _MEMORY_KINDS
     if cgroups.JOIN in kinds and not limit_cgroup(fds, kinds, memory_mb, processes):
-        return False
+        return f"the sandbox could not set the run's memory limit of {memory_mb} MiB in its cgroup"
     if TIMER not in kinds:
-        return True
-    if _ARM is None:
-        return False
+        return None
     try:
         os.write(fds[kinds.index(REPORT)], REPORT_FORMAT.pack(memory_mb, processes))
+        if _ARM is not None and _ARM[0](fds[kinds.index(TIMER)], 0, _ARM[1], None) == 0:
+            return None
     except OSError:
-        return False
-    return _ARM[0](fds[kinds.index(TIMER)], 0, _ARM[1], None) == 0
+        pass
+    return "the sandbox could not start the accounting of the run's memory"
+
+
+def refuse(spec: dict, fds: list[int], sock: socket.socket, message: str) -> None:
+    """Tell the checker that the program will not run, and why (stdio: on its stderr; rpc: as
+    the greeting's load error)."""
+    with contextlib.suppress(Exception):
+        if spec.get("mode") == "stdio" and len(fds) == 3:
+            os.write(fds[2], f"SandboxError: {message}\n".encode())
+        else:
+            payload = pickle.dumps((spec.get("nonce"), ("load_error", "SandboxError", "Exception", False, message, "")))
+            sock.sendall(HEADER.pack(len(payload)) + payload)
 
 
 def session_of(pid: int) -> int | None:
