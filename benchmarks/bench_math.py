@@ -566,6 +566,7 @@ def _render_latex_mix(lx: Report) -> list[str]:
 def _render_details(results: Report) -> list[str]:
     n, lx, g, th = (results[k] for k in ("numeric", "latex", "golden", "threads"))
     lines = [
+        "",
         f"Hangs (a check over {HANG_S:g} s) on these sets: rewardlab 0 (every symbolic check is killed at its "
         f"`timeout_s`; checks that reached it: {n['ours_timeouts'] + lx['ours_timeouts'] + g['timeouts']}), "
         f"math-verify {n['mv_hangs'] + lx['mv_hangs'] + g['mv_hangs']}.  ",
