@@ -563,3 +563,110 @@ def assumption(rng: random.Random) -> list[Special]:
         Special("assumption/real", str(b), text, True, "answer_is"),
         Special("assumption/assumed", str(a), text, False, "answer_is"),
     ]
+
+
+@special("bound_suffix")
+def bound_suffix(rng: random.Random) -> list[Special]:
+    """A bound written after the number: "$10$ or more", "25 and above", "7 at the most"."""
+    n = rng.randint(2, 99)
+    suffix = rng.choice(["or more", "or fewer", "or less", "and above", "and up", "at the most", "at minimum"])
+    x = rng.choice([str(n), f"${n}$"])
+    noun = rng.choice(["guests", "tiles", "laps", "cards"])
+    final = rng.choice([f"So the number of {noun} is {x} {suffix}.", f"We can seat {x} {noun} {suffix}."])
+    return [Special("bound_suffix/bound", str(n), _ctx(rng, final), False, "plain")]
+
+
+NUMBER_WORDS = {
+    3: "three",
+    7: "seven",
+    12: "twelve",
+    15: "fifteen",
+    20: "twenty",
+    42: "forty-two",
+    100: "one hundred",
+    250: "two hundred fifty",
+}
+FRACTION_WORDS = {(1, 2): "one half", (1, 3): "one third", (3, 4): "three quarters", (2, 5): "two fifths"}
+
+
+@special("number_words")
+def number_words(rng: random.Random) -> list[Special]:
+    """A value written in words: "The total is twelve.", "a probability of one third"."""
+    n = rng.choice(list(NUMBER_WORDS))
+    other = rng.choice([m for m in NUMBER_WORDS if m != n])
+    (p, q) = rng.choice(list(FRACTION_WORDS))
+    (op, oq) = rng.choice([f for f in FRACTION_WORDS if f != (p, q)])
+    lead = rng.choice(["So the total is", "Therefore the count comes to", "In all there are"])
+    return [
+        Special("number_words/integer", str(n), _ctx(rng, f"{lead} {NUMBER_WORDS[n]}."), True, "plain"),
+        Special("number_words/other_integer", str(other), _ctx(rng, f"{lead} {NUMBER_WORDS[n]}."), False, "plain"),
+        Special(
+            "number_words/fraction",
+            f"\\frac{{{p}}}{{{q}}}",
+            _ctx(rng, f"So the chance is {FRACTION_WORDS[(p, q)]}."),
+            True,
+            "plain",
+        ),
+        Special(
+            "number_words/other_fraction",
+            f"\\frac{{{op}}}{{{oq}}}",
+            _ctx(rng, f"So the chance is {FRACTION_WORDS[(p, q)]}."),
+            False,
+            "plain",
+        ),
+    ]
+
+
+@special("rejected_box")
+def rejected_box(rng: random.Random) -> list[Special]:
+    """A boxed value declared wrong next to the boxed right one ("\\boxed{6} would be wrong; ... \\boxed{8}")."""
+    a = rng.randint(2, 60)
+    b = a + rng.randint(1, 9)
+    final = rng.choice(
+        [
+            f"$\\boxed{{{a}}}$ would be wrong here; the right value is $\\boxed{{{b}}}$.",
+            f"Not $\\boxed{{{a}}}$: the correct total is $\\boxed{{{b}}}$.",
+        ]
+    )
+    text = _ctx(rng, final)
+    return [
+        # two different boxed values are two final answers for strict mode whatever the words around them
+        # say (policy P2, as for a self-correction: boxing candidates and disowning all but one must not
+        # pay); lenient grades the one kept
+        Special("rejected_box/right", str(b), text, False, "boxed", lenient=True),
+        Special("rejected_box/rejected", str(a), text, False, "boxed"),
+    ]
+
+
+@special("evaluated_in_words")
+def evaluated_in_words(rng: random.Random) -> list[Special]:
+    """An unevaluated form, then its value after "which is" / "which equals" / "giving" ("$5!$, which is $120$")."""
+    n = rng.randint(3, 6)
+    fact = 1
+    for k in range(2, n + 1):
+        fact *= k
+    b = rng.randint(2, 9)
+    cases = [
+        (f"{n}!", str(fact), str(n), f"So the number of orders is ${n}!$, which is ${fact}$."),
+        (f"{b}^3", str(b**3), str(b), f"The answer is {b} cubed, giving {b**3}."),
+        (f"\\sqrt{{{b * b}}}", str(b), str(b * b), f"The side is $\\sqrt{{{b * b}}}$, which equals ${b}$."),
+    ]
+    _, value, operand, text = rng.choice(cases)
+    completion = _ctx(rng, text)
+    return [
+        Special("evaluated_in_words/value", value, completion, True, "dollar"),
+        Special("evaluated_in_words/operand", operand, completion, False, "dollar"),
+    ]
+
+
+@special("parenthetical_restatement")
+def parenthetical_restatement(rng: random.Random) -> list[Special]:
+    """The value restated in parentheses: "$0.75$ (in lowest terms, $\\frac{3}{4}$)"."""
+    p, q = rng.choice([(3, 4), (1, 5), (2, 5), (7, 8), (1, 20)])
+    dec = f"{p / q:g}"
+    inner = rng.choice(["in lowest terms", "as a fraction", "equivalently"])
+    text = _ctx(rng, f"The result is ${dec}$ ({inner}, $\\frac{{{p}}}{{{q}}}$).")
+    return [
+        Special("parenthetical_restatement/same", f"\\frac{{{p}}}{{{q}}}", text, True, "dollar"),
+        Special("parenthetical_restatement/other", f"\\frac{{{q}}}{{{p}}}", text, False, "dollar"),
+    ]
