@@ -670,3 +670,23 @@ def parenthetical_restatement(rng: random.Random) -> list[Special]:
         Special("parenthetical_restatement/same", f"\\frac{{{p}}}{{{q}}}", text, True, "dollar"),
         Special("parenthetical_restatement/other", f"\\frac{{{q}}}{{{p}}}", text, False, "dollar"),
     ]
+
+
+@special("earlier_value_then_words")
+def earlier_value_then_words(rng: random.Random) -> list[Special]:
+    """The reference appears as a math span in the reasoning, the final sentence gives another value in
+    words ("... $5 + 7 = 12$. ... So the total is thirteen.") -- never pay the earlier span."""
+    n = rng.choice(list(NUMBER_WORDS))
+    other = rng.choice([m for m in NUMBER_WORDS if m != n])
+    a = rng.randint(1, other - 1) if other > 1 else 0
+    lead = rng.choice(
+        [
+            f"First, note that ${a} + {other - a} = {other}$.",
+            f"We have $x = {other}$ from the first equation.",
+            f"The partial count is ${other}$ so far.",
+        ]
+    )
+    body = reasoning(rng, rng.choice(["short", "long"]))
+    final = rng.choice([f"So the total is {NUMBER_WORDS[n]}.", f"Adding the last group, there are {NUMBER_WORDS[n]}."])
+    text = f"{body}\n\n{lead}\n\n{final}"
+    return [Special("earlier_value_then_words/earlier_span", str(other), text, False, "plain")]
