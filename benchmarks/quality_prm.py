@@ -217,7 +217,7 @@ def main() -> None:
     if args.quick:
         args.eval_questions, args.structural_problems, args.epochs = 40, max(1, min(args.structural_problems, 30)), 1
 
-    from rewardlab.data.steps import read_step_records
+    from rewardlab.data.step_files import read_step_records
     from rewardlab.models.backbones.causal_lm import shared_causal_lm
     from rewardlab.models.prm.labelling import label_gsm8k_structural, read_problems
     from rewardlab.models.prm.network import PRMNet

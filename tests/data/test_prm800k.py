@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from rewardlab.data.prm800k import prm800k_records
-from rewardlab.data.steps import read_step_records
+from rewardlab.data.step_files import read_step_records
 
 
 def _step(*completions: tuple[str, int | None], chosen: int | None = 0, human: str | None = None) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typer.testing import CliRunner
 from rewardlab.cli import app
 from rewardlab.evaluate import plots, report_sections
 from rewardlab.evaluate.compare import paired_bootstrap
-from rewardlab.evaluate.report import Page, _cards, fmt, pct
+from rewardlab.evaluate.page import Page, fmt, pct
+from rewardlab.evaluate.report import _cards
 
 from .test_runs_cli import _pairs
 

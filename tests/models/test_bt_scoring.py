@@ -126,7 +126,8 @@ def test_reward_model_is_picklable_and_lists_itself(single: Path) -> None:
     copy = pickle.loads(pickle.dumps(rm))  # the loaded model is not pickled; it reloads lazily
     assert copy._scorer is None and copy.score({"prompt": "a", "completion": "b"}).score == pytest.approx(before)
     assert resolve(f"rm:{single}").reward.to_spec(minimal=True) == {"type": "reward_model", "path": str(single)}
-    from rewardlab.core.registry import describe, get_reward_class
+    from rewardlab.core.catalog import describe
+    from rewardlab.core.registry import get_reward_class
 
     info = describe(get_reward_class("reward_model"))
     assert info.family == "model" and {p.name for p in info.params} >= {"path", "batch_size", "max_length", "device"}

@@ -7,7 +7,8 @@ import random
 
 import pytest
 
-from rewardlab.data.steps import StepRecord, read_step_records, write_step_records
+from rewardlab.data.step_files import read_step_records, write_step_records
+from rewardlab.data.steps import StepRecord
 from rewardlab.models.prm.aggregate import aggregate, step_returns
 from rewardlab.models.prm.gsm8k import ANNOTATION, corrupt_solution, reference_steps, safe_eval
 from rewardlab.models.prm.labelling import label_gsm8k_structural

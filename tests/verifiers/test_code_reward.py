@@ -8,8 +8,9 @@ import pickle
 
 import pytest
 
+from rewardlab.core.catalog import describe
 from rewardlab.core.errors import InputError
-from rewardlab.core.registry import describe, get_reward_class
+from rewardlab.core.registry import get_reward_class
 from rewardlab.core.spec import build_reward
 from rewardlab.verifiers.code import CodeReward
 from rewardlab.verifiers.code_checks import compare_output

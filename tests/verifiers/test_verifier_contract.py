@@ -8,7 +8,8 @@ import pickle
 
 import pytest
 
-from rewardlab.core.registry import describe, get_reward_class
+from rewardlab.core.catalog import describe
+from rewardlab.core.registry import get_reward_class
 from rewardlab.core.spec import build_reward, spec_from_dict
 
 SAMPLES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import app
 from .common import console, fmt, status_line, summary_table
+from .root import app
 
 
 @app.command("demo")

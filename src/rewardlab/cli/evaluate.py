@@ -16,8 +16,8 @@ from typing import Any
 
 import typer
 
-from . import app
 from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
+from .root import app
 
 __all__ = ["eval_app"]
 

@@ -7,8 +7,8 @@ import json
 import typer
 from rich.markup import escape
 
-from . import app
 from .common import console, err_console, fail
+from .root import app
 
 
 @app.command("list")
@@ -24,8 +24,9 @@ def list_command(
     """
     from rich.table import Table
 
+    from ..core.catalog import describe, list_rewards
     from ..core.errors import RewardlabError
-    from ..core.registry import describe, get_reward_class, list_rewards, resolver_schemes
+    from ..core.registry import get_reward_class, resolver_schemes
 
     if name is not None:
         try:
@@ -114,7 +115,8 @@ def validate_command(
     if the spec is invalid.
     """
     from ..core.errors import RewardlabError
-    from ..core.spec import read_spec_file, spec_from_dict, spec_problems
+    from ..core.spec import spec_from_dict, spec_problems
+    from ..core.spec_file import read_spec_file
 
     try:
         data = read_spec_file(spec)

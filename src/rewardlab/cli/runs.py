@@ -7,8 +7,8 @@ from typing import Any
 
 import typer
 
-from . import app
 from .common import EXIT_OK, console, err_console, fail
+from .root import app
 
 _HEADLINE_KEYS = {
     "prefs": ("accuracy", "longer_wins", "ece", "rewardbench_v1", "rewardbench_v2"),
@@ -172,7 +172,7 @@ def report_command(
 ) -> None:
     """Rebuild a run's standalone HTML report from its summary.json and samples.jsonl; print its path."""
     from ..core.errors import RewardlabError
-    from ..evaluate.report import build_report
+    from ..evaluate.rundir import build_report
 
     record = _get(run)
     try:

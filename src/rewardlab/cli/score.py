@@ -8,7 +8,6 @@ from typing import Any
 
 import typer
 
-from . import app
 from .common import (
     EXIT_FAILURES,
     EXIT_OK,
@@ -19,6 +18,7 @@ from .common import (
     status_line,
     summary_table,
 )
+from .root import app
 
 
 @app.command(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from . import app
 from .common import err_console, fail, parse_params
+from .root import app
 
 
 @app.command(

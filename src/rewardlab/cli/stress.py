@@ -7,8 +7,8 @@ import sys
 
 import typer
 
-from . import app
 from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, isatty, parse_params
+from .root import app
 
 
 @app.command(

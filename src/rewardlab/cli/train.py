@@ -12,8 +12,8 @@ from typing import Any
 import typer
 
 from ..models.training.progress import TrainingReporter
-from . import app
 from .common import EXIT_OK, err_console, fail, fail_options, import_modules
+from .root import app
 
 __all__ = ["train_app"]
 

@@ -167,7 +167,7 @@ def train_prm_command(
     from pydantic import ValidationError
 
     from ..core.errors import InputError
-    from ..data.steps import read_step_records
+    from ..data.step_files import read_step_records
     from ..models.prm.checkpoint import save_prm
     from ..models.prm.train import PRMTrainConfig, prm_config_of, train_prm
 
@@ -277,7 +277,7 @@ def prm_label_command(
     """
     import_modules(imports)
     from ..core.errors import RewardlabError
-    from ..data.steps import write_step_records
+    from ..data.step_files import write_step_records
     from ..models.prm.labelling import label_gsm8k_mc, label_gsm8k_structural, read_problems
     from ..models.prm.mc import MCSettings
 

@@ -21,8 +21,9 @@ from typing import Any
 
 from ..core.context import ScoreContext
 from ..core.result import RewardResult, Status
-from ..core.reward import Outcome, Reward, RewardNode
+from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
+from ..core.spec import RewardNode
 
 __all__ = ["Combinator", "Gathered", "Wrapper", "check_unique_labels", "gather", "merge_components"]
 

@@ -20,8 +20,9 @@ from pydantic import Field, field_validator, model_validator
 from ..core.context import ScoreContext
 from ..core.registry import register
 from ..core.result import RewardResult, Status
-from ..core.reward import Outcome, RewardNode
+from ..core.reward import Outcome
 from ..core.sample import Sample
+from ..core.spec import RewardNode
 from .base import Combinator, Gathered, gather, merge_components
 
 __all__ = ["Cascade", "Gate", "Lexicographic", "Max", "Min", "Product", "WeightedSum"]

@@ -25,8 +25,9 @@ from pydantic import Field, model_validator
 from ..core.context import ScoreContext
 from ..core.registry import register
 from ..core.result import RewardResult
-from ..core.reward import Outcome, RewardNode
+from ..core.reward import Outcome
 from ..core.sample import Sample
+from ..core.spec import RewardNode
 from .base import Combinator, gather
 
 __all__ = ["Ensemble", "combine_members"]

@@ -25,8 +25,9 @@ from pydantic import Field, model_validator
 from ..core.context import ScoreContext
 from ..core.registry import register
 from ..core.result import RewardResult
-from ..core.reward import Outcome, Reward, RewardNode
+from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
+from ..core.spec import RewardNode
 from .base import Wrapper, check_unique_labels
 
 __all__ = [

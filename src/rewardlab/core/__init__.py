@@ -1,8 +1,14 @@
 """The reward contract: samples, results, the reward base class, the registry, errors and specs.
 
+Read top to bottom: :mod:`.sample` and :mod:`.result` (what is scored, what comes back),
+:mod:`.reward` (what a reward is), :mod:`.registry` (name -> class), :mod:`.spec` (rewards as
+data: nodes, building, validation, hashing; :mod:`.spec_file` reads the text strictly) and
+:mod:`.catalog` (what ``rewardlab list`` shows).
+
 ``core`` imports nothing else from rewardlab; everything else is built on it.
 """
 
+from .catalog import list_rewards
 from .context import ScoreContext
 from .errors import (
     InputError,
@@ -15,11 +21,11 @@ from .errors import (
     UnknownRewardError,
 )
 from .policy import ErrorPolicy
-from .registry import get_reward_class, list_rewards, register, register_resolver, registered_names
+from .registry import get_reward_class, register, register_resolver, registered_names
 from .result import RewardResult, Status
-from .reward import Reward, RewardNode
+from .reward import Reward
 from .sample import Message, Sample, as_samples
-from .spec import Spec, build_reward, load_spec, resolve, spec_from_dict
+from .spec import RewardNode, Spec, build_reward, load_spec, resolve, spec_from_dict
 
 __all__ = [
     "ErrorPolicy",

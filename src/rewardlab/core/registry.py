@@ -1,9 +1,10 @@
-"""Where rewards are found by name.
+"""Where rewards are found by name: name -> class.
 
 Rewards register under a short name with :func:`register`; specs and ``-r NAME`` look them up
 here. Names with a scheme (``rm:DIR``) go to a resolver registered with
 :func:`register_resolver`. Built-in rewards are imported on the first lookup, and third-party
-packages can add theirs through the ``rewardlab.rewards`` entry-point group.
+packages can add theirs through the ``rewardlab.rewards`` entry-point group. What ``rewardlab
+list`` shows of each class is :mod:`rewardlab.core.catalog`.
 
 >>> from rewardlab.core.registry import get_reward_class
 >>> get_reward_class("exact_match").type_name
@@ -18,27 +19,23 @@ from __future__ import annotations
 
 import difflib
 import importlib
-import inspect
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from typing import Any, TypeVar
 
-from pydantic_core import PydanticUndefined
-
 from .errors import UnknownRewardError
-from .reward import Reward, is_reward_field
+from .reward import Reward
 
 __all__ = [
-    "ParamInfo",
-    "RewardInfo",
+    "aliases_of",
     "get_reward_class",
-    "list_rewards",
     "register",
     "register_resolver",
+    "registered_classes",
     "registered_names",
     "resolve_scheme",
+    "resolver_schemes",
     "unregister",
 ]
 
@@ -167,79 +164,12 @@ def resolver_schemes() -> dict[str, str]:
     return {k: d for k, (_, d) in sorted(_RESOLVERS.items())}
 
 
-# ---- introspection for `rewardlab list` -----------------------------------------------------
-@dataclass
-class ParamInfo:
-    name: str
-    type: str
-    default: Any
-    required: bool
-    description: str
-
-
-@dataclass
-class RewardInfo:
-    name: str
-    family: str
-    summary: str
-    reads: tuple[str, ...]
-    params: list[ParamInfo] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-
-
-COMMON_PARAMS = frozenset(Reward.model_fields)
-
-
-def describe(cls: type[Reward]) -> RewardInfo:
-    """What `rewardlab list` shows for one reward class."""
-    doc = inspect.getdoc(cls) or ""
-    summary = doc.strip().split("\n\n", 1)[0].replace("\n", " ") if doc else ""
-    params = []
-    for pname, f in cls.model_fields.items():
-        if pname in COMMON_PARAMS:
-            continue
-        required = f.is_required()
-        default: Any
-        if required:
-            default = None
-        elif f.default_factory is not None:
-            default = f.default_factory()  # type: ignore[call-arg]
-        else:
-            default = None if f.default is PydanticUndefined else f.default
-        params.append(
-            ParamInfo(
-                name=pname,
-                type=_type_name(f.annotation),
-                default=default,
-                required=required,
-                description=f.description or "",
-            )
-        )
-    aliases = sorted(a for a, target in _ALIASES.items() if target == cls.type_name)
-    return RewardInfo(
-        name=cls.type_name,
-        family=cls.family,
-        summary=summary,
-        reads=tuple(getattr(cls, "reads", ())),
-        params=params,
-        aliases=aliases,
-    )
-
-
-def list_rewards() -> list[RewardInfo]:
-    """Every registered reward, sorted by family then name."""
+def registered_classes() -> list[type[Reward]]:
+    """Every registered reward class, in registration order."""
     _ensure_loaded()
-    infos = [describe(cls) for cls in _REGISTRY.values()]
-    return sorted(infos, key=lambda i: (i.family, i.name))
+    return list(_REGISTRY.values())
 
 
-def _type_name(annotation: Any) -> str:
-    if is_reward_field(annotation):
-        text = repr(annotation)
-        return "list[reward]" if "list" in text else "reward"
-    if isinstance(annotation, type):
-        return annotation.__name__
-    text = str(annotation).replace("typing.", "")
-    for prefix in ("rewardlab.core.policy.", "rewardlab.core.reward.", "Annotated["):
-        text = text.replace(prefix, "")
-    return text
+def aliases_of(name: str) -> list[str]:
+    """The aliases registered for the reward ``name``, sorted."""
+    return sorted(a for a, target in _ALIASES.items() if target == name)

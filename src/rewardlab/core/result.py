@@ -16,12 +16,13 @@ True
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["RewardResult", "Status"]
+__all__ = ["RewardResult", "Status", "results_status_counts"]
 
 
 class Status(StrEnum):
@@ -103,3 +104,15 @@ class RewardResult(BaseModel):
 
     def to_json_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
+
+
+def results_status_counts(results: Iterable[RewardResult]) -> dict[str, int]:
+    """How many results have each status.
+
+    >>> results_status_counts([RewardResult.ok(1.0), RewardResult.failed("x")])
+    {'ok': 1, 'not_applicable': 0, 'error': 1, 'timeout': 0}
+    """
+    counts = {s.value: 0 for s in Status}
+    for r in results:
+        counts[r.status.value] += 1
+    return counts

@@ -28,18 +28,18 @@ import asyncio
 import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .context import DEFAULT_CONTEXT, ScoreContext
 from .errors import NotApplicable, RewardFailed, RewardTimeout
 from .policy import ErrorPolicy
-from .result import RewardResult, Status
+from .result import RewardResult
 from .sample import Sample, coerce_each
 from .stats import RewardStats
 
-__all__ = ["Outcome", "Reward", "RewardNode"]
+__all__ = ["Outcome", "Reward"]
 
 
 class InvalidSample(ValueError):
@@ -339,42 +339,3 @@ def _export(value: Any, minimal: bool) -> Any:
 def _describe(exc: BaseException) -> str:
     text = str(exc).strip()
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-def _coerce_reward(value: Any) -> Any:
-    """Let a spec node (a dict or a name) stand where a reward is expected."""
-    if isinstance(value, Reward):
-        return value
-    if isinstance(value, (dict, str)):
-        from .spec import build_reward
-
-        return build_reward(value)
-    return value
-
-
-RewardNode = Annotated[Reward, BeforeValidator(_coerce_reward)]
-"""A field type for sub-rewards: accepts a built reward, a spec node dict, or a reward name."""
-
-
-def is_reward_field(annotation: Any) -> bool:
-    """Whether a field's annotation holds rewards (``Reward``, ``list[Reward]``, optional ...)."""
-    from typing import get_args, get_origin
-
-    if isinstance(annotation, type) and issubclass(annotation, Reward):
-        return True
-    origin = get_origin(annotation)
-    if origin is Annotated:
-        return is_reward_field(get_args(annotation)[0])
-    return any(is_reward_field(arg) for arg in get_args(annotation)) if origin is not None else False
-
-
-def results_status_counts(results: Iterable[RewardResult]) -> dict[str, int]:
-    """How many results have each status.
-
-    >>> results_status_counts([RewardResult.ok(1.0), RewardResult.failed("x")])
-    {'ok': 1, 'not_applicable': 0, 'error': 1, 'timeout': 0}
-    """
-    counts = {s.value: 0 for s in Status}
-    for r in results:
-        counts[r.status.value] += 1
-    return counts

@@ -16,8 +16,9 @@ A spec file::
           - {type: format, name: format, weight: 0.2, template: think_answer}
 
 Every node is ``{type: NAME, <parameters>}`` (or just ``NAME``); ``name``, ``weight`` and
-``on_error`` are accepted by every reward. Unnamed leaves that share a type are labelled
-``type``, ``type_2``, ... . Errors name the file, the path to the field, what was expected and
+``on_error`` are accepted by every reward; a reward's field typed :data:`RewardNode` takes a
+built reward or such a node. Unnamed leaves that share a type are labelled ``type``,
+``type_2``, ... . Errors name the file, the path to the field, what was expected and
 the allowed names. The spec's hash covers everything that changes the numbers (the resolved
 reward tree with defaults filled in, and ``group_key``), not its name or description.
 
@@ -37,26 +38,58 @@ import hashlib
 import json
 import os
 from collections import Counter
-from collections.abc import Iterable
-from pathlib import Path
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Annotated, Any, get_args, get_origin
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BeforeValidator, ValidationError
 
 from .context import ScoreContext
 from .errors import ParameterError, SpecError, UnknownRewardError
-from .inputs import MAX_DEPTH, find_problem, format_loc
 from .registry import get_reward_class, registered_names, resolve_scheme
 from .result import RewardResult
-from .reward import Reward, is_reward_field
+from .reward import Reward
 from .sample import Sample
+from .spec_file import check_spec_values, read_spec_file
 
-__all__ = ["Spec", "build_reward", "load_spec", "resolve", "spec_from_dict", "spec_problems"]
+__all__ = [
+    "RewardNode",
+    "Spec",
+    "build_reward",
+    "is_reward_field",
+    "load_spec",
+    "resolve",
+    "spec_from_dict",
+    "spec_problems",
+]
 
 SPEC_VERSION = 1
 TOP_LEVEL_KEYS = ("version", "name", "description", "reward", "group_key")
 SPEC_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+# ---- spec nodes: where a reward stands inside another reward ---------------------------------
+def is_reward_field(annotation: Any) -> bool:
+    """Whether a field's annotation holds rewards (``Reward``, ``list[Reward]``, optional ...)."""
+    if isinstance(annotation, type) and issubclass(annotation, Reward):
+        return True
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return is_reward_field(get_args(annotation)[0])
+    return any(is_reward_field(arg) for arg in get_args(annotation)) if origin is not None else False
+
+
+def _coerce_reward(value: Any) -> Any:
+    """Let a spec node (a dict or a name) stand where a reward is expected."""
+    if isinstance(value, Reward):
+        return value
+    if isinstance(value, (dict, str)):
+        return build_reward(value)
+    return value
+
+
+RewardNode = Annotated[Reward, BeforeValidator(_coerce_reward)]
+"""A field type for sub-rewards: accepts a built reward, a spec node dict, or a reward name."""
 
 
 # ---- building one node ----------------------------------------------------------------------
@@ -88,6 +121,32 @@ def _build(node: Any, path: str) -> Reward:
             expected="the name of a registered reward",
             allowed=registered_names(),
         )
+    cls, type_name, params = _node_class(node, path)
+    fields = cls.model_fields
+    for key in params:
+        if key not in fields:
+            raise _unknown_parameter(key, type_name, fields, path)
+    for key, value in list(params.items()):
+        if is_reward_field(fields[key].annotation):
+            if isinstance(value, list):
+                params[key] = [_build(v, f"{path}.{key}[{i}]") for i, v in enumerate(value)]
+            elif value is not None:
+                params[key] = _build(value, f"{path}.{key}")
+    try:
+        return cls(**params)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        message, where = _validation_problem(errors[0], path, type_name)
+        if len(errors) > 1:
+            message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this node)"
+        raise ParameterError(message, path=where) from None
+    except SpecError as exc:
+        raise exc.with_context(prefix=path) from None
+
+
+def _node_class(node: dict[str, Any], path: str) -> tuple[type[Reward], str, dict[str, Any]]:
+    """The class a node's ``type`` names, that name, and the node's parameters (a ``SCHEME:ARG``
+    type expanded into its node, whose keys the node's own keys override)."""
     type_name = node["type"]
     if not isinstance(type_name, str) or not type_name:
         raise SpecError(f"'type' must be a reward name, got {_short(type_name)}", path=f"{path}.type")
@@ -100,45 +159,28 @@ def _build(node: Any, path: str) -> Reward:
         cls = get_reward_class(type_name)
     except UnknownRewardError as exc:
         raise UnknownRewardError(exc.message, path=f"{path}.type", expected=exc.expected, allowed=exc.allowed) from None
-
-    fields = cls.model_fields
-    for key in params:
-        if key not in fields:
-            close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise ParameterError(
-                f"unknown parameter '{key}' of reward '{type_name}'{hint}",
-                path=f"{path}.{key}",
-                allowed=list(fields),
-            )
-    for key, value in list(params.items()):
-        if is_reward_field(fields[key].annotation):
-            if isinstance(value, list):
-                params[key] = [_build(v, f"{path}.{key}[{i}]") for i, v in enumerate(value)]
-            elif value is not None:
-                params[key] = _build(value, f"{path}.{key}")
-    try:
-        return cls(**params)
-    except ValidationError as exc:
-        raise _from_validation(exc, path, type_name) from None
-    except SpecError as exc:
-        raise exc.with_context(prefix=path) from None
+    return cls, type_name, params
 
 
-def _from_validation(exc: ValidationError, path: str, type_name: str) -> ParameterError:
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in first["loc"])
-    message = first["msg"]
-    if first["type"] == "missing":
+def _unknown_parameter(key: Any, type_name: str, fields: Iterable[str], path: str) -> ParameterError:
+    close = difflib.get_close_matches(str(key), list(fields), n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ParameterError(
+        f"unknown parameter '{key}' of reward '{type_name}'{hint}", path=f"{path}.{key}", allowed=list(fields)
+    )
+
+
+def _validation_problem(error: Any, path: str, type_name: str) -> tuple[str, str]:
+    """A pydantic error of a node as (message, path of the field)."""
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
+    message = str(error["msg"])
+    if error["type"] == "missing":
         message = f"missing required parameter of reward '{type_name}'"
-    elif "input" in first and first["type"] not in ("value_error", "assertion_error"):
-        message = f"{message} (got {_short(first['input'])})"
+    elif "input" in error and error["type"] not in ("value_error", "assertion_error"):
+        message = f"{message} (got {_short(error['input'])})"
     if message.startswith("Value error, "):
         message = message[len("Value error, ") :]
-    if len(errors) > 1:
-        message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''} in this node)"
-    return ParameterError(message, path=f"{path}{loc}")
+    return message, f"{path}{loc}"
 
 
 def _short(value: Any, limit: int = 60) -> str:
@@ -198,119 +240,6 @@ def _collect_leaves(node: Any, path: str, out: list[tuple[dict[str, Any], str]])
             if isinstance(value, str):
                 node[key] = value = {"type": value}
             _collect_leaves(value, f"{path}.{key}", out)
-
-
-# ---- reading YAML strictly -------------------------------------------------------------------
-MAX_SPEC_VALUES = 100_000
-"""Most values a spec may hold once its YAML aliases are expanded (a 'billion laughs' file is refused)."""
-
-
-class _YamlProblem(Exception):
-    def __init__(self, message: str, mark: Any = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.mark = mark
-
-
-class _StrictLoader(yaml.SafeLoader):
-    """PyYAML's safe loader, refusing a key given twice in one mapping (PyYAML keeps the last silently)."""
-
-    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, int] = {}
-            for key_node, _ in node.value:
-                if key_node.tag == "tag:yaml.org,2002:merge":
-                    continue
-                key = self.construct_object(key_node, deep=True)
-                try:
-                    first = seen.get(key)
-                except TypeError:  # an unhashable key: reported when the mapping is built
-                    continue
-                if first is not None:
-                    raise _YamlProblem(f"the key {key!r} is given twice (first on line {first})", key_node.start_mark)
-                seen[key] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
-def _check_nodes(root: Any) -> None:
-    """Refuse alias cycles, alias expansion past MAX_SPEC_VALUES and nesting past MAX_DEPTH."""
-    sizes: dict[int, int] = {}
-    state: dict[int, int] = {}  # 1: on the current path, 2: done
-    stack: list[tuple[Any, bool, int]] = [(root, False, 1)]
-    while stack:
-        node, leaving, depth = stack.pop()
-        key = id(node)
-        children: list[Any] = []
-        if isinstance(node, yaml.SequenceNode):
-            children = list(node.value)
-        elif isinstance(node, yaml.MappingNode):
-            children = [part for pair in node.value for part in pair]
-        if leaving:
-            sizes[key] = 1 + sum(sizes[id(c)] for c in children)
-            if sizes[key] > MAX_SPEC_VALUES:
-                raise _YamlProblem(f"aliases expand the spec to more than {MAX_SPEC_VALUES} values", node.start_mark)
-            state[key] = 2
-            continue
-        if state.get(key) == 2:
-            continue
-        if state.get(key) == 1:
-            raise _YamlProblem("an alias refers to a node that contains it (a cycle)", node.start_mark)
-        if depth > MAX_DEPTH:
-            raise _YamlProblem(f"nested deeper than {MAX_DEPTH} levels", node.start_mark)
-        state[key] = 1
-        stack.append((node, True, depth))
-        stack.extend((c, False, depth + 1) for c in children)
-
-
-def parse_spec_text(text: str, *, file: str | None = None) -> Any:
-    """The data of a YAML (or JSON) spec, read strictly: a duplicate key, an alias cycle, an alias
-    bomb or nesting deeper than 64 levels is a :class:`SpecError` with its line, not a traceback
-    or a silently dropped value.
-
-    >>> parse_spec_text("reward: {type: exact_match, name: a}")
-    {'reward': {'type': 'exact_match', 'name': 'a'}}
-    >>> parse_spec_text("reward: exact_match\\nreward: format\\n")
-    Traceback (most recent call last):
-    ...
-    rewardlab.core.errors.SpecError: line 2, column 1: the key 'reward' is given twice (first on line 1)
-    >>> parse_spec_text("reward: &r {type: clip, child: *r}")
-    Traceback (most recent call last):
-    ...
-    rewardlab.core.errors.SpecError: line 1, column 9: an alias refers to a node that contains it (a cycle)
-    """
-    loader = _StrictLoader(text)
-    try:
-        node = loader.get_single_node()
-        if node is None:
-            return None
-        _check_nodes(node)
-        return loader.construct_document(node)
-    except _YamlProblem as exc:
-        where = f"line {exc.mark.line + 1}, column {exc.mark.column + 1}" if exc.mark is not None else None
-        raise SpecError(exc.message, file=file, path=where) from None
-    except RecursionError:
-        raise SpecError(f"nested too deeply (at most {MAX_DEPTH} levels)", file=file) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise SpecError(f"not valid YAML: {problem}", file=file, path=where) from None
-    finally:
-        loader.dispose()
-
-
-def check_spec_values(data: Any, *, file: str | None = None) -> None:
-    """Refuse NaN and infinite numbers (a NaN weight makes every score NaN), text that is not
-    Unicode and nesting past 64 levels anywhere in a spec, with the path of the field.
-
-    >>> check_spec_values({"reward": {"type": "weighted_sum", "children": [{"type": "em", "weight": float("inf")}]}})
-    Traceback (most recent call last):
-    ...
-    rewardlab.core.errors.SpecError: reward.children[0].weight: inf is not a finite number ...
-    """
-    problem = find_problem(data, max_depth=MAX_DEPTH, finite=True)
-    if problem is not None:
-        raise SpecError(problem.message, file=file, path=format_loc(problem.loc) or None)
 
 
 # ---- the spec --------------------------------------------------------------------------------
@@ -415,19 +344,15 @@ def spec_from_dict(data: Any, *, file: str | None = None) -> Spec:
     data = json.loads(json.dumps(data, default=str))  # private deep copy; labels are written into it
     if "reward" not in data and "type" in data:
         data = {"reward": data}
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            close = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise SpecError(f"unknown top-level key '{key}'{hint}", file=file, path=str(key), allowed=TOP_LEVEL_KEYS)
+    for problem in _unknown_top_level_keys(data, file):
+        raise problem
     if "reward" not in data:
         raise SpecError("missing 'reward'", file=file, path="reward", expected="the reward tree of the spec")
     version = data.get("version", SPEC_VERSION)
     if version != SPEC_VERSION:
         raise SpecError(f"unsupported spec version {version!r}", file=file, path="version", expected=f"{SPEC_VERSION}")
-    for key in ("name", "description", "group_key"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            raise SpecError(f"got {type(data[key]).__name__}", file=file, path=key, expected="a string")
+    for problem in _text_field_problems(data, file):
+        raise problem
     try:
         tree = _assign_labels(data["reward"])
         reward = build_reward(tree, path="reward")
@@ -442,6 +367,20 @@ def spec_from_dict(data: Any, *, file: str | None = None) -> Spec:
         group_key=data.get("group_key"),
         source=file,
     )
+
+
+def _unknown_top_level_keys(data: dict[str, Any], file: str | None) -> Iterator[SpecError]:
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            close = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            yield SpecError(f"unknown top-level key '{key}'{hint}", file=file, path=str(key), allowed=TOP_LEVEL_KEYS)
+
+
+def _text_field_problems(data: dict[str, Any], file: str | None) -> Iterator[SpecError]:
+    for key in ("name", "description", "group_key"):
+        if data.get(key) is not None and not isinstance(data[key], str):
+            yield SpecError(f"got {type(data[key]).__name__}", file=file, path=key, expected="a string")
 
 
 def load_spec(path: str | os.PathLike[str] | dict[str, Any]) -> Spec:
@@ -461,35 +400,10 @@ def load_spec(path: str | os.PathLike[str] | dict[str, Any]) -> Spec:
             f"load_spec takes a spec file path or a dict, got {type(path).__name__}",
             expected="a path to a YAML/JSON file, or a mapping such as {'reward': {'type': 'exact_match'}}",
         )
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("no such file", file=file) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", file=file) from None
-    data = parse_spec_text(text, file=file)
-    if data is None:
-        raise SpecError("the file is empty", file=file, expected="a mapping with at least a 'reward' key")
-    return spec_from_dict(data, file=file)
+    return spec_from_dict(read_spec_file(path), file=str(path))
 
 
 # ---- every problem at once (``rewardlab validate``) ------------------------------------------------
-def read_spec_file(path: str | os.PathLike[str]) -> Any:
-    """The parsed YAML/JSON of a spec file (``SpecError`` when it cannot be read or parsed)."""
-    file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SpecError("no such file", file=file) from None
-    except OSError as exc:
-        raise SpecError(f"cannot read: {exc.strerror}", file=file) from None
-    data = parse_spec_text(text, file=file)
-    if data is None:
-        raise SpecError("the file is empty", file=file, expected="a mapping with at least a 'reward' key")
-    return data
-
-
 def spec_problems(data: Any, *, file: str | None = None) -> list[SpecError]:
     """Every problem of a spec given as data, not just the first: unknown keys and names, unknown
     or ill-typed parameters of every node (each node is checked with its children replaced by a
@@ -508,19 +422,11 @@ def spec_problems(data: Any, *, file: str | None = None) -> list[SpecError]:
         return [exc]
     if "reward" not in data and "type" in data:
         data = {"reward": data}
-    for key in data:
-        if key not in TOP_LEVEL_KEYS:
-            close = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(
-                SpecError(f"unknown top-level key '{key}'{hint}", file=file, path=str(key), allowed=TOP_LEVEL_KEYS)
-            )
+    problems.extend(_unknown_top_level_keys(data, file))
     version = data.get("version", SPEC_VERSION)
     if version != SPEC_VERSION:
         problems.append(SpecError(f"unsupported spec version {version!r}", file=file, path="version"))
-    for key in ("name", "description", "group_key"):
-        if data.get(key) is not None and not isinstance(data[key], str):
-            problems.append(SpecError(f"got {type(data[key]).__name__}", file=file, path=key, expected="a string"))
+    problems.extend(_text_field_problems(data, file))
     if "reward" not in data:
         problems.append(SpecError("missing 'reward'", file=file, path="reward", expected="the reward tree"))
     else:
@@ -547,29 +453,15 @@ def _node_problems(node: Any, path: str) -> list[SpecError]:
         ]
     if "type" not in node:
         return [SpecError("missing 'type'", path=path, expected="the name of a registered reward")]
-    type_name = node["type"]
-    if not isinstance(type_name, str) or not type_name:
-        return [SpecError(f"'type' must be a reward name, got {_short(type_name)}", path=f"{path}.type")]
-    params = {k: v for k, v in node.items() if k != "type"}
-    scheme_node = resolve_scheme(type_name)
-    if scheme_node is not None:
-        type_name = scheme_node["type"]
-        params = {**{k: v for k, v in scheme_node.items() if k != "type"}, **params}
     try:
-        cls = get_reward_class(type_name)
-    except UnknownRewardError as exc:
-        return [UnknownRewardError(exc.message, path=f"{path}.type", expected=exc.expected, allowed=exc.allowed)]
+        cls, type_name, params = _node_class(node, path)
+    except SpecError as exc:
+        return [exc]
     problems: list[SpecError] = []
     fields = cls.model_fields
     for key in list(params):
         if key not in fields:
-            close = difflib.get_close_matches(str(key), list(fields), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else ""
-            problems.append(
-                ParameterError(
-                    f"unknown parameter '{key}' of reward '{type_name}'{hint}", path=f"{path}.{key}", allowed=fields
-                )
-            )
+            problems.append(_unknown_parameter(key, type_name, fields, path))
             del params[key]
     stand_in = None
     for key, value in list(params.items()):
@@ -589,15 +481,8 @@ def _node_problems(node: Any, path: str) -> list[SpecError]:
         cls(**params)
     except ValidationError as exc:
         for error in exc.errors(include_url=False):
-            loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"])
-            message = str(error["msg"])
-            if error["type"] == "missing":
-                message = f"missing required parameter of reward '{type_name}'"
-            elif "input" in error and error["type"] not in ("value_error", "assertion_error"):
-                message = f"{message} (got {_short(error['input'])})"
-            if message.startswith("Value error, "):
-                message = message[len("Value error, ") :]
-            problems.append(ParameterError(message, path=f"{path}{loc}"))
+            message, where = _validation_problem(error, path, type_name)
+            problems.append(ParameterError(message, path=where))
     except SpecError as exc:
         problems.append(exc.with_context(prefix=path))
     except Exception:  # a constructor that needs real children (or files) to run: checked when built

@@ -53,7 +53,7 @@ _EXPORTS = {
     "section_scores": "rewardbench",
     "ties_score": "rewardbench",
     "load_preferences": "pairs",
-    "build_report": "report",
+    "build_report": "rundir",
     "RunStore": "store",
     "TRANSFORMS": "transforms",
 }

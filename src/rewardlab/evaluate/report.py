@@ -1,25 +1,24 @@
 """The standalone HTML report of a run: built from its ``summary.json`` and ``samples.jsonl``.
 
-``build_report(run_dir)`` writes ``report.html``: a header (run, reward, data, headline numbers),
+``render_report(summary, rows)`` is the HTML of ``report.html``: a header (run, reward, data, headline numbers),
 the kind's sections (tables and plots, :mod:`.report_sections`), what failed, and the parameters.
 Plots are PNGs embedded as data URIs and the CSS is inline, so the file opens offline. Every plot
 is an ``<img data-plot=NAME>``; ``<body data-plots=...>`` lists the names the page should show.
-``rewardlab report RUN`` rebuilds it at any time (e.g. after an upgrade).
+:func:`rewardlab.evaluate.rundir.build_report` writes it into a run directory; ``rewardlab report
+RUN`` rebuilds it at any time (e.g. after an upgrade).
 """
 
 from __future__ import annotations
 
 import html
 import json
-import math
 import os
-from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from .rundir import REPORT_FILE, iter_samples, read_summary
+from .page import Page, fmt, pct
+from .report_sections import SECTIONS
 
-__all__ = ["Page", "build_report", "fmt", "pct", "render_report"]
+__all__ = ["render_report"]
 
 _CSS = """
 body{font-family:-apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;margin:0;
@@ -41,42 +40,6 @@ pre{background:#fff;border:1px solid #d8dce3;padding:8px;overflow:auto;font-size
 """
 
 
-def _fixed(value: float, digits: int) -> str:
-    """``value`` with ``digits`` decimals, never ``-0.000`` (a tiny negative rounds to plain zero)."""
-    text = f"{value:.{digits}f}"
-    return text[1:] if text.startswith("-") and not text.strip("-0.") else text
-
-
-def fmt(value: Any, digits: int = 4) -> str:
-    """A number for a table cell (``-`` for missing).
-
-    >>> fmt(-0.00001), fmt(-0.5), fmt(None)
-    ('0.0000', '-0.5000', '-')
-    """
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return "-"
-        return _fixed(value, digits)
-    return str(value)
-
-
-def pct(value: Any, digits: int = 1) -> str:
-    """A 0-1 number shown as a percentage (``-`` for missing).
-
-    >>> pct(0.6789), pct(-0.0001)
-    ('67.9', '0.0')
-    """
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return _fixed(100.0 * float(value), digits)
-
-
 # Headline numbers shown x100 in the cards, as the kind's tables and plots show them.
 _X100_KEYS: dict[str, tuple[str, ...]] = {
     "prefs": ("accuracy", "ci_low", "ci_high", "longer_wins", "shorter_wins", "rewardbench_v1"),
@@ -89,46 +52,6 @@ _X100_KEYS: dict[str, tuple[str, ...]] = {
 def _x100(kind: str | None, key: str) -> bool:
     keys = _X100_KEYS.get(str(kind), ())
     return any(key == k or (k.endswith("@") and key.startswith(k)) for k in keys)
-
-
-class Page:
-    """An HTML page under construction: sections of tables, figures and notes."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.plots: list[str] = []
-
-    def h2(self, text: str) -> None:
-        self.parts.append(f"<h2>{html.escape(text)}</h2>")
-
-    def h3(self, text: str) -> None:
-        self.parts.append(f"<h3>{html.escape(text)}</h3>")
-
-    def note(self, text: str, *, warn: bool = False) -> None:
-        cls = "note warn" if warn else "note"
-        self.parts.append(f'<p class="{cls}">{html.escape(text)}</p>')
-
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric_from: int = 1) -> None:
-        head = "".join(f"<th>{html.escape(str(h))}</th>" for h in headers)
-        body = []
-        for row in rows:
-            cells = []
-            for j, cell in enumerate(row):
-                cls = ' class="n"' if j >= numeric_from else ""
-                cells.append(f"<td{cls}>{html.escape(cell if isinstance(cell, str) else fmt(cell))}</td>")
-            body.append("<tr>" + "".join(cells) + "</tr>")
-        self.parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
-
-    def figure(self, name: str, uri: str, caption: str) -> None:
-        self.plots.append(name)
-        alt = html.escape(caption, quote=True)
-        self.parts.append(
-            f'<figure><img data-plot="{html.escape(name, quote=True)}" alt="{alt}" src="{uri}">'
-            f"<figcaption>{html.escape(caption)}</figcaption></figure>"
-        )
-
-    def raw(self, markup: str) -> None:
-        self.parts.append(markup)
 
 
 def _cards(headline: dict[str, Any], kind: str | None = None) -> str:
@@ -184,8 +107,6 @@ def _failures(page: Page, failures: dict[str, Any]) -> None:
 
 def render_report(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
     """The report's HTML for a run's summary and sample rows."""
-    from .report_sections import SECTIONS
-
     page = Page()
     kind = summary.get("kind")
     section = SECTIONS.get(str(kind))
@@ -212,12 +133,3 @@ def render_report(summary: dict[str, Any], rows: list[dict[str, Any]]) -> str:
         + "\n".join(page.parts)
         + "</main></body></html>\n"
     )
-
-
-def build_report(run_dir: str | os.PathLike[str]) -> Path:
-    """(Re)build ``report.html`` in a run directory from its summary and samples; returns its path."""
-    summary = read_summary(run_dir)
-    rows = list(iter_samples(run_dir))
-    path = Path(run_dir) / REPORT_FILE
-    path.write_text(render_report(summary, rows), encoding="utf-8")
-    return path

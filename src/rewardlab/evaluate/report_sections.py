@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from . import plots
-from .report import Page, fmt, pct
+from .page import Page, fmt, pct
 
 __all__ = ["SECTIONS"]
 

@@ -23,12 +23,14 @@ from typing import Any
 
 from ..core.errors import RewardlabError
 from ..data.jsonl import dumps, open_text
+from .report import render_report
 
 __all__ = [
     "REPORT_FILE",
     "SAMPLES_FILE",
     "SUMMARY_FILE",
     "RunOutcome",
+    "build_report",
     "iter_samples",
     "new_run_id",
     "prepare_run_dir",
@@ -124,8 +126,6 @@ def write_run(
     (run_dir / SUMMARY_FILE).write_text(json.dumps(json.loads(dumps(summary)), indent=2) + "\n", encoding="utf-8")
     target = run_dir / SUMMARY_FILE
     if report:
-        from .report import build_report
-
         target = build_report(run_dir)
     if record:
         from .store import RunStore, record_from_dir
@@ -176,3 +176,12 @@ def iter_samples(run_dir: str | os.PathLike[str]) -> Iterator[dict[str, Any]]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
+
+
+def build_report(run_dir: str | os.PathLike[str]) -> Path:
+    """(Re)build ``report.html`` in a run directory from its summary and samples; returns its path."""
+    summary = read_summary(run_dir)
+    rows = list(iter_samples(run_dir))
+    path = Path(run_dir) / REPORT_FILE
+    path.write_text(render_report(summary, rows), encoding="utf-8")
+    return path

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -30,41 +29,13 @@ from ..backbones import load_backbone
 from ..backbones.rendering import template_fingerprint
 from ..bt.checkpoint import RewardModelConfig, save_member, write_config
 from ..bt.network import ScalarRewardNetwork
+from .card import TrainReport, write_card
 from .config import BTTrainConfig
 from .features import FeatureCache
 from .progress import NullReporter, TrainingReporter
-from .trainer import MemberResult, encode_pairs, pairwise_accuracy, train_member
+from .trainer import encode_pairs, pairwise_accuracy, train_member
 
-__all__ = ["TrainReport", "longer_wins_accuracy", "train_bt"]
-
-
-@dataclass
-class TrainReport:
-    """What a run produced, as written into ``card.json``."""
-
-    out: Path
-    config: BTTrainConfig
-    members: list[MemberResult] = field(default_factory=list)
-    n_train: int = 0
-    n_eval: int = 0
-    truncated_train: int = 0
-    eval_accuracy: float | None = None
-    longer_wins_accuracy: float | None = None
-    seconds: float = 0.0
-    started: str = ""
-    finished: str = ""
-    backbone: dict[str, Any] = field(default_factory=dict)
-    threads: int | None = None
-
-    def metrics(self) -> dict[str, Any]:
-        return {
-            "eval_accuracy": self.eval_accuracy,
-            "eval_pairs": self.n_eval,
-            "longer_answer_wins_accuracy": self.longer_wins_accuracy,
-            "members": [
-                {"kept_epoch": m.kept_epoch, "seconds": round(m.seconds, 2), "epochs": m.epochs} for m in self.members
-            ],
-        }
+__all__ = ["longer_wins_accuracy", "train_bt"]
 
 
 def longer_wins_accuracy(pairs: Sequence[PreferencePair]) -> float | None:
@@ -98,8 +69,6 @@ def train_bt(
     :class:`~rewardlab.models.training.features.FeatureCache` shared with other runs on the same
     inputs (cross-validation folds), so that no input is encoded twice; ignored otherwise.
     """
-    from .card import write_card
-
     reporter = reporter or NullReporter()
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)

@@ -1,4 +1,5 @@
-"""The model card: ``card.json`` (machine-readable) and ``MODEL_CARD.md`` (for people).
+"""What a training run produced (:class:`TrainReport`) and its model card: ``card.json``
+(machine-readable) and ``MODEL_CARD.md`` (for people).
 
 Both record the data (files, pair counts, how the held-out split was made), every training
 parameter, the metrics (per epoch and final held-out accuracy, next to the "longer answer
@@ -10,15 +11,46 @@ from __future__ import annotations
 
 import json
 import platform
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ... import __version__
+from .config import BTTrainConfig
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .bt import TrainReport
+    from .trainer import MemberResult
 
-__all__ = ["card_data", "render_markdown", "write_card"]
+__all__ = ["TrainReport", "card_data", "render_markdown", "write_card"]
+
+
+@dataclass
+class TrainReport:
+    """What a run produced, as written into ``card.json``."""
+
+    out: Path
+    config: BTTrainConfig
+    members: list[MemberResult] = field(default_factory=list)
+    n_train: int = 0
+    n_eval: int = 0
+    truncated_train: int = 0
+    eval_accuracy: float | None = None
+    longer_wins_accuracy: float | None = None
+    seconds: float = 0.0
+    started: str = ""
+    finished: str = ""
+    backbone: dict[str, Any] = field(default_factory=dict)
+    threads: int | None = None
+
+    def metrics(self) -> dict[str, Any]:
+        return {
+            "eval_accuracy": self.eval_accuracy,
+            "eval_pairs": self.n_eval,
+            "longer_answer_wins_accuracy": self.longer_wins_accuracy,
+            "members": [
+                {"kept_epoch": m.kept_epoch, "seconds": round(m.seconds, 2), "epochs": m.epochs} for m in self.members
+            ],
+        }
 
 
 def card_data(report: TrainReport, data_info: dict[str, Any]) -> dict[str, Any]:
