@@ -1,5 +1,5 @@
 """Shared machinery of composed rewards: score children as batches, merge components, and
-decide what a child's missing score means.
+decide what a child's missing score means. (Rewards that wrap one child: :mod:`.wrappers`.)
 
 Rules every combinator follows:
 
@@ -23,9 +23,8 @@ from ..core.context import ScoreContext
 from ..core.result import RewardResult, Status
 from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
-from ..core.spec import RewardNode
 
-__all__ = ["Combinator", "Gathered", "Wrapper", "check_unique_labels", "gather", "merge_components"]
+__all__ = ["Combinator", "Gathered", "check_unique_labels", "gather", "merge_components"]
 
 
 def merge_components(results: Sequence[RewardResult | None]) -> dict[str, float | None]:
@@ -137,69 +136,3 @@ class Combinator(Reward):
             result.components = {**result.components, self.name: result.score}
         result.reward = self.label
         return result
-
-
-class Wrapper(Reward):
-    """A reward that transforms the score of one child, sample by sample.
-
-    Subclasses override :meth:`_transform` (the one hook); a sample whose child has no score
-    keeps the child's status and error.
-    """
-
-    family = "transform"
-    child: RewardNode
-
-    def model_post_init(self, __context: Any) -> None:
-        check_unique_labels(self)
-
-    def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        child_results = self.child.score_batch(samples, ctx)
-        extra = self._prepare(samples, child_results, ctx)
-        out: list[Outcome] = []
-        for i, (sample, r) in enumerate(zip(samples, child_results, strict=True)):
-            out.append(self._wrap(i, sample, r, ctx, extra))
-        return out
-
-    def _prepare(self, samples: list[Sample], results: list[RewardResult], ctx: ScoreContext) -> Any:
-        """Batch-level work done once before the per-sample transform (e.g. reference scores)."""
-        return None
-
-    def _wrap(self, i: int, sample: Sample, r: RewardResult, ctx: ScoreContext, extra: Any) -> RewardResult:
-        if r.score is None:
-            return passthrough(r, self.label)
-        try:
-            value, info = self._transform(r.score, sample, ctx, extra, i)
-        except Exception as exc:
-            return RewardResult.failed(f"{type(exc).__name__}: {exc}", components=dict(r.components), reward=self.label)
-        if value is None:
-            return RewardResult.not_applicable(
-                info.get("reason", "not applicable"), components=dict(r.components), reward=self.label, info=info
-            )
-        result = RewardResult(
-            score=value,
-            status=r.status,
-            error=r.error,
-            components=dict(r.components),
-            info={"input_score": r.score, **info, **({"defaulted": True} if r.defaulted else {})},
-            reward=self.label,
-        )
-        if self.name:
-            result.components[self.name] = value
-        return result
-
-    def _transform(
-        self, score: float, sample: Sample, ctx: ScoreContext, extra: Any, index: int
-    ) -> tuple[float | None, dict[str, Any]]:
-        raise NotImplementedError
-
-
-def passthrough(r: RewardResult, label: str) -> RewardResult:
-    """A copy of a child's score-less result under the parent's label."""
-    return RewardResult(
-        score=None,
-        status=r.status,
-        error=r.error,
-        components=dict(r.components),
-        info=dict(r.info),
-        reward=label,
-    )

@@ -28,31 +28,21 @@ failure is counted like any other; never an advantage of 0.0 with status ``ok``.
 from __future__ import annotations
 
 import json
-import logging
 import math
 import threading
-import time
 from collections.abc import Sequence
-from typing import Any, ClassVar, Literal
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
 from ..core.context import ScoreContext
 from ..core.registry import register
-from ..core.result import RewardResult
-from ..core.reward import Outcome
 from ..core.sample import Sample
-from .base import Wrapper, passthrough
 from .normalize import RunningMeanStd, group_ids, group_rank, group_winrate, group_zscore, rloo, whiten
+from .wrappers import BatchWrapper, Refusal
 
 __all__ = ["BatchNorm", "GroupNorm", "RunningNorm", "group_keys", "is_missing_key"]
-
-log = logging.getLogger("rewardlab.compose")
-
-# Seconds between two warnings of the same node (the first one is always logged).
-WARN_INTERVAL_S = 30.0
-_WARN_LOCK = threading.Lock()
 
 
 class _MissingKey(tuple):
@@ -86,90 +76,6 @@ def group_keys(samples: Sequence[Sample], key: str | None) -> list[Any]:
     return out
 
 
-class Refusal:
-    """Why a batch statistic gives a sample no score: a short code and a message a person can act on."""
-
-    __slots__ = ("message", "reason")
-
-    def __init__(self, reason: str, message: str) -> None:
-        self.reason = reason
-        self.message = message
-
-
-class _BatchStat(Wrapper):
-    """Scores the child on the batch, then rewrites every score with a batch statistic."""
-
-    family: ClassVar[str] = "normalization"
-    batch_dependent: ClassVar[bool] = True
-
-    _last_warning: float = PrivateAttr(default=-math.inf)
-
-    def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        child_results = self.child.score_batch(samples, ctx)
-        raw = np.array([math.nan if r.score is None else r.score for r in child_results], dtype=np.float64)
-        new, infos = self._statistic(raw, samples, ctx)
-        out: list[Outcome] = []
-        refused: list[Refusal] = []
-        for r, value, info in zip(child_results, new, infos, strict=True):
-            if r.score is None:
-                out.append(passthrough(r, self.label))
-                continue
-            refusal = info.pop("refusal", None)
-            if isinstance(refusal, Refusal):
-                refused.append(refusal)
-                components: dict[str, float | None] = dict(r.components)
-                if self.name:
-                    components[self.name] = None
-                out.append(
-                    RewardResult.failed(
-                        refusal.message,
-                        components=components,
-                        info={"reason": refusal.reason, "raw_score": r.score, **info},
-                        reward=self.label,
-                    )
-                )
-                continue
-            result = RewardResult(
-                score=float(value),
-                status=r.status,
-                error=r.error,
-                components=dict(r.components),
-                info={"raw_score": r.score, **info, **({"defaulted": True} if r.defaulted else {})},
-                reward=self.label,
-            )
-            if self.name:
-                result.components[self.name] = float(value)
-            out.append(result)
-        if refused:
-            self._warn(refused, len(samples))
-        return out
-
-    def _warn(self, refused: list[Refusal], total: int) -> None:
-        now = time.monotonic()
-        with _WARN_LOCK:
-            if now - self._last_warning < WARN_INTERVAL_S:
-                return
-            self._last_warning = now
-        counts: dict[str, int] = {}
-        for r in refused:
-            counts[r.reason] = counts.get(r.reason, 0) + 1
-        why = ", ".join(f"{reason} {n}" for reason, n in counts.items())
-        log.warning(
-            "%s '%s': %d of %d samples got no score (%s): %s",
-            self.type_name,
-            self.label,
-            len(refused),
-            total,
-            why,
-            refused[0].message,
-        )
-
-    def _statistic(
-        self, raw: np.ndarray, samples: list[Sample], ctx: ScoreContext
-    ) -> tuple[np.ndarray, list[dict[str, Any]]]:
-        raise NotImplementedError
-
-
 _SUGGEST = (
     "score all completions of a prompt in one call, or score a component of the spec without normalization "
     "(component=NAME), or set singleton: zero (or raw) to accept a neutral score"
@@ -181,7 +87,7 @@ def _key_text(key: str | None) -> str:
 
 
 @register("group_norm", aliases=("grpo", "advantage"))
-class GroupNorm(_BatchStat):
+class GroupNorm(BatchWrapper):
     """Normalize scores within groups of completions of the same prompt (GRPO / RLOO / ranks).
 
     Methods: ``zscore`` (GRPO: (r - mean) / (std + eps)), ``center`` (Dr. GRPO: r - mean),
@@ -278,7 +184,7 @@ class GroupNorm(_BatchStat):
 
 
 @register("batch_norm", aliases=("whiten",))
-class BatchNorm(_BatchStat):
+class BatchNorm(BatchWrapper):
     """Whiten scores over the whole batch: (r - mean) / std (``shift_mean=False`` keeps the mean).
 
     >>> from rewardlab.verifiers import ExactMatch
@@ -319,7 +225,7 @@ class BatchNorm(_BatchStat):
 
 
 @register("running_norm")
-class RunningNorm(_BatchStat):
+class RunningNorm(BatchWrapper):
     """Normalize by the running mean and std of every score seen so far (PPO reward scaling).
 
     Statistics update with each batch before it is normalized; ``clip`` bounds the result.
