@@ -42,8 +42,8 @@ SHARED = Path(os.environ.get("REWARDLAB_SHARED_DATA", HERE.parent.parent / "shar
 
 def train_small_model(out: Path, train_file: Path) -> Path:
     from rewardlab.data.preferences import read_preferences
-    from rewardlab.models.training.bt import train_bt
-    from rewardlab.models.training.config import BTTrainConfig
+    from rewardlab.models.bt.config import BTTrainConfig
+    from rewardlab.models.bt.train import train_bt
 
     pairs = read_preferences(train_file, limit=64)
     print(
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from rewardlab.data.preferences import read_preferences
     from rewardlab.models.bt.checkpoint import read_config
-    from rewardlab.models.reward_model import RewardModel
+    from rewardlab.models.bt.reward import RewardModel
     from rewardlab.models.runtime import configure_threads
 
     if not args.data.is_file():

@@ -9,7 +9,7 @@ gold for candidates 0-10; ../shared/data/README.md):
    candidates of one prompt whose gold differs by more than ``--threshold`` (the higher gold is
    chosen; ``--margin-from-gold`` also uses the gold difference as the pair's margin).
 3. A Bradley-Terry reward model (MiniLM backbone) is trained on them with the library's own
-   training API (``rewardlab.models.training.bt.train_bt``, what ``rewardlab train bt`` calls) and
+   training API (``rewardlab.models.bt.train.train_bt``, what ``rewardlab train bt`` calls) and
    saved as a normal reward-model folder. The default is a linear probe (``--freeze-layers 6``):
    the head on frozen MiniLM features. A :class:`FeatureCache` shared by all folds encodes each
    candidate once (the features are computed before the folds, with a progress display).
@@ -206,9 +206,9 @@ class Learner:
 
     def __init__(self, args: argparse.Namespace) -> None:
         from rewardlab.models.backbones import load_backbone
+        from rewardlab.models.bt.config import BTTrainConfig
+        from rewardlab.models.bt.features import FeatureCache
         from rewardlab.models.bt.network import ScalarRewardNetwork
-        from rewardlab.models.training.config import BTTrainConfig
-        from rewardlab.models.training.features import FeatureCache
 
         self.config = BTTrainConfig(
             backbone="minilm",
@@ -234,7 +234,7 @@ class Learner:
     def prefill(self, prompts: Sequence[BonPrompt], chunk: int = 64) -> dict[str, Any]:
         """Encode every gold candidate once into the cache (the folds then only look features up)."""
         from rewardlab.evaluate.scoring import progress_bar
-        from rewardlab.models.training.trainer import pooled_features
+        from rewardlab.models.bt.trainer import pooled_features
 
         encoded = self.encode([candidate_sample(p, i) for p in prompts for i in p.gold_indices])
         started = time.perf_counter()
@@ -258,7 +258,7 @@ class Learner:
 
     def train_folder(self, train: list[PreferencePair], held: list[PreferencePair], out: Path, info: dict) -> Any:
         """``train_bt`` (as ``rewardlab train bt``): a reward-model folder, with the shared cache."""
-        from rewardlab.models.training.bt import train_bt
+        from rewardlab.models.bt.train import train_bt
 
         return train_bt(self.config, train, held, out, data_info=info, feature_cache=self.cache)
 
@@ -269,7 +269,7 @@ class Learner:
         computes (checked on a subset through the ``rm:DIR`` spec) without encoding again.
         """
 
-        from rewardlab.models.training.trainer import pooled_features
+        from rewardlab.models.bt.trainer import pooled_features
 
         if not self.probe:
             raise SystemExit("scoring from cached features needs the linear probe (--freeze-layers 6)")
@@ -290,8 +290,8 @@ class Learner:
         """
 
         from rewardlab.models.bt.network import ScalarRewardNetwork
-        from rewardlab.models.training.progress import NullReporter
-        from rewardlab.models.training.trainer import encode_pairs, pooled_features, train_member
+        from rewardlab.models.bt.progress import NullReporter
+        from rewardlab.models.bt.trainer import encode_pairs, pooled_features, train_member
 
         if not self.probe:
             raise SystemExit("the inner split for the length weight needs the linear probe (--freeze-layers 6)")

@@ -19,8 +19,8 @@ from rewardlab.models.bt.checkpoint import (
     load_reward_model,
     read_config,
 )
+from rewardlab.models.bt.reward import RewardModel
 from rewardlab.models.bt.scorer import RewardModelScorer, length_buckets
-from rewardlab.models.reward_model import RewardModel
 
 pytestmark = pytest.mark.integration
 

@@ -102,9 +102,9 @@ def test_training_learns_a_clear_preference_with_an_ensemble_of_heads(tmp_path: 
     """A linear probe (every layer frozen: features computed once) with 3 bootstrap heads: fast, and a
     real check that learning happens."""
     from rewardlab.data.preferences import read_preferences
-    from rewardlab.models.reward_model import RewardModel
-    from rewardlab.models.training.bt import train_bt
-    from rewardlab.models.training.config import BTTrainConfig
+    from rewardlab.models.bt.config import BTTrainConfig
+    from rewardlab.models.bt.reward import RewardModel
+    from rewardlab.models.bt.train import train_bt
 
     train = read_preferences(write_preferences_file(tmp_path / "train.jsonl", 32))
     held = read_preferences(write_preferences_file(tmp_path / "held.jsonl", 16, offset=100))

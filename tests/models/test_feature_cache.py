@@ -10,12 +10,12 @@ import torch
 
 from rewardlab.data.preferences import PreferencePair, read_preferences
 from rewardlab.models.backbones import load_backbone
+from rewardlab.models.bt.config import BTTrainConfig
+from rewardlab.models.bt.features import FeatureCache, body_key
 from rewardlab.models.bt.network import ScalarRewardNetwork
-from rewardlab.models.reward_model import RewardModel
-from rewardlab.models.training.bt import train_bt
-from rewardlab.models.training.config import BTTrainConfig
-from rewardlab.models.training.features import FeatureCache, body_key
-from rewardlab.models.training.trainer import pooled_features
+from rewardlab.models.bt.reward import RewardModel
+from rewardlab.models.bt.train import train_bt
+from rewardlab.models.bt.trainer import pooled_features
 
 from .bt_helpers import write_preferences_file
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from ..models.training.progress import TrainingReporter
+from ..models.bt.progress import TrainingReporter
 from .common import EXIT_OK, err_console, fail, fail_options, import_modules
 from .root import app
 
@@ -137,7 +137,7 @@ def train_bt_command(
     from ..core.errors import InputError, RewardlabError
     from ..data.preferences import FORMATS, load_preferences
     from ..data.splits import split_pairs
-    from ..models.training.config import BTTrainConfig
+    from ..models.bt.config import BTTrainConfig
 
     if data_format not in ("auto", *FORMATS):
         fail(f"--format '{data_format}': expected one of auto, {', '.join(FORMATS)}")
@@ -199,8 +199,8 @@ def train_bt_command(
         fail(f"{data}: no training pairs")
 
     from ..core.progress import progress_mode
-    from ..models.training.bt import train_bt
-    from ..models.training.progress import RichReporter
+    from ..models.bt.progress import RichReporter
+    from ..models.bt.train import train_bt
 
     # A terminal gets a bar; a log file or a pipe gets plain lines (long runs are read there).
     mode = progress_mode(progress, err_console.file, default_lines=True)

@@ -1,11 +1,30 @@
-"""Scalar (Bradley-Terry) reward models: the network, its folder format, and fast scoring.
+"""Scalar (Bradley-Terry) reward models: the reward, the network, its folder, scoring and training.
 
+Scoring with a trained folder:
+
+- :mod:`.reward`: the ``reward_model`` reward (``rm:DIR``);
 - :mod:`.network`: a backbone with a linear head giving one score per head;
 - :mod:`.checkpoint`: the reward-model folder (``reward_model.json`` + one Hugging Face folder
   and a head per ensemble member, safetensors only) and loading it back;
 - :mod:`.scorer`: deterministic, length-bucketed batch scoring under ``torch.inference_mode``.
 
-Training lives in :mod:`rewardlab.models.training`; the reward that scores with a trained
-folder is :class:`rewardlab.models.reward_model.RewardModel` (``rm:DIR``). This package imports
-torch, so import it only where a model is used.
+Training one (``rewardlab train bt``):
+
+- :mod:`.config`: the training parameters (validated, recorded in the model card);
+- :mod:`.loss`: the pairwise loss with margin and reward-centring regularizer;
+- :mod:`.batches`: length-bucketed, shuffled pair batches;
+- :mod:`.trainer`: training one member (optimizer, schedule, accumulation, held-out accuracy);
+- :mod:`.train`: the whole run (ensemble members or heads, saving, the card);
+- :mod:`.features`: a linear probe's frozen-body features, computed once per distinct input;
+- :mod:`.card`: what a run produced, ``MODEL_CARD.md`` and ``card.json``;
+- :mod:`.progress`: the rich progress display.
+
+Importing this package is light (it registers ``reward_model`` and the ``rm:`` scheme); the
+modules that need torch import it themselves.
 """
+
+from __future__ import annotations
+
+from .reward import RewardModel
+
+__all__ = ["RewardModel"]

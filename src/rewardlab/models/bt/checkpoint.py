@@ -9,7 +9,7 @@
                                tokenizer files) with the fine-tuned backbone ...
         reward_head.safetensors   ... and the linear head (one output per head member)
       member-1/ ...            more members for --ensemble K --ensemble-mode members
-      card.json, MODEL_CARD.md the model card (data, parameters, metrics; see training.card)
+      card.json, MODEL_CARD.md the model card (data, parameters, metrics; see card.py)
 
 Weights are safetensors only: nothing is unpickled when a model is loaded.
 """

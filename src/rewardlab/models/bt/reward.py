@@ -24,13 +24,13 @@ from typing import Any, ClassVar
 
 from pydantic import Field, PrivateAttr, field_validator
 
-from ..core.context import ScoreContext
-from ..core.errors import NotApplicable
-from ..core.registry import register, register_resolver
-from ..core.result import RewardResult
-from ..core.reward import Outcome, Reward
-from ..core.sample import Sample
-from .fallback import batch_fallback
+from ...core.context import ScoreContext
+from ...core.errors import NotApplicable
+from ...core.registry import register, register_resolver
+from ...core.result import RewardResult
+from ...core.reward import Outcome, Reward
+from ...core.sample import Sample
+from ..fallback import batch_fallback
 
 __all__ = ["RewardModel"]
 
@@ -74,7 +74,7 @@ class RewardModel(Reward):
     @field_validator("path")
     @classmethod
     def _check_path(cls, value: str) -> str:
-        from .bt.checkpoint import CONFIG_FILE, read_config
+        from .checkpoint import CONFIG_FILE, read_config
 
         folder = Path(value).expanduser()
         if not (folder / CONFIG_FILE).is_file():
@@ -95,8 +95,8 @@ class RewardModel(Reward):
         if self._scorer is None:
             with self._load_lock:
                 if self._scorer is None:
-                    from .bt.checkpoint import shared_reward_model
-                    from .bt.scorer import RewardModelScorer
+                    from .checkpoint import shared_reward_model
+                    from .scorer import RewardModelScorer
 
                     model = shared_reward_model(
                         self.path, device=self.device, max_length=self.max_length, threads=self.threads

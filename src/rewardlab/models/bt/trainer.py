@@ -18,13 +18,13 @@ import torch
 
 from ...data.preferences import PreferencePair
 from ..backbones.base import Backbone, EncodedSample
-from ..bt.network import ScalarRewardNetwork
-from ..bt.scorer import length_buckets
 from .batches import bucketed_batches
 from .config import BTTrainConfig
 from .features import FeatureCache, body_key
 from .loss import bradley_terry_loss
+from .network import ScalarRewardNetwork
 from .progress import TrainingReporter
+from .scorer import length_buckets
 
 __all__ = [
     "EncodedPairs",

@@ -27,11 +27,11 @@ from ... import __version__
 from ...data.preferences import PreferencePair
 from ..backbones import load_backbone
 from ..backbones.rendering import template_fingerprint
-from ..bt.checkpoint import RewardModelConfig, save_member, write_config
-from ..bt.network import ScalarRewardNetwork
 from .card import TrainReport, write_card
+from .checkpoint import RewardModelConfig, save_member, write_config
 from .config import BTTrainConfig
 from .features import FeatureCache
+from .network import ScalarRewardNetwork
 from .progress import NullReporter, TrainingReporter
 from .trainer import encode_pairs, pairwise_accuracy, train_member
 
@@ -66,7 +66,7 @@ def train_bt(
     """Train, save to ``out`` (weights, ``reward_model.json``, model card) and report.
 
     ``feature_cache``: for a linear probe (``freeze_layers`` = every layer), a
-    :class:`~rewardlab.models.training.features.FeatureCache` shared with other runs on the same
+    :class:`~rewardlab.models.bt.features.FeatureCache` shared with other runs on the same
     inputs (cross-validation folds), so that no input is encoded twice; ignored otherwise.
     """
     reporter = reporter or NullReporter()

@@ -9,8 +9,8 @@ features are a fixed function of the pretrained backbone, the pooling and the ex
 - across runs (cross-validation folds, an inner split that picks a hyperparameter, several
   seeds), a response seen before is never encoded again.
 
-Pass one cache to :func:`~rewardlab.models.training.bt.train_bt` /
-:func:`~rewardlab.models.training.trainer.train_member` (``feature_cache=``): it is used only
+Pass one cache to :func:`~rewardlab.models.bt.train.train_bt` /
+:func:`~rewardlab.models.bt.trainer.train_member` (``feature_cache=``): it is used only
 when the body is frozen (a probe); a run that fine-tunes any layer ignores it, since its
 features change while it trains. The cache lives in memory (``hidden`` floats per distinct
 input: 1.5 kB for MiniLM).
@@ -37,7 +37,7 @@ from ..backbones.base import EncodedSample
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
-    from ..bt.network import ScalarRewardNetwork
+    from .network import ScalarRewardNetwork
 
 __all__ = ["FeatureCache", "body_key"]
 
