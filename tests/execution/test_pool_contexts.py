@@ -216,7 +216,7 @@ FORBIDDEN = {"alarm", "setitimer", "SIGALRM", "ITIMER_REAL"}
 # Helpers that may use SIGALRM because they refuse to run outside the main thread: the code
 # checkers' deadline for test code (installed only in the main thread of a code pool worker, a
 # no-op anywhere else; its hard bound is a CPU timer that nothing can swallow).
-ALLOWED: set[str] = {"verifiers/code_deadline.py"}
+ALLOWED: set[str] = {"verifiers/code/deadline.py"}
 
 
 def _is_alarm(node: ast.AST) -> bool:

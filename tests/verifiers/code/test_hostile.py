@@ -34,7 +34,7 @@ from typing import Any
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -441,7 +441,7 @@ def test_hostile_programs_beside_honest_ones(isolation):
         pytest.skip(f"{isolation} isolation is not available on this machine")
     script = (
         "import json, sys\n"
-        "from tests.verifiers.test_code_hostile import run_suite\n"
+        "from tests.verifiers.code.test_hostile import run_suite\n"
         f"print('RESULT ' + json.dumps(run_suite({isolation!r})))\n"
     )
     proc = subprocess.run(

