@@ -3,7 +3,7 @@
 A best-of-N curve is usually estimated by drawing random N-subsets of each prompt's candidates and
 averaging the gold of the rule's pick (the peer here, written the straightforward way with numpy).
 rewardlab computes the same expectation exactly, over all C(K, N) subsets, with C(j-1, N-1)/C(K, N)
-weights (``rewardlab.evaluate.bon``). On ``../shared/data/alpaca_bon16.jsonl.gz`` (400 prompts, 11
+weights (``rewardlab.evaluate.metrics.bon``). On ``../shared/data/alpaca_bon16.jsonl.gz`` (400 prompts, 11
 candidates with gold), for N = 1..11 and three selection rules (longest answer; a tie-heavy rule
 reward, ``repetition``; the oracle), the run prints, per method: seconds for the whole curve and the
 largest error against the exact value (and against the published anchors for the longest answer).
@@ -33,7 +33,8 @@ REPO = HERE.parent
 sys.path.insert(0, str(REPO / "src"))
 
 from rewardlab.core.spec import resolve  # noqa: E402
-from rewardlab.evaluate.bon import expected_best_of_n, load_bon  # noqa: E402
+from rewardlab.evaluate.metrics.bon import expected_best_of_n  # noqa: E402
+from rewardlab.evaluate.runs.bon_data import load_bon  # noqa: E402
 
 DEFAULT_DATA = Path(os.environ.get("REWARDLAB_SHARED_DATA", REPO.parent / "shared" / "data"))
 

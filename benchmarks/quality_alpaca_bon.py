@@ -24,7 +24,7 @@ gold for candidates 0-10; ../shared/data/README.md):
    held-out prompts of each fold are also scored through the composed spec (``rm:DIR`` and the
    ``length`` verifier under ``group_norm`` / ``weighted_sum``) and the largest difference is
    reported (``--verify-prompts -1`` scores every held-out prompt both ways). Expected gold of the
-   pick of a random N-subset is computed exactly with :func:`rewardlab.evaluate.bon.expected_best_of_n`
+   pick of a random N-subset is computed exactly with :func:`rewardlab.evaluate.metrics.bon.expected_best_of_n`
    (ties broken at random, as ``eval bon`` does for rewards; the baseline rules break ties by
    index, as the published anchors).
 
@@ -62,9 +62,10 @@ sys.path.insert(0, str(HERE.parent / "src"))
 from rewardlab.compose.normalize import group_zscore  # noqa: E402
 from rewardlab.core.spec import Spec, spec_from_dict  # noqa: E402
 from rewardlab.data.preferences import PreferencePair  # noqa: E402
-from rewardlab.evaluate.bon import BonPrompt, expected_best_of_n, load_bon, public_rm_picks, rule_scores  # noqa: E402
-from rewardlab.evaluate.scoring import score_all  # noqa: E402
-from rewardlab.evaluate.stats import bootstrap_ci, mean_se  # noqa: E402
+from rewardlab.evaluate.metrics.bon import BonPrompt, expected_best_of_n, public_rm_picks, rule_scores  # noqa: E402
+from rewardlab.evaluate.metrics.stats import bootstrap_ci, mean_se  # noqa: E402
+from rewardlab.evaluate.runs.bon_data import load_bon  # noqa: E402
+from rewardlab.evaluate.runs.scoring import score_all  # noqa: E402
 from rewardlab.models.bt.checkpoint import load_reward_model  # noqa: E402
 
 NS = (1, 2, 4, 8, 11)
@@ -233,7 +234,7 @@ class Learner:
 
     def prefill(self, prompts: Sequence[BonPrompt], chunk: int = 64) -> dict[str, Any]:
         """Encode every gold candidate once into the cache (the folds then only look features up)."""
-        from rewardlab.evaluate.scoring import progress_bar
+        from rewardlab.evaluate.runs.scoring import progress_bar
         from rewardlab.models.bt.trainer import pooled_features
 
         encoded = self.encode([candidate_sample(p, i) for p in prompts for i in p.gold_indices])

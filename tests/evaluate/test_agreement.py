@@ -8,9 +8,9 @@ import pytest
 from scipy.stats import kendalltau, spearmanr
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.agreement import agreement, cohen_kappa
-from rewardlab.evaluate.eval_agreement import AgreementOptions, evaluate_agreement
-from rewardlab.evaluate.sample_data import load_samples, parse_mapping
+from rewardlab.evaluate.metrics.agreement import agreement, cohen_kappa
+from rewardlab.evaluate.runs.agreement import AgreementOptions, evaluate_agreement
+from rewardlab.evaluate.runs.sample_data import load_samples, parse_mapping
 
 
 def test_kappa_and_confusion_hand_computed() -> None:

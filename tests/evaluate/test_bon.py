@@ -13,8 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.bon import expected_best_of_n, kl_bon, load_bon, pick_probabilities, public_rm_picks
-from rewardlab.evaluate.eval_bon import BonOptions, baseline_table, evaluate_bon
+from rewardlab.evaluate.metrics.bon import expected_best_of_n, kl_bon, pick_probabilities, public_rm_picks
+from rewardlab.evaluate.runs.bon import BonOptions, baseline_table, evaluate_bon
+from rewardlab.evaluate.runs.bon_data import load_bon
 
 
 def _brute_force(scores: list[float], gold: list[float], n: int, tie_break: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from rewardlab.evaluate.distance import (
+from rewardlab.evaluate.metrics.distance import (
     canonicalize_epic,
     canonicalize_val,
     epic_distance,

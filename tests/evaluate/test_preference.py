@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.calibration import calibration
-from rewardlab.evaluate.eval_prefs import PrefsOptions, evaluate_preferences
-from rewardlab.evaluate.length_bias import length_baselines, length_split_accuracy
-from rewardlab.evaluate.pairs import load_preferences
-from rewardlab.evaluate.preference import preference_accuracy, subset_accuracies
-from rewardlab.evaluate.stats import bootstrap_ci, mean_se
+from rewardlab.evaluate.metrics.calibration import calibration
+from rewardlab.evaluate.metrics.length_bias import length_baselines, length_split_accuracy
+from rewardlab.evaluate.metrics.preference import preference_accuracy, subset_accuracies
+from rewardlab.evaluate.metrics.stats import bootstrap_ci, mean_se
+from rewardlab.evaluate.runs.pairs import load_preferences
+from rewardlab.evaluate.runs.prefs import PrefsOptions, evaluate_preferences
 
 
 def test_accuracy_counts_ties_as_misses_and_leaves_unscored_out() -> None:

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.eval_agreement import AgreementOptions, run_agreement
-from rewardlab.evaluate.eval_bon import BonOptions, run_bon
-from rewardlab.evaluate.eval_distance import run_distance
-from rewardlab.evaluate.eval_prefs import PrefsOptions, run_prefs
-from rewardlab.evaluate.eval_robustness import RobustnessOptions, run_robustness
+from rewardlab.evaluate.runs.agreement import AgreementOptions, run_agreement
+from rewardlab.evaluate.runs.bon import BonOptions, run_bon
+from rewardlab.evaluate.runs.distance import run_distance
+from rewardlab.evaluate.runs.prefs import PrefsOptions, run_prefs
+from rewardlab.evaluate.runs.robustness import RobustnessOptions, run_robustness
 
 from .cdp import Browser, find_chromium
 

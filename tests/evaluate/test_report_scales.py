@@ -14,10 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from rewardlab.cli import app
-from rewardlab.evaluate import plots, report_sections
-from rewardlab.evaluate.compare import paired_bootstrap
-from rewardlab.evaluate.page import Page, fmt, pct
-from rewardlab.evaluate.report import _cards
+from rewardlab.evaluate.metrics.compare import paired_bootstrap
+from rewardlab.evaluate.report import plots, sections
+from rewardlab.evaluate.report.page import Page, fmt, pct
+from rewardlab.evaluate.report.render import _cards
 
 from .test_runs_cli import _pairs
 
@@ -44,7 +44,7 @@ def test_bon_cards_use_the_tables_scale() -> None:
         "reward": {"name": "r"},
         "metrics": {"ns": [11], "k": 11, "table": {"reward": {"11": {"mean": 0.4012, "se": 0.01}}}},
     }
-    report_sections.bon_section(page, summary, [])
+    sections.bon_section(page, summary, [])
     assert "40.12 ± 1.00" in "".join(page.parts)
 
 
@@ -80,7 +80,7 @@ def test_robustness_plots_use_the_tables_unit(monkeypatch: pytest.MonkeyPatch) -
         "description": "upper case",
     }
     page = Page()
-    report_sections.robustness_section(
+    sections.robustness_section(
         page, {"metrics": {"base_accuracy": {"accuracy": 0.6, "n": 10}, "transforms": {"upper": t}}}, []
     )
     html = "".join(page.parts)

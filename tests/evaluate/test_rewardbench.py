@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.eval_prefs import PrefsOptions, evaluate_preferences
-from rewardlab.evaluate.pairs import load_preferences
-from rewardlab.evaluate.rewardbench import (
+from rewardlab.evaluate.metrics.rewardbench import (
     EXAMPLE_COUNTS,
     SUBSET_MAPPING,
     best_of_n_result,
@@ -30,6 +28,8 @@ from rewardlab.evaluate.rewardbench import (
     v1_report,
     v2_report,
 )
+from rewardlab.evaluate.runs.pairs import load_preferences
+from rewardlab.evaluate.runs.prefs import PrefsOptions, evaluate_preferences
 
 
 def test_published_weights_and_mapping() -> None:

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from rewardlab.core.spec import resolve
-from rewardlab.evaluate.eval_robustness import RobustnessOptions, evaluate_robustness
-from rewardlab.evaluate.pairs import load_preferences
-from rewardlab.evaluate.robustness import transform_metrics
-from rewardlab.evaluate.transforms import TRANSFORMS, apply_prompt, apply_text, rng_for
+from rewardlab.evaluate.metrics.robustness import transform_metrics
+from rewardlab.evaluate.metrics.transforms import TRANSFORMS, apply_prompt, apply_text, rng_for
+from rewardlab.evaluate.runs.pairs import load_preferences
+from rewardlab.evaluate.runs.robustness import RobustnessOptions, evaluate_robustness
 
 TEXT = 'He said "yes". It works... Really.\n\n- first item\n- second item\n- third item\n\nDone.'
 
@@ -98,7 +98,7 @@ def test_robustness_on_real_pairs(shared_data: Path) -> None:
 
 
 def test_robustness_counts_failures(tmp_path: Path) -> None:
-    from rewardlab.evaluate.pairs import PreferencePair
+    from rewardlab.evaluate.runs.pairs import PreferencePair
 
     q = [{"role": "user", "content": "q"}]
     pairs = [PreferencePair("1", q, "Good answer", "Bad"), PreferencePair("2", q, "FAIL", "x")]

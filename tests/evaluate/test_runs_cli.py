@@ -11,9 +11,9 @@ import pytest
 from typer.testing import CliRunner
 
 from rewardlab.cli import app
-from rewardlab.evaluate.compare import compare
-from rewardlab.evaluate.rundir import prepare_run_dir
-from rewardlab.evaluate.store import RunNotFound, RunRecord, RunStore
+from rewardlab.evaluate.metrics.compare import compare
+from rewardlab.evaluate.runs.rundir import prepare_run_dir
+from rewardlab.evaluate.runs.store import RunNotFound, RunRecord, RunStore
 
 runner = CliRunner()
 

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rewardlab.core.catalog import describe
 from rewardlab.core.registry import get_reward_class
 from rewardlab.core.spec import build_reward, spec_from_dict
-from rewardlab.evaluate.bon import expected_best_of_n, rule_scores
+from rewardlab.evaluate.metrics.bon import expected_best_of_n, rule_scores
 from rewardlab.models.backbones.encoder import minilm_dir
 from rewardlab.verifiers import Length
 

@@ -152,7 +152,7 @@ def prefs_command(
     `baseline_field`) judges each pair once: its P(chosen wins) is the score, 1/2 a tie.
     """
     import_modules(imports)
-    from ..evaluate.eval_prefs import PrefsOptions, run_prefs
+    from ..evaluate.runs.prefs import PrefsOptions, run_prefs
 
     spec = _resolve(reward, param)
     options = PrefsOptions(
@@ -223,7 +223,7 @@ def bon_command(
     against N and against KL_bon = log N - (N-1)/N (the over-optimization curve).
     """
     import_modules(imports)
-    from ..evaluate.eval_bon import BonOptions, run_bon
+    from ..evaluate.runs.bon import BonOptions, run_bon
 
     if tie_break not in ("random", "index"):
         fail(f"--tie-break '{tie_break}': expected 'random' or 'index'")
@@ -276,8 +276,8 @@ def robustness_command(
     whitespace). Each is measured on the pairs it changed.
     """
     import_modules(imports)
-    from ..evaluate.eval_robustness import RobustnessOptions, run_robustness
-    from ..evaluate.transforms import TRANSFORMS
+    from ..evaluate.metrics.transforms import TRANSFORMS
+    from ..evaluate.runs.robustness import RobustnessOptions, run_robustness
 
     if list_transforms:
         from rich.table import Table
@@ -312,7 +312,7 @@ def _two(a: str, b: str, pa: list[str] | None, pb: list[str] | None) -> tuple[An
 
 
 def _mapping(items: list[str] | None) -> dict[str, str]:
-    from ..evaluate.sample_data import parse_mapping
+    from ..evaluate.runs.sample_data import parse_mapping
 
     try:
         return parse_mapping(items)
@@ -358,7 +358,7 @@ def agreement_command(
     --gold-field each reward is also compared with that label.
     """
     import_modules(imports)
-    from ..evaluate.eval_agreement import AgreementOptions, run_agreement
+    from ..evaluate.runs.agreement import AgreementOptions, run_agreement
 
     spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)
     options = AgreementOptions(
@@ -420,7 +420,7 @@ def distance_command(
     the unit-normalized canonical rewards. Best-of-N rows (instruction + candidates) are expanded.
     """
     import_modules(imports)
-    from ..evaluate.eval_distance import DistanceOptions, run_distance
+    from ..evaluate.runs.distance import DistanceOptions, run_distance
 
     spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)
     options = DistanceOptions(group_key=group_key, batch_size=batch_size, progress=progress)

@@ -28,13 +28,13 @@ def _fmt(value: Any) -> str:
 
 
 def _store() -> Any:
-    from ..evaluate.store import RunStore
+    from ..evaluate.runs.store import RunStore
 
     return RunStore()
 
 
 def _get(ref: str) -> Any:
-    from ..evaluate.store import RunNotFound
+    from ..evaluate.runs.store import RunNotFound
 
     try:
         return _store().get(ref)
@@ -104,8 +104,8 @@ def compare_command(
     bootstrap interval for B - A on the items both runs scored (prefs: pairs; bon: prompts)."""
     from rich.table import Table
 
-    from ..evaluate.compare import compare, paired_bootstrap
-    from ..evaluate.rundir import iter_samples, read_summary
+    from ..evaluate.metrics.compare import compare, paired_bootstrap
+    from ..evaluate.runs.rundir import iter_samples, read_summary
 
     ra, rb = _get(run_a), _get(run_b)
     try:
@@ -172,7 +172,7 @@ def report_command(
 ) -> None:
     """Rebuild a run's standalone HTML report from its summary.json and samples.jsonl; print its path."""
     from ..core.errors import RewardlabError
-    from ..evaluate.rundir import build_report
+    from ..evaluate.runs.rundir import build_report
 
     record = _get(run)
     try:

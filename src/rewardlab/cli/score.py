@@ -8,16 +8,7 @@ from typing import Any
 
 import typer
 
-from .common import (
-    EXIT_FAILURES,
-    EXIT_OK,
-    err_console,
-    fail,
-    import_modules,
-    parse_params,
-    status_line,
-    summary_table,
-)
+from .common import EXIT_FAILURES, EXIT_OK, err_console, fail, import_modules, parse_params, status_line, summary_table
 from .root import app
 
 
@@ -85,7 +76,7 @@ def score_command(
     from ..core.spec import resolve
     from ..core.summary import ResultSummary
     from ..data.jsonl import count_lines, dumps, iter_jsonl, open_text
-    from ..evaluate.sample_data import apply_mapping, parse_mapping
+    from ..evaluate.runs.sample_data import apply_mapping, parse_mapping
 
     import_modules(imports)
     try:
@@ -195,7 +186,7 @@ def _check(spec: Any, input: str, fields_map: dict[str, str], group_key: str | N
     """``--check``: the fields the spec reads, and how many input rows lack each (after --map)."""
     from ..compose.introspect import fields_read, normalizing_nodes
     from ..data.jsonl import iter_jsonl, open_text
-    from ..evaluate.sample_data import apply_mapping
+    from ..evaluate.runs.sample_data import apply_mapping
     from .common import console
 
     wanted = fields_read(spec.reward, group_key=group_key or spec.group_key)

@@ -12,10 +12,18 @@ a failed sample as 0, and can write a run directory (``summary.json``, ``samples
 ``run_distance``       EPIC / STARC distance between two rewards on grouped completions
 =====================  =====================================================================
 
-The computations are importable on their own (``rewardlab.evaluate.bon.expected_best_of_n``,
-``rewardlab.evaluate.distance.epic_distance``, ``rewardlab.evaluate.rewardbench.section_scores``
-...). Importing this package is light: names load on first use, and matplotlib and scipy only
-when a plot or a rank correlation is computed.
+Three layers, each a package:
+
+- :mod:`.metrics`: pure computations (``rewardlab.evaluate.metrics.bon.expected_best_of_n``,
+  ``...metrics.distance.epic_distance``, ``...metrics.rewardbench.section_scores``, the
+  meaning-preserving rewrites ...): numbers in, numbers out, no files;
+- :mod:`.runs`: the drivers that read data, score it through a spec and write run directories
+  (one module per evaluation kind, the run directory and store, the data loaders);
+- :mod:`.report`: the standalone HTML report of a run (page, plots, one section per kind).
+
+:mod:`.stress` (adversarial probes of verifiers) is its own package. Importing this package is
+light: the names below load on first use, and matplotlib and scipy only when a plot or a rank
+correlation is computed.
 
 >>> import rewardlab.evaluate as ev
 >>> ev.kl_bon(1)
@@ -28,34 +36,34 @@ import importlib
 from typing import Any
 
 _EXPORTS = {
-    "run_prefs": "eval_prefs",
-    "evaluate_preferences": "eval_prefs",
-    "PrefsOptions": "eval_prefs",
-    "run_bon": "eval_bon",
-    "evaluate_bon": "eval_bon",
-    "BonOptions": "eval_bon",
-    "run_robustness": "eval_robustness",
-    "evaluate_robustness": "eval_robustness",
-    "RobustnessOptions": "eval_robustness",
-    "run_agreement": "eval_agreement",
-    "evaluate_agreement": "eval_agreement",
-    "AgreementOptions": "eval_agreement",
-    "run_distance": "eval_distance",
-    "evaluate_distance": "eval_distance",
-    "DistanceOptions": "eval_distance",
-    "expected_best_of_n": "bon",
-    "kl_bon": "bon",
-    "load_bon": "bon",
-    "epic_distance": "distance",
-    "starc_distance": "distance",
-    "grouped_distance": "distance",
-    "preference_accuracy": "preference",
-    "section_scores": "rewardbench",
-    "ties_score": "rewardbench",
-    "load_preferences": "pairs",
-    "build_report": "rundir",
-    "RunStore": "store",
-    "TRANSFORMS": "transforms",
+    "run_prefs": "runs.prefs",
+    "evaluate_preferences": "runs.prefs",
+    "PrefsOptions": "runs.prefs",
+    "run_bon": "runs.bon",
+    "evaluate_bon": "runs.bon",
+    "BonOptions": "runs.bon",
+    "run_robustness": "runs.robustness",
+    "evaluate_robustness": "runs.robustness",
+    "RobustnessOptions": "runs.robustness",
+    "run_agreement": "runs.agreement",
+    "evaluate_agreement": "runs.agreement",
+    "AgreementOptions": "runs.agreement",
+    "run_distance": "runs.distance",
+    "evaluate_distance": "runs.distance",
+    "DistanceOptions": "runs.distance",
+    "expected_best_of_n": "metrics.bon",
+    "kl_bon": "metrics.bon",
+    "load_bon": "runs.bon_data",
+    "epic_distance": "metrics.distance",
+    "starc_distance": "metrics.distance",
+    "grouped_distance": "metrics.distance",
+    "preference_accuracy": "metrics.preference",
+    "section_scores": "metrics.rewardbench",
+    "ties_score": "metrics.rewardbench",
+    "load_preferences": "runs.pairs",
+    "build_report": "runs.rundir",
+    "RunStore": "runs.store",
+    "TRANSFORMS": "metrics.transforms",
 }
 
 __all__ = sorted(_EXPORTS)

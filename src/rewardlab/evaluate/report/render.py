@@ -1,10 +1,10 @@
 """The standalone HTML report of a run: built from its ``summary.json`` and ``samples.jsonl``.
 
 ``render_report(summary, rows)`` is the HTML of ``report.html``: a header (run, reward, data, headline numbers),
-the kind's sections (tables and plots, :mod:`.report_sections`), what failed, and the parameters.
+the kind's sections (tables and plots, :mod:`.sections`), what failed, and the parameters.
 Plots are PNGs embedded as data URIs and the CSS is inline, so the file opens offline. Every plot
 is an ``<img data-plot=NAME>``; ``<body data-plots=...>`` lists the names the page should show.
-:func:`rewardlab.evaluate.rundir.build_report` writes it into a run directory; ``rewardlab report
+:func:`rewardlab.evaluate.runs.rundir.build_report` writes it into a run directory; ``rewardlab report
 RUN`` rebuilds it at any time (e.g. after an upgrade).
 """
 
@@ -16,7 +16,7 @@ import os
 from typing import Any
 
 from .page import Page, fmt, pct
-from .report_sections import SECTIONS
+from .sections import SECTIONS
 
 __all__ = ["render_report"]
 

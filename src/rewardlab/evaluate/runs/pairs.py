@@ -24,8 +24,8 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import InputError
-from ..data.preferences import PreferencePair, detect_format, parse_preference_row
+from ...core.errors import InputError
+from ...data.preferences import PreferencePair, detect_format, parse_preference_row
 
 __all__ = ["PreferencePair", "PreferenceSet", "RankedItem", "load_preferences", "parse_row"]
 
@@ -128,7 +128,7 @@ def load_preferences(
     A malformed line is recorded in ``skipped`` (``file:line: why``) and the others are still
     read; with ``strict`` it raises :class:`InputError`. ``limit`` keeps the first N rows.
     """
-    from ..data.jsonl import iter_jsonl, open_text
+    from ...data.jsonl import iter_jsonl, open_text
 
     source = str(path)
     if not os.path.isfile(source):

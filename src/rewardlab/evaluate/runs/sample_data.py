@@ -19,7 +19,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from ..core.errors import InputError
+from ...core.errors import InputError
 
 __all__ = ["apply_mapping", "group_of", "load_samples", "parse_mapping"]
 
@@ -61,7 +61,7 @@ def load_samples(
     ``limit`` keeps the first N rows (before expansion). A malformed line raises
     :class:`InputError` with its line number.
     """
-    from ..data.jsonl import iter_jsonl, open_text
+    from ...data.jsonl import iter_jsonl, open_text
 
     source = str(path)
     if not os.path.exists(source):

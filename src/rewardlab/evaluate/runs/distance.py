@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..core.spec import Spec
-from .distance import grouped_distance
+from ...core.spec import Spec
+from ..metrics.distance import grouped_distance
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .sample_data import group_of, load_samples
 from .scoring import score_all

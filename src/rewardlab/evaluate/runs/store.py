@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import RewardlabError
-from ..data.jsonl import dumps
+from ...core.errors import RewardlabError
+from ...data.jsonl import dumps
 
 __all__ = ["RunNotFound", "RunRecord", "RunStore", "default_store_path"]
 
@@ -64,7 +64,7 @@ class RunRecord:
 
 def default_store_path() -> Path:
     """``$REWARDLAB_HOME/runs.sqlite3`` (``~/.rewardlab/runs.sqlite3`` by default)."""
-    from ..core.paths import rewardlab_home
+    from ...core.paths import rewardlab_home
 
     return rewardlab_home() / "runs.sqlite3"
 

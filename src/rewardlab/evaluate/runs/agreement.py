@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from ..core.spec import Spec
-from .agreement import agreement
+from ...core.spec import Spec
+from ..metrics.agreement import agreement
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .sample_data import load_samples
 from .scoring import score_all

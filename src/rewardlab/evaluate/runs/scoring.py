@@ -20,9 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..core.errors import RewardFailed
-from ..core.result import RewardResult, Status
-from ..core.spec import Spec
+from ...core.errors import RewardFailed
+from ...core.result import RewardResult, Status
+from ...core.spec import Spec
 
 __all__ = ["Scored", "pairwise_field", "progress_bar", "score_all"]
 
@@ -70,7 +70,7 @@ def progress_bar(description: str, total: int, enabled: bool | None = None) -> I
     """Progress on stderr; yields ``advance(n)``. A rich bar on a terminal; with ``enabled=True``
     off a terminal (``--progress`` in a log file or a pipe), plain lines every few seconds.
     ``enabled=None``: a bar when stderr is a TTY, nothing otherwise."""
-    from ..core.progress import PlainProgress, progress_mode
+    from ...core.progress import PlainProgress, progress_mode
 
     mode = progress_mode(enabled, sys.stderr)
     if mode is None or total <= 0:

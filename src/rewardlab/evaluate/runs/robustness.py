@@ -1,9 +1,10 @@
 """``eval robustness``: how a reward's preferences survive meaning-preserving rewrites.
 
-The pairs are scored once as they are; then, for each transform (:mod:`.transforms`), the pairs
-it changes are rewritten and scored again. Per transform: how many pairs it changed, ranking
-consistency with the untransformed pair, accuracy before and after and the change, flips, and
-the mean absolute score change (:func:`.robustness.transform_metrics`). Pairs with a response
+The pairs are scored once as they are; then, for each transform
+(:mod:`rewardlab.evaluate.metrics.transforms`), the pairs it changes are rewritten and scored
+again. Per transform: how many pairs it changed, ranking consistency with the untransformed pair,
+accuracy before and after and the change, flips, and the mean absolute score change
+(:func:`rewardlab.evaluate.metrics.robustness.transform_metrics`). Pairs with a response
 the reward could not score, before or after, are left out of that transform and counted.
 """
 
@@ -17,13 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from ..core.spec import Spec
+from ...core.spec import Spec
+from ..metrics.preference import preference_accuracy
+from ..metrics.robustness import transform_metrics
+from ..metrics.transforms import TRANSFORMS, Transform, rng_for
 from .pairs import PreferencePair, load_preferences
-from .preference import preference_accuracy
-from .robustness import transform_metrics
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .scoring import pairwise_field, score_all
-from .transforms import TRANSFORMS, Transform, rng_for
 
 __all__ = ["RobustnessOptions", "evaluate_robustness", "run_robustness"]
 

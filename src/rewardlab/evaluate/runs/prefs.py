@@ -8,7 +8,7 @@ the accuracy split by which answer is longer, the score-length correlation, and 
 of sigma(r_c - r_r).
 
 >>> from rewardlab.core.spec import resolve
->>> from rewardlab.evaluate.pairs import PreferencePair, PreferenceSet
+>>> from rewardlab.evaluate.runs.pairs import PreferencePair, PreferenceSet
 >>> q = [{"role": "user", "content": "q"}]
 >>> data = PreferenceSet(pairs=[PreferencePair("1", q, "a long answer", "short"),
 ...                             PreferencePair("2", q, "tiny", "a much longer answer")])
@@ -26,15 +26,15 @@ from typing import Any
 
 import numpy as np
 
-from ..core.spec import Spec
-from .calibration import calibration
-from .length_bias import length_baselines, length_split_accuracy, score_length_correlation
+from ...core.spec import Spec
+from ..metrics.calibration import calibration
+from ..metrics.length_bias import length_baselines, length_split_accuracy, score_length_correlation
+from ..metrics.preference import TIE_RULE, TIE_RULE_PAIRWISE, preference_accuracy, subset_accuracies
+from ..metrics.rewardbench import v1_report, v2_report
+from ..metrics.stats import spearman
 from .pairs import PreferenceSet, load_preferences
-from .preference import TIE_RULE, TIE_RULE_PAIRWISE, preference_accuracy, subset_accuracies
-from .rewardbench import v1_report, v2_report
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .scoring import pairwise_field, score_all
-from .stats import spearman
 
 __all__ = ["PrefsOptions", "evaluate_preferences", "pairwise_field", "run_prefs"]
 

@@ -2,11 +2,12 @@
 
 For each prompt the reward scores the candidates that carry gold (indices 0-10 of alpaca_bon16);
 for N = 1, 2, 4, 8 and all of them, the expected gold of its pick over all N-subsets is computed
-exactly (:mod:`.bon`), and averaged over prompts with a standard error. Beside it, on the same
-prompts: random pick, oracle, worst, longest and shortest answer (the published anchors' rules,
-ties to the lowest index), the public reward models' stored best-of-all picks with bounds, and --
-with ``all_candidates`` -- the reward's own best-of-all pick with the same bounds. The
-over-optimization curve is gold against KL_bon = log N - (N-1)/N for every N from 1 to K.
+exactly (:mod:`rewardlab.evaluate.metrics.bon`), and averaged over prompts with a standard error.
+Beside it, on the same prompts: random pick, oracle, worst, longest and shortest answer (the
+published anchors' rules, ties to the lowest index), the public reward models' stored best-of-all
+picks with bounds, and -- with ``all_candidates`` -- the reward's own best-of-all pick with the
+same bounds. The over-optimization curve is gold against KL_bon = log N - (N-1)/N for every N
+from 1 to K.
 
 A prompt where the reward failed (or did not apply) on a gold candidate cannot be ranked: it is
 left out of the reward's numbers and counted, and the baselines are given both on all prompts and
@@ -23,11 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from ..core.spec import Spec
-from .bon import RULES, BonPrompt, TieBreak, expected_best_of_n, kl_bon, load_bon, public_rm_picks, rule_scores
+from ...core.spec import Spec
+from ..metrics.bon import RULES, BonPrompt, TieBreak, expected_best_of_n, kl_bon, public_rm_picks, rule_scores
+from ..metrics.stats import mean_se
+from .bon_data import load_bon
 from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
 from .scoring import score_all
-from .stats import mean_se
 
 __all__ = ["BonOptions", "baseline_table", "evaluate_bon", "run_bon"]
 

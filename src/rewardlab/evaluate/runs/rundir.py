@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.errors import RewardlabError
-from ..data.jsonl import dumps, open_text
-from .report import render_report
+from ...core.errors import RewardlabError
+from ...data.jsonl import dumps, open_text
+from ..report.render import render_report
 
 __all__ = [
     "REPORT_FILE",
@@ -77,7 +77,7 @@ def prepare_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
     ``summary.json``), so a typo cannot scatter files into an unrelated folder.
     """
     if out is None:
-        from ..core.paths import rewardlab_home
+        from ...core.paths import rewardlab_home
 
         path = rewardlab_home() / "runs" / run_id
     else:
@@ -143,7 +143,7 @@ def summary_header(
     kind: str, run_id: str, *, reward: dict[str, Any], data: dict[str, Any], params: dict[str, Any]
 ) -> dict[str, Any]:
     """The fields every ``summary.json`` starts with."""
-    from .. import __version__
+    from ... import __version__
 
     return {
         "run_id": run_id,
