@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rewardlab.verifiers import Format
-from rewardlab.verifiers.jsontext import is_empty_value, parse_json
+from rewardlab.verifiers.common.jsontext import is_empty_value, parse_json
 
 
 @pytest.mark.parametrize(

@@ -24,10 +24,10 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
-from .confusables import fold
-from .exact_match import references
-from .guards import hedge_markers, restates_prompt
-from .text import normalize_text
+from .common.confusables import fold
+from .common.guards import hedge_markers, restates_prompt
+from .common.references import references
+from .common.text import normalize_text
 
 __all__ = ["Choice", "ChoicePick", "read_choice"]
 

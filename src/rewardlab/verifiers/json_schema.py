@@ -23,7 +23,7 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
-from .jsontext import Where, is_empty_value, parse_json
+from .common.jsontext import Where, is_empty_value, parse_json
 
 __all__ = ["JsonSchema", "compile_schema"]
 

@@ -19,7 +19,7 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
-from .text import Unit, measure_length
+from .common.text import Unit, measure_length
 
 __all__ = ["Length", "LengthBand", "Overlong"]
 

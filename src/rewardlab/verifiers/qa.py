@@ -24,10 +24,10 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
-from .confusables import fold
-from .exact_match import references
-from .guards import candidate_parts, hedge_markers, negation_markers, prompt_remainder, restates_prompt
-from .text import Extract, extract_answer
+from .common.confusables import fold
+from .common.guards import candidate_parts, hedge_markers, negation_markers, prompt_remainder, restates_prompt
+from .common.references import references
+from .common.text import Extract, extract_answer
 
 __all__ = ["QA", "squad_em", "squad_f1", "squad_normalize"]
 

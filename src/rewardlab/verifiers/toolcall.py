@@ -35,7 +35,7 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
-from .jsontext import parse_json
+from .common.jsontext import parse_json
 
 __all__ = [
     "Call",

@@ -15,7 +15,7 @@ import re
 
 from pydantic import Field, field_validator
 
-from ..confusables import fold
+from ..common.confusables import fold
 from .base import Constraint, constraint
 
 __all__ = ["ConstrainedResponse", "ForbiddenWords", "Keywords", "Postscript"]

@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator
 
-from ..confusables import fold
+from ..common.confusables import fold
 from .base import CountConstraint, constraint
 from .text import (
     bullet_lines,

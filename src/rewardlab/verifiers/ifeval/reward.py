@@ -13,7 +13,7 @@ from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Reward
 from ...core.sample import Sample
-from ..guards import restates_prompt
+from ..common.guards import restates_prompt
 from .base import CONSTRAINTS, Constraint, check_constraint_list, parse_constraint
 from .shape import RepeatPrompt
 from .text import count_words

@@ -16,8 +16,8 @@ import re
 
 from pydantic import Field
 
-from ..confusables import fold
-from ..jsontext import is_empty_value, parse_json
+from ..common.confusables import fold
+from ..common.jsontext import is_empty_value, parse_json
 from .base import Constraint, constraint
 
 __all__ = [

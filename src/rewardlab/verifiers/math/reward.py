@@ -22,7 +22,7 @@ from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
 from ...core.sample import Sample
-from ..exact_match import reference_texts
+from ..common.references import reference_texts
 from .backend import PoolChoice, run_symbolic
 from .extract import DEFAULT_ORDER, Strategy
 from .grader import Grade, GradeOptions, finish, grade

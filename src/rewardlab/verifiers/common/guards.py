@@ -3,7 +3,7 @@
 A policy trained against a lax checker learns to answer "Paris or London", to list every
 candidate, or to copy the question back. These helpers detect those shapes; each verifier
 decides what to do with them (its strict default pays nothing and says why in ``info``).
-All checks run on :func:`~rewardlab.verifiers.confusables.fold`-ed text, so a Cyrillic ``о``
+All checks run on :func:`~rewardlab.verifiers.common.confusables.fold`-ed text, so a Cyrillic ``о``
 in "оr" does not hide a hedge.
 
 >>> hedge_markers("Paris or London", ["Paris"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rewardlab.verifiers.confusables import fold, has_confusables
-from rewardlab.verifiers.guards import candidate_parts, hedge_markers, prompt_remainder, restates_prompt
+from rewardlab.verifiers.common.confusables import fold, has_confusables
+from rewardlab.verifiers.common.guards import candidate_parts, hedge_markers, prompt_remainder, restates_prompt
 
 
 @pytest.mark.parametrize(
