@@ -28,7 +28,7 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
-from ..verifiers.text import Extract, extract_answer
+from ..verifiers.common.text import Extract, extract_answer
 from .fallback import batch_fallback
 
 __all__ = ["DPOImplicitReward", "ReferenceLikelihood"]
