@@ -1,11 +1,18 @@
-"""No import cycle between the modules of the package.
+"""No import cycle between the modules of the package, by design or at run time.
 
-Every ``import`` / ``from ... import`` statement counts, wherever it stands: at the top, inside a
-function (a lazy import hides a cycle from the interpreter, not from the design), under
-``if TYPE_CHECKING:``; so does ``importlib.import_module("...")`` / ``__import__("...")`` with a
-literal name. An edge goes to the module named (``from .pkg import mod`` -> ``pkg.mod`` when that
-is a module, else ``pkg``), not to the packages above it: a package's ``__init__`` importing its
-own modules is how a package works, a module importing its own package's ``__init__`` is a cycle.
+Two graphs, each without a cycle:
+
+- **design**: every ``import`` / ``from ... import`` statement, wherever it stands -- at the top,
+  inside a function (a lazy import hides a cycle from the interpreter, not from the design), under
+  ``if TYPE_CHECKING:`` -- and ``importlib.import_module("...")`` / ``__import__("...")`` with a
+  literal name. An edge goes to the module named (``from .pkg import mod`` -> ``pkg.mod`` when
+  that is a module, else ``pkg``). A package's ``__init__`` importing its own modules is how a
+  package works; a module importing its own package's ``__init__`` is a cycle.
+- **run time**: the imports that run (not those under ``if TYPE_CHECKING:``), each with an edge
+  to the module named and to the packages above it that are not above the importing module:
+  importing ``a.b.c`` from ``x.y`` runs ``a/__init__`` and ``a/b/__init__`` first, so a package
+  ``__init__`` that imports its modules eagerly is part of every import of one of them.
+
 Names built at run time (plugin entry points, ``rewardlab.core.registry``'s built-in packages,
 lazy front doors keyed by a table) are not followed.
 """
@@ -15,6 +22,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 import rewardlab
 
@@ -59,11 +68,33 @@ def _literal_import(node: ast.Call) -> str | None:
     return first.value if isinstance(first, ast.Constant) and isinstance(first.value, str) else None
 
 
-def imports_of(module: str, modules: dict[str, tuple[Path, bool]]) -> Iterator[tuple[str, int]]:
-    """(imported module of the package, line) for every import anywhere in ``module``'s file."""
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _import_nodes(tree: ast.AST, *, runtime: bool) -> Iterator[ast.AST]:
+    """Every node of ``tree``; with ``runtime``, not those under ``if TYPE_CHECKING:``."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        if runtime and isinstance(node, ast.If) and _is_type_checking(node.test):
+            stack.extend(node.orelse)
+            continue
+        stack.extend(ast.iter_child_nodes(node))
+
+
+def imports_of(
+    module: str, modules: dict[str, tuple[Path, bool]], *, runtime: bool = False
+) -> Iterator[tuple[str, int]]:
+    """(imported module of the package, line) for the imports in ``module``'s file: every one
+    (design), or those that run, with the packages above each target (``runtime``)."""
     path, is_package = modules[module]
     top = module.split(".")[0]
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in _import_nodes(tree, runtime=runtime):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
@@ -74,20 +105,26 @@ def imports_of(module: str, modules: dict[str, tuple[Path, bool]]) -> Iterator[t
             literal = _literal_import(node)
             targets = [literal] if literal else []
         for target in targets:
-            if target.split(".")[0] != top:
+            known = _known(target, modules) if target.split(".")[0] == top else None
+            if known is None:
                 continue
-            known = _known(target, modules)
-            if known is not None and known != module:
+            if known != module:
                 yield known, node.lineno
+            if runtime:
+                parts = known.split(".")
+                for depth in range(1, len(parts)):
+                    above = ".".join(parts[:depth])
+                    if above in modules and above != module and not module.startswith(above + "."):
+                        yield above, node.lineno
 
 
-def import_graph(package_dir: Path) -> dict[str, dict[str, int]]:
-    """module -> {imported module: first line that imports it}."""
+def import_graph(package_dir: Path, *, runtime: bool = False) -> dict[str, dict[str, int]]:
+    """module -> {imported module: first line that imports it} (see :func:`imports_of`)."""
     modules = module_files(package_dir)
     graph: dict[str, dict[str, int]] = {}
     for module in modules:
         edges: dict[str, int] = {}
-        for target, line in imports_of(module, modules):
+        for target, line in imports_of(module, modules, runtime=runtime):
             edges[target] = min(line, edges.get(target, line))
         graph[module] = edges
     return graph
@@ -149,8 +186,9 @@ def describe_cycle(component: list[str], graph: dict[str, dict[str, int]]) -> st
     return "\n".join(lines)
 
 
-def test_the_package_has_no_import_cycle() -> None:
-    graph = import_graph(PACKAGE_DIR)
+@pytest.mark.parametrize("runtime", [False, True], ids=["design", "runtime"])
+def test_the_package_has_no_import_cycle(runtime: bool) -> None:
+    graph = import_graph(PACKAGE_DIR, runtime=runtime)
     assert len(graph) > 100, "the walk found too few modules: is PACKAGE_DIR the package?"
     found = cycles(graph)
     assert not found, "import cycles (function-level imports included):\n" + "\n".join(
@@ -173,6 +211,23 @@ def test_the_walk_sees_function_level_and_type_checking_imports(tmp_path: Path) 
     found = cycles(graph)
     assert found == [["demo.a", "demo.c", "demo.sub.b"]]
     assert "demo.sub.b (line 3) imports demo.c" in describe_cycle(found[0], graph)
+    # at run time the TYPE_CHECKING import does not run; importing demo.sub.b runs demo.sub first
+    runtime = import_graph(pkg, runtime=True)
+    assert runtime["demo.a"] == {"demo.sub.b": 2, "demo.sub": 2}
+    assert runtime["demo.sub.b"] == {}
+    assert cycles(runtime) == []
+
+
+def test_a_package_init_on_the_way_counts_at_run_time(tmp_path: Path) -> None:
+    pkg = tmp_path / "lib"
+    (pkg / "box").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "wire.py").write_text("from .box.consts import HEADER\n")
+    (pkg / "box" / "__init__.py").write_text("from .client import Client\n")
+    (pkg / "box" / "consts.py").write_text("HEADER = 8\n")
+    (pkg / "box" / "client.py").write_text("from ..wire import HEADER\n\nclass Client: ...\n")
+    assert cycles(import_graph(pkg)) == []
+    assert cycles(import_graph(pkg, runtime=True)) == [["lib.box", "lib.box.client", "lib.wire"]]
 
 
 def test_an_import_of_the_own_package_init_is_a_cycle(tmp_path: Path) -> None:
