@@ -1,7 +1,8 @@
 """Length-prefixed messages over a stream socket, with deadlines.
 
 Both ends of a pool or sandbox channel are rewardlab code; payloads are pickles the *trusted*
-side produced (untrusted program output is decoded separately, see ``sandbox.codec``).
+side produced (untrusted program output is decoded separately, see ``sandbox.codec``). The frame
+header is the sandbox's (``sandbox.protocol.FRAME_HEADER``): its fork server writes the same frames.
 
 >>> import socket
 >>> a, b = socket.socketpair()
@@ -14,12 +15,11 @@ from __future__ import annotations
 
 import select
 import socket
-import struct
 import time
 
-__all__ = ["Channel", "ChannelClosed", "ChannelTimeout", "recv_bytes", "send_bytes", "wait_readable"]
+from .sandbox.protocol import FRAME_HEADER
 
-_HEADER = struct.Struct("!Q")
+__all__ = ["Channel", "ChannelClosed", "ChannelTimeout", "recv_bytes", "send_bytes", "wait_readable"]
 
 
 class ChannelClosed(ConnectionError):
@@ -33,9 +33,9 @@ class ChannelTimeout(TimeoutError):
 def send_bytes(sock: socket.socket, payload: bytes | memoryview) -> None:
     """Send one message (header + payload). Raises ``ChannelClosed`` if the peer is gone."""
     if len(payload) < 65536:
-        _sendall(sock, _HEADER.pack(len(payload)) + bytes(payload))
+        _sendall(sock, FRAME_HEADER.pack(len(payload)) + bytes(payload))
     else:
-        _sendall(sock, _HEADER.pack(len(payload)))
+        _sendall(sock, FRAME_HEADER.pack(len(payload)))
         _sendall(sock, payload)
 
 
@@ -102,7 +102,7 @@ def recv_bytes(
     Raises ``ChannelTimeout``, ``ChannelClosed``, or ``ValueError`` when the announced size
     exceeds ``max_bytes`` (the payload is not read).
     """
-    (size,) = _HEADER.unpack(_recv_exact(sock, _HEADER.size, deadline, watch))
+    (size,) = FRAME_HEADER.unpack(_recv_exact(sock, FRAME_HEADER.size, deadline, watch))
     if max_bytes is not None and size > max_bytes:
         raise ValueError(f"message of {size} bytes exceeds the limit of {max_bytes}")
     if size == 0:
@@ -134,19 +134,19 @@ class Channel:
 
     def send_many(self, payloads: list[bytes]) -> None:
         """Send several messages with one system call (pipelined requests)."""
-        _sendall(self.sock, b"".join(_HEADER.pack(len(p)) + p for p in payloads))
+        _sendall(self.sock, b"".join(FRAME_HEADER.pack(len(p)) + p for p in payloads))
 
     def _frame(self) -> bytes | None:
         buf = self._buf
-        if len(buf) < _HEADER.size:
+        if len(buf) < FRAME_HEADER.size:
             return None
-        (size,) = _HEADER.unpack_from(buf)
+        (size,) = FRAME_HEADER.unpack_from(buf)
         if self.max_bytes is not None and size > self.max_bytes:
             raise ValueError(f"message of {size} bytes exceeds the limit of {self.max_bytes}")
-        end = _HEADER.size + size
+        end = FRAME_HEADER.size + size
         if len(buf) < end:
             return None
-        frame = bytes(buf[_HEADER.size : end])
+        frame = bytes(buf[FRAME_HEADER.size : end])
         del buf[:end]
         return frame
 

@@ -9,7 +9,6 @@ finishes program processes.
 """
 
 from __future__ import annotations
-import __future__
 
 import contextlib
 import functools
@@ -18,7 +17,6 @@ import os
 import pickle
 import selectors
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -33,6 +31,7 @@ from ..wire import wait_readable
 from .cgroups import SandboxCgroup, make_sandbox_cgroup, remove_sandbox_cgroup
 from .errors import SandboxError
 from .isolation import IsolationPlan, detect_isolation
+from .protocol import COMPILE_FLAGS, CONTROL_MAX, FRAME_HEADER
 
 __all__ = [
     "DEFAULT_PRELOAD",
@@ -57,11 +56,9 @@ ZYGOTE_BOOT = (
     "s.loader.exec_module(m)\n"
     "m.main(int(sys.argv[2]), sys.argv[3])\n"
 )
-CONTROL_MAX = 1 << 22
 # Programs up to this size are compiled here and sent as bytecode (the compiler's memory then
 # costs the long-lived checker, not each freshly forked program process); see zygote.program_code.
 PRECOMPILE_MAX_CHARS = 64 * 1024
-COMPILE_FLAGS = __future__.annotations.compiler_flag  # the same flags as zygote.COMPILE_FLAGS
 
 # Modules imported once in the fork server, so programs that import them pay nothing. Every
 # module here is also mapped into every program process: it costs each run's fork, exit and
@@ -665,14 +662,14 @@ class Sandbox:
 
 @functools.cache  # once per process
 def _compile_zygote() -> None:
-    """Put the bytecode of zygote.py and of the modules it loads next to it (``fsclean``,
-    ``confine``, ``cgroups``) in their __pycache__ when it is missing or stale (also under
+    """Put the bytecode of zygote.py and of the modules it loads next to it (``protocol``,
+    ``fsclean``, ``confine``, ``cgroups``) in their __pycache__ when it is missing or stale (also under
     PYTHONDONTWRITEBYTECODE; where the directory is read-only the fork server compiles the
     source itself, and trims its heap after)."""
     import importlib.util
     import py_compile
 
-    for path in (ZYGOTE, *(ZYGOTE.with_name(f"{name}.py") for name in ("fsclean", "confine", "cgroups"))):
+    for path in (ZYGOTE, *(ZYGOTE.with_name(f"{name}.py") for name in ("protocol", "fsclean", "confine", "cgroups"))):
         with contextlib.suppress(Exception):
             cached = importlib.util.cache_from_source(str(path))
             source = os.stat(path)
@@ -740,7 +737,7 @@ def _program_message(spec: dict[str, Any], workdir: str) -> bytes:
         else:
             spec = {**spec, "bytecode": marshal.dumps(compiled)}
     payload = pickle.dumps(spec, protocol=pickle.HIGHEST_PROTOCOL)
-    return struct.pack("!Q", len(payload)) + payload
+    return FRAME_HEADER.pack(len(payload)) + payload
 
 
 def _pump(

@@ -43,13 +43,11 @@ from fractions import Fraction
 from typing import Any, Protocol
 
 from .errors import ProgramProtocolError
+from .protocol import NUMPY_KINDS, PICKLED_BY_NAME
 
-__all__ = ["DEFAULT_LIMITS", "PLAIN_TYPES", "DecodeLimits", "MarkerResolver", "decode"]
+__all__ = ["DEFAULT_LIMITS", "DecodeLimits", "MarkerResolver", "decode"]
 
-PLAIN_TYPES = frozenset(
-    {int, float, str, bytes, bool, type(None), complex, list, tuple, dict, set, frozenset, bytearray, range, slice}
-)
-_NUMPY_KINDS = frozenset("biufcUS")
+_NUMPY_KINDS = frozenset(NUMPY_KINDS)
 
 
 @dataclass(frozen=True)
@@ -132,13 +130,18 @@ def _slice(*args: Any) -> slice:
     return slice(*args)
 
 
+_CONSTRUCTORS: dict[type, Callable[..., Any]] = {
+    set: _set,
+    frozenset: _frozenset,
+    bytearray: _bytearray,
+    complex: _complex,
+    range: _range,
+    slice: _slice,
+}
+# The globals a program's pickle may name: the classes of ``protocol.PICKLED_BY_NAME``, each built
+# by its guarded constructor above (a class there without one fails here, at import).
 _ALLOWED_GLOBALS: dict[tuple[str, str], Callable[..., Any]] = {
-    ("builtins", "set"): _set,
-    ("builtins", "frozenset"): _frozenset,
-    ("builtins", "bytearray"): _bytearray,
-    ("builtins", "complex"): _complex,
-    ("builtins", "range"): _range,
-    ("builtins", "slice"): _slice,
+    ("builtins", cls.__name__): _CONSTRUCTORS[cls] for cls in PICKLED_BY_NAME
 }
 
 

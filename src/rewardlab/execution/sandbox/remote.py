@@ -40,6 +40,7 @@ from .errors import (
     ProgramTimeout,
     StaleProgramObject,
 )
+from .protocol import MAX_REPLY, NAME_KINDS, OPERATIONS
 
 __all__ = ["ProgramSession", "RemoteObject"]
 
@@ -53,10 +54,7 @@ _BUILTIN_EXCEPTIONS = {
 # They come back as failures (a ``ProgramError`` of the same name), except from ``next()`` on a
 # program's iterator, where ending the iteration is what they mean.
 _ITERATION_STOPPERS = frozenset({"StopIteration", "StopAsyncIteration"})
-_NAME_KINDS = frozenset({"function", "class", "exception", "value"})
-# The largest answer read from a program (its pickle); what it decodes to is measured against
-# ``codec.DEFAULT_LIMITS``.
-_MAX_REPLY = 16 * 1024 * 1024
+_NAME_KINDS = frozenset(NAME_KINDS)
 
 
 class ProgramSession:
@@ -105,7 +103,7 @@ class ProgramSession:
         nonce = os.urandom(16)
         handle = self.sandbox.spawn_rpc(self.code, self.limits, module=self.module, nonce=nonce)
         self._handle, self._sock = handle, handle.sock
-        self._channel = Channel(handle.sock, watch=handle.pidfd, max_bytes=_MAX_REPLY)
+        self._channel = Channel(handle.sock, watch=handle.pidfd, max_bytes=MAX_REPLY)
         try:
             reply = self._receive(time.monotonic() + self.load_timeout, nonce)
         except ProgramTimeout:
@@ -503,43 +501,10 @@ def _forward(op: str) -> Any:
     return method
 
 
-for _op in [
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "getitem",
-    "setitem",
-    "delitem",
-    "int",
-    "float",
-    "index",
-    "neg",
-    "pos",
-    "abs",
-    "invert",
-    "add",
-    "sub",
-    "mul",
-    "truediv",
-    "floordiv",
-    "mod",
-    "pow",
-    "matmul",
-    "and",
-    "or",
-    "xor",
-    "lshift",
-    "rshift",
-    "radd",
-    "rsub",
-    "rmul",
-    "rtruediv",
-    "rfloordiv",
-    "rmod",
-    "rpow",
-]:
-    setattr(RemoteObject, f"__{_op}__", _forward(_op))
+# The operations with a method of their own above; the others map to the dunder of the same name.
+# (``dir`` stays local: ``dir()`` of a proxy lists the proxy.)
+_OWN_METHODS = frozenset({"repr", "str", "bool", "hash", "len", "iter", "next", "contains", "enter", "exit", "dir"})
+for _op in OPERATIONS:
+    if _op not in _OWN_METHODS:
+        setattr(RemoteObject, f"__{_op}__", _forward(_op))
 del _op

@@ -73,12 +73,6 @@ import types
 # subprocess and threading -- whose at-fork hook would then run in every program process).
 # Those are imported where they are needed instead.
 
-CONTROL_MAX = 1 << 22
-HEADER = struct.Struct("!Q")
-# Programs are compiled with postponed evaluation of annotations (PEP 563), as they always were
-# here (this file's ``from __future__ import annotations`` used to be inherited by compile()).
-COMPILE_FLAGS = 0x1000000  # __future__.annotations.compiler_flag (CO_FUTURE_ANNOTATIONS)
-MAX_REQUEST = 256 * 1024 * 1024
 # What the sandbox's /tmp may use, with no run in progress, beyond what it used before the first run.
 QUIET_SLACK_BYTES = 1 << 20
 QUIET_SLACK_INODES = 64
@@ -104,8 +98,8 @@ def prctl(option: int, arg: int) -> bool:
 
 
 def _sibling(name: str) -> types.ModuleType:
-    """A standard-library-only module next to this file (``fsclean``, ``confine``). Run as the fork
-    server this file is no package member and its directory is not on ``sys.path``."""
+    """A standard-library-only module next to this file (``protocol``, ``fsclean``, ``confine``).
+    Run as the fork server this file is no package member and its directory is not on ``sys.path``."""
     if __package__:
         return importlib.import_module(f"{__package__}.{name}")
     from importlib import util
@@ -118,6 +112,13 @@ def _sibling(name: str) -> types.ModuleType:
     return module
 
 
+protocol = _sibling("protocol")  # the wire contract, shared with the checker's side
+CONTROL_MAX = protocol.CONTROL_MAX
+HEADER = protocol.FRAME_HEADER
+# Programs are compiled with postponed evaluation of annotations (PEP 563), as they always were
+# here (this file's ``from __future__ import annotations`` used to be inherited by compile()).
+COMPILE_FLAGS = protocol.COMPILE_FLAGS
+MAX_REQUEST = protocol.MAX_REQUEST
 fsclean = _sibling("fsclean")
 confine = _sibling("confine")
 cgroups = _sibling("cgroups")
@@ -1541,13 +1542,12 @@ def run_stdio(module: types.ModuleType, source: str, path: str, spec: dict) -> i
 
 
 # ---- rpc: the program answers the checker's calls ---------------------------------------------
-PLAIN = frozenset(
-    {int, float, str, bytes, bool, type(None), complex, list, tuple, dict, set, frozenset, bytearray, range, slice}
-)
-# Classes that plain values pickle by name (the checker's decoder accepts exactly these).
-GLOBALS_OK = (complex, set, frozenset, bytearray, range, slice)
-PLAIN_IDS = frozenset(id(t) for t in PLAIN)
-GLOBALS_OK_IDS = frozenset(id(t) for t in GLOBALS_OK)
+# Plain values pass as they are; the classes they pickle by name are the only globals the
+# checker's decoder accepts (both from ``protocol``).
+PLAIN_IDS = frozenset(id(t) for t in protocol.PLAIN_TYPES)
+GLOBALS_OK_IDS = frozenset(id(t) for t in protocol.PICKLED_BY_NAME)
+NUMPY_KINDS = protocol.NUMPY_KINDS
+# How the program process carries out each of ``protocol.OPERATIONS``.
 OPS = {
     "eq": operator.eq,
     "ne": operator.ne,
@@ -1669,9 +1669,9 @@ class _Host:
             return ("fraction", obj.numerator, obj.denominator)  # type: ignore[attr-defined]
         if module == "decimal" and name == "Decimal":
             return ("decimal", str(obj))
-        if module == "numpy" and name == "ndarray" and obj.dtype.kind in "biufcUS":  # type: ignore[attr-defined]
+        if module == "numpy" and name == "ndarray" and obj.dtype.kind in NUMPY_KINDS:  # type: ignore[attr-defined]
             return ("ndarray", obj.dtype.str, tuple(obj.shape), obj.tolist())  # type: ignore[attr-defined]
-        if module == "numpy" and hasattr(obj, "dtype") and hasattr(obj, "item") and obj.dtype.kind in "biufcUS":  # type: ignore[attr-defined]
+        if module == "numpy" and hasattr(obj, "dtype") and hasattr(obj, "item") and obj.dtype.kind in NUMPY_KINDS:  # type: ignore[attr-defined]
             return ("npscalar", obj.dtype.str, obj.item())  # type: ignore[attr-defined]
         if self._isinstance(obj, type) and self._issubclass(obj, self._BaseException):
             return ("exctype", *self.describe_exception_type(obj))
