@@ -24,6 +24,7 @@ from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
+from .common.boxes import read_boxes
 from .common.confusables import fold
 from .common.guards import hedge_markers, restates_prompt
 from .common.references import references
@@ -57,21 +58,6 @@ class ChoicePick:
     letters: list[str] = field(default_factory=list)
     hedged: bool = False
     via: str = "letter"  # "letter" or "option_text"
-
-
-def _boxed_all(text: str) -> list[str]:
-    out = []
-    for m in re.finditer(r"\\(?:boxed|fbox)\s*\{", text):
-        depth = 0
-        for j in range(m.end() - 1, len(text)):
-            if text[j] == "{":
-                depth += 1
-            elif text[j] == "}":
-                depth -= 1
-                if depth == 0:
-                    out.append(text[m.end() : j])
-                    break
-    return out
 
 
 def _phrases(text: str) -> list[str]:
@@ -168,7 +154,7 @@ def read_choice(
         if how == "answer_tag":
             spans = _ANSWER_TAG.findall(text)
         elif how == "boxed":
-            spans = _boxed_all(text)
+            spans = ["" if b.problem == "empty" else b.text for b in read_boxes(text)]
         elif how == "phrase":
             spans = _phrases(text)
         elif how == "whole":

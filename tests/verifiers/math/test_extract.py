@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from rewardlab.verifiers.common.boxes import find_boxes
 from rewardlab.verifiers.math.errors import Reason
-from rewardlab.verifiers.math.extract import DEFAULT_ORDER, blank_prompt, extract, find_boxes
+from rewardlab.verifiers.math.extract import DEFAULT_ORDER, blank_prompt, extract
 
 
 def texts(completion: str, **kw: object) -> list[str]:

@@ -1,5 +1,6 @@
 """Helpers shared by the verifiers; none of them is a reward.
 
+- :mod:`.boxes` -- ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}``: the one box reader of every verifier;
 - :mod:`.text` -- text normalization, answer extraction (tags, boxes, last line, regex), lengths;
 - :mod:`.references` -- a sample's reference answers, as text;
 - :mod:`.guards` -- refusal rules: answers that restate the prompt, hedge, or list candidates;

@@ -16,7 +16,9 @@ import unicodedata
 from functools import lru_cache
 from typing import Any, Literal
 
-__all__ = ["Extract", "Unit", "extract_answer", "last_boxed", "measure_length", "normalize_text"]
+from .boxes import last_boxed
+
+__all__ = ["Extract", "Unit", "extract_answer", "measure_length", "normalize_text"]
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _PUNCT_TABLE = str.maketrans("", "", string.punctuation)
@@ -52,31 +54,6 @@ def normalize_text(
     return text
 
 
-def last_boxed(text: str) -> str | None:
-    r"""Content of the last ``\boxed{...}`` (or ``\fbox{...}``), braces balanced; ``None`` if absent."""
-    best = None
-    for marker in ("\\boxed", "\\fbox"):
-        idx = text.rfind(marker)
-        if idx > (best[0] if best else -1):
-            best = (idx, marker)
-    if best is None or best[0] < 0:
-        return None
-    i = best[0] + len(best[1])
-    while i < len(text) and text[i] == " ":
-        i += 1
-    if i >= len(text) or text[i] != "{":
-        return None
-    depth = 0
-    for j in range(i, len(text)):
-        if text[j] == "{":
-            depth += 1
-        elif text[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return text[i + 1 : j]
-    return None  # unbalanced
-
-
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 
 
@@ -84,7 +61,8 @@ def extract_answer(text: str, how: Extract = "none", pattern: str | None = None)
     """The answer part of a completion, or ``None`` when it has none.
 
     ``answer_tag``: the content of the only ``<answer>`` block (several blocks -> ``None``: an
-    answer must be unambiguous); ``boxed``: the last ``\\boxed{}``; ``last_line``: the last
+    answer must be unambiguous); ``boxed``: the answer in the last ``\\boxed{}`` / ``\\fbox{}`` /
+    ``\\framebox{}``, read as every verifier reads boxes (:mod:`.boxes`); ``last_line``: the last
     non-empty line; ``regex``: group 1 (or the whole match) of the last match of ``pattern``.
     """
     if how == "none":
@@ -93,8 +71,7 @@ def extract_answer(text: str, how: Extract = "none", pattern: str | None = None)
         found = _ANSWER_TAG.findall(text)
         return found[0].strip() if len(found) == 1 else None
     if how == "boxed":
-        value = last_boxed(text)
-        return value.strip() if value is not None else None
+        return last_boxed(text)
     if how == "last_line":
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
         return lines[-1] if lines else None

@@ -12,6 +12,7 @@ tell one answer from several:
                  box *and* something else is flagged ``nested_box``; an empty box (also
                  ``\boxed{{}}``, ``\boxed{\boxed{}}``) is flagged ``empty_answer``, and empty
                  boxes are ignored when a non-empty one exists. Unbalanced boxes are skipped.
+                 (:mod:`rewardlab.verifiers.common.boxes`: every verifier reads boxes this way.)
 ``gsm8k``        the text after ``####`` on its line (GSM8K reference format)
 ``answer_is``    the rest of the sentence after "the answer is", "final answer:", "Answer =";
                  when that line is empty, the next non-empty line. An explanation after the
@@ -61,6 +62,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
+from ..common.boxes import BOX_OPEN, is_blank, read_boxes
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
@@ -76,7 +78,6 @@ __all__ = [
     "blank_prompt",
     "box_groups",
     "extract",
-    "find_boxes",
     "joins_boxes",
 ]
 
@@ -86,7 +87,6 @@ DEFAULT_ORDER: tuple[str, ...] = STRATEGIES
 EXPLICIT = frozenset(STRATEGIES) - {"last_math", "last_number"}
 """Strategies that read an explicit final-answer marker (everything but ``last_math`` and ``last_number``)."""
 
-MAX_BOX_DEPTH = 8
 PADDING_RUN = 5
 """A run of this many numbers at the end is padding, not an answer."""
 PADDING_ANYWHERE = 10
@@ -127,73 +127,13 @@ class Extraction:
     notes: list[str] = field(default_factory=list)
 
 
-# ---- braces and boxes -------------------------------------------------------------------------
-_BRACE = re.compile(r"(?<!\\)[{}]")
-_BOX = re.compile(r"\\(?:boxed|fbox|framebox)\s*\{")
-_EMPTYISH = re.compile(r"^(?:\s|\{\s*\}|\\[,;:! ]|\\quad|\\qquad|~|\$)*$")
-
-
-def _brace_map(text: str) -> dict[int, int]:
-    """Position of each unescaped ``{`` -> its matching ``}`` (unmatched ones are absent)."""
-    stack: list[int] = []
-    pairs: dict[int, int] = {}
-    for m in _BRACE.finditer(text):
-        if m.group(0) == "{":
-            stack.append(m.start())
-        elif stack:
-            pairs[stack.pop()] = m.start()
-    return pairs
-
-
-def find_boxes(text: str) -> list[tuple[int, int, str]]:
-    r"""Top-level boxes of ``text`` as ``(start, end, content)``; unbalanced ones are skipped.
-
-    >>> find_boxes(r"a \boxed{x^{2}} b \boxed{\{1\}} \boxed{")
-    [(2, 15, 'x^{2}'), (18, 31, '\\{1\\}')]
-    """
-    if "\\" not in text:
-        return []
-    pairs: dict[int, int] | None = None
-    out: list[tuple[int, int, str]] = []
-    pos = 0
-    for m in _BOX.finditer(text):
-        if m.start() < pos:
-            continue  # inside the previous box
-        if pairs is None:
-            pairs = _brace_map(text)
-        open_at = m.end() - 1
-        close = pairs.get(open_at)
-        if close is None:
-            continue
-        out.append((m.start(), close + 1, text[open_at + 1 : close]))
-        pos = close + 1
-    return out
-
-
-def _unwrap_box(content: str) -> tuple[str, Reason | None]:
-    """Unwrap ``\\boxed{\\boxed{x}}``; flag empty and mixed nested boxes."""
-    for _ in range(MAX_BOX_DEPTH + 1):
-        inner = content.strip()
-        if _EMPTYISH.match(inner):
-            return inner, Reason.EMPTY_ANSWER
-        if not _BOX.search(inner):
-            return inner, None
-        boxes = find_boxes(inner)
-        if len(boxes) == 1 and boxes[0][0] == 0 and boxes[0][1] == len(inner):
-            content = boxes[0][2]
-            continue
-        return inner, Reason.NESTED_BOX
-    return content.strip(), Reason.NESTED_BOX
+# ---- boxes (read by :mod:`rewardlab.verifiers.common.boxes`) -----------------------------------
+_BOX_PROBLEMS = {None: None, "empty": Reason.EMPTY_ANSWER, "nested": Reason.NESTED_BOX}
 
 
 def _box_candidates(text: str, strategy: str, offset: int = 0) -> list[Candidate]:
-    found = []
-    for start, end, content in find_boxes(text):
-        inner, problem = _unwrap_box(content)
-        found.append(Candidate(inner, strategy, offset + start, offset + end, problem))
-    if any(c.problem is not Reason.EMPTY_ANSWER for c in found):
-        found = [c for c in found if c.problem is not Reason.EMPTY_ANSWER]
-    return found
+    found = read_boxes(text)
+    return [Candidate(b.text, strategy, offset + b.start, offset + b.end, _BOX_PROBLEMS[b.problem]) for b in found]
 
 
 _GAP_WRAPPERS = re.compile(
@@ -275,7 +215,7 @@ def _tag_candidates(text: str) -> list[Candidate]:
             found.extend(boxes)
             continue
         stripped = body.strip()
-        problem = Reason.EMPTY_ANSWER if _EMPTYISH.match(stripped) else None
+        problem = Reason.EMPTY_ANSWER if is_blank(stripped) else None
         found.append(Candidate(stripped, "answer_tag", m.start(1), m.end(1), problem))
     return found
 
@@ -284,7 +224,7 @@ def _line_candidates(text: str, pattern: re.Pattern[str], strategy: str) -> list
     found = []
     for m in pattern.finditer(text):
         body = m.group(1).strip()
-        problem = Reason.EMPTY_ANSWER if _EMPTYISH.match(body) else None
+        problem = Reason.EMPTY_ANSWER if is_blank(body) else None
         found.append(Candidate(body, strategy, m.start(1), m.end(1), problem))
     return found
 
@@ -605,7 +545,7 @@ def _last_math(text: str) -> list[Candidate]:
             break
         if _multi_run(inner):
             break  # a run of numbers: the last_number strategy judges runs (hedges, padding)
-        if _readable(inner) and not _BOX.search(inner):
+        if _readable(inner) and not BOX_OPEN.search(inner):
             if i > 0 and (_replaces(text[spans[i - 1].end() : m.start()] + "$") or _qualifies(text, spans[i - 1], m)):
                 # "the result is $X$ (for all $x \neq 0$)": the qualifier's span is not the answer
                 m = spans[i - 1]
@@ -630,7 +570,7 @@ def _last_math(text: str) -> list[Candidate]:
     stripped = text.strip()
     if stripped and len(stripped) <= MAX_WHOLE_CHARS and "\n" not in stripped:
         whole = stripped[:-1] if stripped.endswith(".") else stripped
-        if _OPTION.fullmatch(whole) or (not _multi_run(whole) and _readable(whole) and not _BOX.search(whole)):
+        if _OPTION.fullmatch(whole) or (not _multi_run(whole) and _readable(whole) and not BOX_OPEN.search(whole)):
             return [Candidate(whole, "last_math", 0, len(text))]
     start, sentence = _last_sentence(text)
     body = _CONNECTIVE.sub("", sentence).strip().rstrip(".!").strip()

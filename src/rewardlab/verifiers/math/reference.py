@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Literal
 
-from .extract import box_groups, extract, find_boxes
+from ..common.boxes import find_boxes
+from .extract import box_groups, extract
 from .literals import Number, parse_number
 from .normalize import clean_answer, compact, fold_digits, fold_typography, normalize_words
 

@@ -40,6 +40,7 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
+from ..common.boxes import BOX_COMMANDS
 from .tokens import Token, TooLong, tidy, tokenize
 
 __all__ = ["Node", "Unreadable", "parse"]
@@ -580,7 +581,7 @@ class _Parser:
         if text in _DECOR_CMDS:
             inner = self.raw_group() if self.at("{") else self.next().text
             return ("sym", f"{name}:{''.join(inner.split())}")
-        if text in ("\\boxed", "\\fbox"):
+        if name in BOX_COMMANDS:  # a box around (part of) an answer is transparent
             return self.arg()
         if text == "\\{":
             items, _ = self.seq(("\\}",))
