@@ -6,7 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from rewardlab.verifiers import ExactMatch, Format, LengthBand, Overlong, Repetition
-from rewardlab.verifiers.common.text import extract_answer, last_boxed
+from rewardlab.verifiers.common.boxes import last_boxed
+from rewardlab.verifiers.common.text import extract_answer
 
 
 @pytest.mark.parametrize(
