@@ -54,7 +54,7 @@ def test_best_over_references_both_components() -> None:
         ("...", "empty answer"),
         ("Paris or London", "hedged"),
         ("either Paris or London", "hedged"),
-        ("Paris / London", "hedged"),
+        ("Paris / London", "list of 2 candidates"),  # '/' separates candidates (it was a hedge word)
         ("maybe Paris", "hedged"),
         ("not Paris", "negated"),
         ("it is never Paris", "negated"),

@@ -26,7 +26,8 @@ from ..core.reward import Reward
 from ..core.sample import Sample
 from .common.boxes import read_boxes
 from .common.confusables import fold
-from .common.guards import hedge_markers, restates_prompt
+from .common.guards import restates_prompt
+from .common.hedges import hedge_markers
 from .common.references import references
 from .common.text import normalize_text
 
@@ -43,7 +44,7 @@ _PHRASE = re.compile(
 )
 _SENTENCE_END = re.compile(r"\n|\.(?:\s|$)|$")
 _LETTER_TOKEN = re.compile(r"(?<![A-Za-z0-9_])\(?([A-Z])\)?(?![A-Za-z0-9_])")
-_LEADING_LETTER = re.compile(r"^\(?([A-Za-z])\)?(?=$|[\s.,:;)\]!?-])[\s.,:;)\]!?-]*")
+_LEADING_LETTER = re.compile(r"^\(?([A-Za-z])\)?(?=$|[\s.,:;)\]!?-])[\s.,:;)\]!-]*")  # "B?" keeps its "?"
 _PROMPT_OPTION = re.compile(r"^\s*\(?([A-Z])[).:]\s+\S", re.MULTILINE)
 _DECOR = re.compile(r"\\text(?:bf|rm)?\{([^{}]*)\}|\\mathrm\{([^{}]*)\}|[*_$`\"']")
 _NEGATED = re.compile(r"\b(?:not|rather\s+than|instead\s+of|except)\s+\(?$", re.IGNORECASE)
@@ -111,7 +112,7 @@ def _parse_span(span: str, valid: str, options: dict[str, str]) -> ChoicePick:
             elif rest_norm in by_text and by_text[rest_norm] != lead_letter:
                 letters.append(by_text[rest_norm])  # "B) Venus" where Venus is option A: inconsistent
             letters += _letters_in(rest, valid)
-            if hedge_markers(rest):
+            if hedge_markers(rest, strict=False):
                 pick.hedged = True
         pick.letters = sorted(set(letters))
         pick.hedged = pick.hedged or len(pick.letters) > 1
@@ -127,7 +128,7 @@ def _parse_span(span: str, valid: str, options: dict[str, str]) -> ChoicePick:
         pick.letters, pick.via = sorted(set(named)), "option_text"
     elif len(cleaned.split()) <= 6:
         pick.letters = sorted(set(letters))
-    pick.hedged = len(pick.letters) > 1 or (bool(pick.letters) and bool(hedge_markers(cleaned)))
+    pick.hedged = len(pick.letters) > 1 or (bool(pick.letters) and bool(hedge_markers(cleaned, strict=False)))
     return pick
 
 
@@ -180,8 +181,10 @@ class Choice(Reward):
     else phrases such as "the answer is (B)" / "Answer: B" / "I choose B", else the whole
     completion when it is short ("B", "(B) Mars", "Mars"); an answer may be the letter or the
     option's text. Strict by default: an answer naming two options ("A or B", "AB", "A, C"),
-    several answers that disagree, an answer that hedges ("B, maybe"), or a completion that
-    restates the question earns 0 and ``info['reason']`` says why. Look-alike characters (a
+    several answers that disagree, an answer that hedges ("B, maybe", "probably B", "B?": the
+    shared vocabulary of :mod:`~rewardlab.verifiers.common.hedges`, read as prose with
+    ``strict=False``), or a completion that restates the question earns 0 and ``info['reason']``
+    says why. Look-alike characters (a
     Greek ``Α`` for A, a Cyrillic ``о`` in "оr") are folded first. ``strict=false`` takes the
     last answer's first letter instead (evaluation mode).
 

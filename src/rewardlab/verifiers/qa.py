@@ -25,7 +25,8 @@ from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
 from .common.confusables import fold
-from .common.guards import candidate_parts, hedge_markers, negation_markers, prompt_remainder, restates_prompt
+from .common.guards import candidate_parts, prompt_remainder, restates_prompt
+from .common.hedges import hedge_markers, negation_markers
 from .common.references import references
 from .common.text import Extract, extract_answer
 
@@ -84,8 +85,10 @@ class QA(Reward):
     the default, or ``em``).
 
     Strict by default (a reward, not a leaderboard metric): an empty answer, an answer that
-    hedges ("Paris or London", "maybe Paris"), negates ("not Paris") or lists candidates
-    ("Paris, London, Rome"), an answer more than ``max_length_ratio`` times as long as the
+    hedges ("Paris or London", "maybe Paris", "Paris?") or negates ("not Paris", "Paris is
+    wrong") -- the shared vocabulary of :mod:`~rewardlab.verifiers.common.hedges`, every marker
+    counted (``strict=True``) -- or lists candidates ("Paris, London, Rome", "Paris / London"),
+    an answer more than ``max_length_ratio`` times as long as the
     longest reference (plus ``length_slack`` words), and a completion restating the question
     (unless the words it adds to the question hold the answer) all earn 0, with the reason in
     ``info``; markers or separators that a reference itself contains ("salt and/or pepper",
@@ -125,10 +128,12 @@ class QA(Reward):
         return RewardResult.ok(score, components={label: score, f"{label}.em": em, f"{label}.f1": f1}, info=info)
 
     def _refusal(self, answer: str, refs: list[str], sample: Sample) -> str | None:
-        markers = hedge_markers(answer, refs)
+        prompt = sample.prompt_text.strip()
+        own = answer.replace(prompt, " ") if prompt else answer  # the question's own "?" is not a hedge
+        markers = hedge_markers(own, refs, strict=True)
         if markers:
             return "hedged answer (" + ", ".join(f"'{m}'" for m in markers) + ")"
-        negations = negation_markers(answer, refs)
+        negations = negation_markers(own, refs, strict=True)
         if negations:
             return "negated answer (" + ", ".join(f"'{m}'" for m in negations) + ")"
         parts = candidate_parts(answer, refs)

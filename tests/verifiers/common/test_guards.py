@@ -1,11 +1,11 @@
-"""Shared refusal rules and look-alike folding used by several verifiers."""
+"""Shared refusal rules (lists of candidates, restated prompts) and look-alike folding."""
 
 from __future__ import annotations
 
 import pytest
 
 from rewardlab.verifiers.common.confusables import fold, has_confusables
-from rewardlab.verifiers.common.guards import candidate_parts, hedge_markers, prompt_remainder, restates_prompt
+from rewardlab.verifiers.common.guards import candidate_parts, prompt_remainder, restates_prompt
 
 
 @pytest.mark.parametrize(
@@ -25,30 +25,16 @@ def test_fold_maps_lookalikes_to_what_a_reader_sees(text: str, folded: str) -> N
     assert has_confusables(text) == (text != folded)
 
 
-@pytest.mark.parametrize(
-    ("answer", "refs", "expected"),
-    [
-        ("Paris or London", ["Paris"], ["or"]),
-        ("either Paris or London", ["Paris"], ["or", "either"]),
-        ("Paris / London", ["Paris"], ["/"]),
-        ("maybe Paris", ["Paris"], ["maybe"]),
-        ("Paris \u043er London", ["Paris"], ["or"]),
-        ("to be or not to be", ["To be, or not to be"], []),
-        ("1/2", ["1/2"], []),
-        ("Paris", ["Paris"], []),
-        ("Oregon", ["Paris"], []),  # 'or' inside a word is not a hedge
-    ],
-)
-def test_hedge_markers(answer: str, refs: list[str], expected: list[str]) -> None:
-    assert sorted(hedge_markers(answer, refs)) == sorted(expected)
-
-
 def test_candidate_parts_respects_separators_the_reference_uses() -> None:
     assert candidate_parts("Paris, London, Rome", ["Paris"]) == ["Paris", "London", "Rome"]
     assert candidate_parts("Paris\nLondon", ["Paris"]) == ["Paris", "London"]
     assert candidate_parts("Paris, France", ["Paris, France"]) == []
     assert candidate_parts("Paris, Lyon, Nice", ["Paris, France"]) == ["Paris", "Lyon", "Nice"]
     assert candidate_parts("Paris", ["Paris"]) == []
+    # '/' separates candidates (it was a hedge word; the shared hedge vocabulary has none: 1/2 is a fraction)
+    assert candidate_parts("Paris / London", ["Paris"]) == ["Paris", "London"]
+    assert candidate_parts("1/2", ["1/2"]) == []
+    assert candidate_parts("AC/DC", ["AC/DC"]) == []
 
 
 def test_restates_prompt_needs_the_answer_to_be_mostly_the_prompt() -> None:

@@ -3,7 +3,8 @@
 - :mod:`.boxes` -- ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}``: the one box reader of every verifier;
 - :mod:`.text` -- text normalization, answer extraction (tags, boxes, last line, regex), lengths;
 - :mod:`.references` -- a sample's reference answers, as text;
-- :mod:`.guards` -- refusal rules: answers that restate the prompt, hedge, or list candidates;
+- :mod:`.hedges` -- the one hedge / negation vocabulary, with its strictness flag;
+- :mod:`.guards` -- refusal rules: answers that restate the prompt or list candidates;
 - :mod:`.confusables` -- folding Unicode look-alikes to the letters they imitate;
 - :mod:`.jsontext` -- strict JSON in a completion (whole, fenced or anywhere).
 

@@ -1,17 +1,15 @@
-"""Refusal rules shared by verifiers: answers that restate the prompt, hedge, or list candidates.
+"""Refusal rules shared by verifiers: answers that restate the prompt or list candidates.
 
-A policy trained against a lax checker learns to answer "Paris or London", to list every
-candidate, or to copy the question back. These helpers detect those shapes; each verifier
-decides what to do with them (its strict default pays nothing and says why in ``info``).
-All checks run on :func:`~rewardlab.verifiers.common.confusables.fold`-ed text, so a Cyrillic ``о``
-in "оr" does not hide a hedge.
+A policy trained against a lax checker learns to list every candidate ("Paris, London, Rome",
+"Paris / London") or to copy the question back. These helpers detect those shapes; each
+verifier decides what to do with them (its strict default pays nothing and says why in
+``info``). Hedges and negations ("Paris or London", "not Paris") are the shared vocabulary of
+:mod:`.hedges`. All checks run on :func:`~rewardlab.verifiers.common.confusables.fold`-ed text.
 
->>> hedge_markers("Paris or London", ["Paris"])
-['or']
->>> hedge_markers("to be or not to be", ["to be or not to be"])   # the reference itself says 'or'
-[]
 >>> candidate_parts("Paris, London; Berlin", ["Paris"])
 ['Paris', 'London', 'Berlin']
+>>> candidate_parts("Paris / London", ["Paris"]), candidate_parts("AC/DC", ["AC/DC"])
+(['Paris', 'London'], [])
 >>> restates_prompt("What is the capital of France?", "What is the capital of France?")
 True
 >>> restates_prompt("the Pacific Ocean", "Which is larger, the Pacific Ocean or the Atlantic Ocean?")
@@ -26,41 +24,11 @@ from collections.abc import Sequence
 
 from .confusables import fold
 
-__all__ = [
-    "HEDGE_PATTERNS",
-    "NEGATION_PATTERNS",
-    "candidate_parts",
-    "hedge_markers",
-    "negation_markers",
-    "prompt_remainder",
-    "restates_prompt",
-    "words",
-]
+__all__ = ["candidate_parts", "prompt_remainder", "restates_prompt", "words"]
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 
-# Words and symbols that offer alternatives instead of one answer.
-HEDGE_PATTERNS: dict[str, re.Pattern[str]] = {
-    "or": re.compile(r"\bor\b"),
-    "either": re.compile(r"\beither\b"),
-    "and/or": re.compile(r"\band\s*/\s*or\b"),
-    "/": re.compile(r"\S\s*/\s*\S"),
-    "maybe": re.compile(r"\bmaybe\b"),
-    "perhaps": re.compile(r"\bperhaps\b"),
-    "possibly": re.compile(r"\bpossibly\b"),
-    "not sure": re.compile(r"\bnot\s+sure\b"),
-    "alternatively": re.compile(r"\balternatively\b"),
-}
-
-# Words that turn an answer into its opposite ("not Paris").
-NEGATION_PATTERNS: dict[str, re.Pattern[str]] = {
-    "not": re.compile(r"\bnot\b|\bisn'?t\b|\baren'?t\b|\bwasn'?t\b"),
-    "never": re.compile(r"\bnever\b"),
-    "no": re.compile(r"^\s*no\b"),
-    "except": re.compile(r"\bexcept\b"),
-}
-
-_SEPARATORS = (",", ";", "\n", "|")
+_SEPARATORS = (",", ";", "\n", "|", "/")
 
 
 def words(text: str) -> list[str]:
@@ -72,36 +40,10 @@ def words(text: str) -> list[str]:
     return _WORD.findall(fold(text).lower())
 
 
-def hedge_markers(answer: str, references: Sequence[str] = ()) -> list[str]:
-    """Hedge markers in ``answer`` that none of ``references`` contains."""
-    text = fold(answer).lower()
-    refs = [fold(r).lower() for r in references]
-    found = []
-    for name, pattern in HEDGE_PATTERNS.items():
-        if pattern.search(text) and not any(pattern.search(r) for r in refs):
-            found.append(name)
-    return found
-
-
-def negation_markers(answer: str, references: Sequence[str] = ()) -> list[str]:
-    """Negations in ``answer`` that none of ``references`` contains.
-
-    >>> negation_markers("not Paris", ["Paris"]), negation_markers("not guilty", ["Not guilty"])
-    (['not'], [])
-    """
-    text = fold(answer).lower()
-    refs = [fold(r).lower() for r in references]
-    return [
-        name
-        for name, pattern in NEGATION_PATTERNS.items()
-        if pattern.search(text) and not any(pattern.search(r) for r in refs)
-    ]
-
-
 def candidate_parts(answer: str, references: Sequence[str] = ()) -> list[str]:
     """The parts of ``answer`` when it is a list of candidates, else ``[]``.
 
-    A separator (comma, semicolon, newline, ``|``) that a reference also contains is part of
+    A separator (comma, semicolon, newline, ``|``, ``/``) that a reference also contains is part of
     an answer ("Paris, France"), unless the answer has more parts than that reference.
 
     >>> candidate_parts("Paris, France", ["Paris, France"])

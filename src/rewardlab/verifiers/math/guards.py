@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..common.hedges import hedge_pattern, negation_pattern
 from .errors import Reason
 from .literals import number_tokens
 from .normalize import clean_answer, compact
@@ -27,19 +28,6 @@ from .reference import Reference
 
 __all__ = ["bound_reason", "hedge_reason", "restates_question"]
 
-_HEDGES = re.compile(
-    r"\b(?:or|either|maybe|perhaps|possibly|probably|likely|might|could|unsure|not\s+sure|i\s+think|i\s+guess"
-    r"|i\s+believe|guess|somewhere|between)\b|\?|\\lor\b|\\vee\b",
-    re.IGNORECASE,
-)
-_SENTENCE_HEDGES = re.compile(
-    r"\b(?:or|either|maybe|perhaps|possibly|probably|not\s+sure|unsure|i\s+guess)\b|\?", re.IGNORECASE
-)
-_NEGATIONS = re.compile(
-    r"\b(?:not|no|never|none|cannot|isn't|aren't|wasn't|wrong|incorrect|false)\b|n't\b|\\neq?\b|\\not\b|≠",
-    re.IGNORECASE,
-)
-_SENTENCE_NEGATIONS = re.compile(r"\b(?:not|never|cannot|wrong|incorrect|isn't|aren't|wasn't)\b|n't\b", re.IGNORECASE)
 _SEPARATOR_WORDS = {"or", "and", "either"}
 
 
@@ -126,19 +114,20 @@ def hedge_reason(
 ) -> Reason | None:
     """``HEDGED`` or ``NEGATED`` when ``answer`` hedges or negates, else ``None``.
 
-    With ``sentence=True`` (the context of a ``last_number`` answer) only the strong hedges and
-    negations count (not "might"/"could"/"no", which reasoning uses all the time), and a negation
+    The words are the shared vocabulary (:mod:`rewardlab.verifiers.common.hedges`). With
+    ``sentence=True`` (the context of a ``last_number`` answer) it is read with ``strict=False``:
+    only the strong hedges and negations count (not "might"/"could"/"no", which reasoning uses
+    all the time), and a negation
     in front of another number than the answer (``value``) is that number's. A hedge word copied
     from the question (``prompt``) with its neighbours is part of the question's wording.
     """
     text = clean_answer(answer) if not sentence else answer
-    pattern = _SENTENCE_HEDGES if sentence else _HEDGES
-    for m in pattern.finditer(text):
+    for m in hedge_pattern(strict=not sentence).finditer(text):
         if m.group(0).lower() == "or" and _RESTATING_OR.match(text, m.end()):
             continue  # "1/2, or equivalently 0.5": the same value said twice
         if not _allowed(m.group(0), refs) and not _from_prompt(text, m, prompt):
             return Reason.HEDGED
-    for m in (_SENTENCE_NEGATIONS if sentence else _NEGATIONS).finditer(text):
+    for m in negation_pattern(strict=not sentence).finditer(text):
         if _allowed(m.group(0), refs) or _from_prompt(text, m, prompt):
             continue
         if sentence and _scoped_elsewhere(text, m, value):
