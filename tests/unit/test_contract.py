@@ -199,6 +199,15 @@ def test_rewards_pickle_with_params_and_stats() -> None:
     assert again.stats.total == 2
 
 
+def test_an_unpickled_reward_gets_fresh_transient_state() -> None:
+    # A transient private attribute made by a factory (a lock) is made anew after unpickling, so a
+    # reward unpickled in a worker (multiprocessing, Ray) still scores.
+    from rewardlab.compose import RunningNorm
+
+    copy = pickle.loads(pickle.dumps(RunningNorm(child=field_reward("v"))))
+    assert [round(s, 6) for s in copy.scores([{"value": 1.0}, {"value": 0.0}])] == [1.0, -1.0]
+
+
 def test_params_are_frozen() -> None:
     r = field_reward("v")
     with pytest.raises(ValidationError):

@@ -198,16 +198,9 @@ class Reward(BaseModel):
             if result.latency_ms == 0.0:
                 result.latency_ms = latency_ms
             return result
-        if outcome is None:
+        if outcome is None or isinstance(outcome, NotApplicable):
             return RewardResult.not_applicable(
-                "the reward does not apply to this sample",
-                components={label: None},
-                reward=label,
-                latency_ms=latency_ms,
-            )
-        if isinstance(outcome, NotApplicable):
-            return RewardResult.not_applicable(
-                str(outcome) or "the reward does not apply to this sample",
+                str(outcome or "") or "the reward does not apply to this sample",
                 components={label: None},
                 reward=label,
                 latency_ms=latency_ms,
@@ -306,8 +299,8 @@ class Reward(BaseModel):
         super().__setstate__(state)
         private = self.__pydantic_private__ or {}
         for key, attr in type(self).__private_attributes__.items():
-            if key not in private:
-                private[key] = attr.get_default()
+            if key not in private:  # a transient attribute: a fresh default (a new lock, an empty cache)
+                private[key] = attr.get_default(call_default_factory=True)
         object.__setattr__(self, "__pydantic_private__", private)
 
     @classmethod

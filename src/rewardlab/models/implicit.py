@@ -16,7 +16,6 @@ reward models (:func:`~rewardlab.models.backbones.causal_lm.shared_causal_lm`).
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
@@ -26,10 +25,11 @@ from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
 from ..core.registry import register
 from ..core.result import RewardResult
-from ..core.reward import Outcome, Reward
+from ..core.reward import Outcome
 from ..core.sample import Sample
 from ..verifiers.common.text import Extract, extract_answer
 from .fallback import batch_fallback
+from .lazy import LazyModelReward
 
 __all__ = ["DPOImplicitReward", "ReferenceLikelihood"]
 
@@ -48,7 +48,7 @@ def _check_model_ref(value: str) -> str:
     return value
 
 
-class _LMReward(Reward):
+class _LMReward(LazyModelReward):
     """Shared plumbing: model fields, lazy shared backbones, picklability."""
 
     batch_size: int = Field(default=8, ge=1, description="Sequences per forward pass (length-bucketed).")
@@ -56,19 +56,10 @@ class _LMReward(Reward):
     device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
 
     _backbones: dict[str, Any] = PrivateAttr(default_factory=dict)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
-
-    @classmethod
-    def _transient_private_attrs(cls) -> tuple[str, ...]:
-        return ("_backbones", "_lock")
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self.__pydantic_private__["_lock"] = threading.Lock()  # type: ignore[index]
-        self.__pydantic_private__["_backbones"] = {}  # type: ignore[index]
+    _model_attrs: ClassVar[tuple[str, ...]] = ("_backbones",)
 
     def _backbone(self, ref: str) -> Any:
-        with self._lock:
+        with self._load_lock:
             if ref not in self._backbones:
                 from .backbones.causal_lm import shared_causal_lm
 

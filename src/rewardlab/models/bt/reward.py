@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import math
 import statistics
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,15 +27,16 @@ from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
-from ...core.reward import Outcome, Reward
+from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
+from ..lazy import LazyModelReward
 
 __all__ = ["RewardModel"]
 
 
 @register("reward_model", aliases=("rm",), family="model")
-class RewardModel(Reward):
+class RewardModel(LazyModelReward):
     """A trained scalar reward model (Bradley-Terry): higher means more preferred.
 
     ``path`` is a folder written by ``rewardlab train bt`` (``rm:DIR`` on the command line).
@@ -69,7 +69,7 @@ class RewardModel(Reward):
     )
 
     _scorer: Any = PrivateAttr(default=None)
-    _load_lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _model_attrs: ClassVar[tuple[str, ...]] = ("_scorer",)
 
     @field_validator("path")
     @classmethod
@@ -81,28 +81,17 @@ class RewardModel(Reward):
             read_config(folder)  # raises with the precise reason
         return value
 
-    @classmethod
-    def _transient_private_attrs(cls) -> tuple[str, ...]:
-        return ("_scorer", "_load_lock")
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self.__pydantic_private__["_load_lock"] = threading.Lock()  # type: ignore[index]
-
     @property
     def scorer(self) -> Any:
         """The loaded model (on first use)."""
-        if self._scorer is None:
-            with self._load_lock:
-                if self._scorer is None:
-                    from .checkpoint import shared_reward_model
-                    from .scorer import RewardModelScorer
+        return self._load_once("_scorer", self._load_scorer)
 
-                    model = shared_reward_model(
-                        self.path, device=self.device, max_length=self.max_length, threads=self.threads
-                    )
-                    self._scorer = RewardModelScorer(model, batch_size=self.batch_size)
-        return self._scorer
+    def _load_scorer(self) -> Any:
+        from .checkpoint import shared_reward_model
+        from .scorer import RewardModelScorer
+
+        model = shared_reward_model(self.path, device=self.device, max_length=self.max_length, threads=self.threads)
+        return RewardModelScorer(model, batch_size=self.batch_size)
 
     @batch_fallback(ready=lambda self: self.scorer)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:

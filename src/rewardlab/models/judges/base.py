@@ -9,15 +9,14 @@ unpickling.
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr
 
-from ...core.reward import Reward
 from ...core.sample import Sample
 from ..backbones.rendering import sample_parts
+from ..lazy import LazyModelReward
 from .backends import JudgeBackend, make_backend
 from .config import JudgeBackendConfig
 from .guard import master_key_reason
@@ -44,7 +43,7 @@ def normalized_probs(logprobs: Sequence[float]) -> tuple[list[float], float]:
     return [w / total for w in weights], math.exp(top) * total
 
 
-class JudgeReward(Reward):
+class JudgeReward(LazyModelReward):
     """Base of the judges (not registered itself)."""
 
     backend: JudgeBackendConfig = Field(
@@ -63,24 +62,12 @@ class JudgeReward(Reward):
     )
 
     _backend_obj: Any = PrivateAttr(default=None)
-    _backend_lock: Any = PrivateAttr(default_factory=threading.Lock)
-
-    @classmethod
-    def _transient_private_attrs(cls) -> tuple[str, ...]:
-        return ("_backend_obj", "_backend_lock")
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self.__pydantic_private__["_backend_lock"] = threading.Lock()  # type: ignore[index]
+    _model_attrs: ClassVar[tuple[str, ...]] = ("_backend_obj",)
 
     @property
     def judge_backend(self) -> JudgeBackend:
         """The backend (built on first use)."""
-        if self._backend_obj is None:
-            with self._backend_lock:
-                if self._backend_obj is None:
-                    self._backend_obj = make_backend(self.backend)
-        return self._backend_obj  # type: ignore[no-any-return]
+        return self._load_once("_backend_obj", lambda: make_backend(self.backend))
 
     # ---- helpers for subclasses ------------------------------------------------------------
     @staticmethod

@@ -12,7 +12,6 @@ and, with ``credit``, the per-step returns for RL credit assignment (min-form or
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 from typing import Any, ClassVar, Literal
 
@@ -22,9 +21,10 @@ from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
-from ...core.reward import Outcome, Reward
+from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
+from ..lazy import LazyModelReward
 from .aggregate import Aggregation, aggregate, step_returns
 from .steps import split_steps
 
@@ -32,7 +32,7 @@ __all__ = ["ProcessReward"]
 
 
 @register("prm", aliases=("process_reward",), family="model")
-class ProcessReward(Reward):
+class ProcessReward(LazyModelReward):
     """A trained process reward model: per-step scores in ``info``, aggregated into one score.
 
     ``path`` is a folder written by ``rewardlab train prm``. Scores are probabilities in
@@ -66,7 +66,7 @@ class ProcessReward(Reward):
     device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
 
     _loaded: Any = PrivateAttr(default=None)
-    _lock: Any = PrivateAttr(default_factory=threading.Lock)
+    _model_attrs: ClassVar[tuple[str, ...]] = ("_loaded",)
 
     @field_validator("path")
     @classmethod
@@ -76,23 +76,11 @@ class ProcessReward(Reward):
         read_prm_config(value)
         return value
 
-    @classmethod
-    def _transient_private_attrs(cls) -> tuple[str, ...]:
-        return ("_loaded", "_lock")
-
-    def __setstate__(self, state: dict[Any, Any]) -> None:
-        super().__setstate__(state)
-        self.__pydantic_private__["_lock"] = threading.Lock()  # type: ignore[index]
-
     @property
     def loaded(self) -> Any:
-        if self._loaded is None:
-            with self._lock:
-                if self._loaded is None:
-                    from .checkpoint import load_prm
+        from .checkpoint import load_prm
 
-                    self._loaded = load_prm(self.path, device=self.device)
-        return self._loaded
+        return self._load_once("_loaded", lambda: load_prm(self.path, device=self.device))
 
     def _steps(self, sample: Sample, config: Any) -> list[str]:
         given = sample.get(self.steps_field) if self.steps_field else None
