@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import math
 import threading
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -79,6 +79,22 @@ def _groups(x: np.ndarray, groups: Sequence[int] | np.ndarray | None) -> np.ndar
     return g
 
 
+def _by_group(
+    x: Sequence[float] | np.ndarray,
+    groups: Sequence[int] | np.ndarray | None,
+    per_group: Callable[[np.ndarray], np.ndarray | float],
+) -> np.ndarray:
+    """``per_group(values)`` for the scores of each group (missing scores left out, and NaN in the output)."""
+    arr = _as_float(x)
+    g = _groups(arr, groups)
+    out = np.full_like(arr, np.nan)
+    for gid in np.unique(g):
+        idx = np.flatnonzero((g == gid) & ~np.isnan(arr))
+        if len(idx):
+            out[idx] = per_group(arr[idx])
+    return out
+
+
 def _std(values: np.ndarray, unbiased: bool) -> float:
     n = len(values)
     if n < 2:
@@ -100,29 +116,20 @@ def group_zscore(
     ``scale=False`` only centres (Dr. GRPO). ``unbiased`` uses the sample standard deviation
     (n-1), as TRL and verl do. Zero-variance groups give exactly 0.
     """
-    arr = _as_float(x)
-    g = _groups(arr, groups)
-    out = np.full_like(arr, np.nan)
-    for gid in np.unique(g):
-        idx = np.flatnonzero((g == gid) & ~np.isnan(arr))
-        if len(idx) == 0:
-            continue
-        vals = arr[idx]
-        if len(idx) == 1:
-            out[idx] = vals if singleton == "raw" else 0.0
-            continue
-        mean = float(np.mean(vals))
-        centred = vals - mean
+
+    def zscore(vals: np.ndarray) -> np.ndarray | float:
+        if len(vals) == 1:
+            return vals if singleton == "raw" else 0.0
         if np.all(vals == vals[0]):
-            out[idx] = 0.0
-            continue
+            return 0.0
+        centred = vals - float(np.mean(vals))
         if not scale:
-            out[idx] = centred
-            continue
+            return centred
         denom = _std(vals, unbiased) + eps
         # A spread that underflows to 0 (denormal differences, eps=0) is treated as zero variance.
-        out[idx] = centred / denom if denom > 0 else 0.0
-    return out
+        return centred / denom if denom > 0 else 0.0
+
+    return _by_group(x, groups, zscore)
 
 
 def group_center(
@@ -139,21 +146,14 @@ def rloo(
 
     Each sample's baseline excludes the sample itself. Equals ``n/(n-1) * (x_i - mean_g)``.
     """
-    arr = _as_float(x)
-    g = _groups(arr, groups)
-    out = np.full_like(arr, np.nan)
-    for gid in np.unique(g):
-        idx = np.flatnonzero((g == gid) & ~np.isnan(arr))
-        if len(idx) == 0:
-            continue
-        vals = arr[idx]
+
+    def leave_one_out(vals: np.ndarray) -> np.ndarray | float:
         n = len(vals)
         if n == 1:
-            out[idx] = vals if singleton == "raw" else 0.0
-            continue
-        baseline = (math.fsum(vals) - vals) / (n - 1)
-        out[idx] = vals - baseline
-    return out
+            return vals if singleton == "raw" else 0.0
+        return vals - (math.fsum(vals) - vals) / (n - 1)
+
+    return _by_group(x, groups, leave_one_out)
 
 
 def whiten(x: Sequence[float] | np.ndarray, *, eps: float = 1e-8, shift_mean: bool = True) -> np.ndarray:
@@ -196,18 +196,7 @@ def group_rank(x: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarr
 
     A group of one gets 0.5.
     """
-    arr = _as_float(x)
-    g = _groups(arr, groups)
-    out = np.full_like(arr, np.nan)
-    for gid in np.unique(g):
-        idx = np.flatnonzero((g == gid) & ~np.isnan(arr))
-        if len(idx) == 0:
-            continue
-        if len(idx) == 1:
-            out[idx] = 0.5
-            continue
-        out[idx] = _average_ranks(arr[idx]) / (len(idx) - 1)
-    return out
+    return _by_group(x, groups, lambda vals: 0.5 if len(vals) == 1 else _average_ranks(vals) / (len(vals) - 1))
 
 
 def group_winrate(x: Sequence[float] | np.ndarray, groups: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
@@ -215,21 +204,15 @@ def group_winrate(x: Sequence[float] | np.ndarray, groups: Sequence[int] | np.nd
 
     A group of one gets 0.5. For distinct scores this equals :func:`group_rank`.
     """
-    arr = _as_float(x)
-    g = _groups(arr, groups)
-    out = np.full_like(arr, np.nan)
-    for gid in np.unique(g):
-        idx = np.flatnonzero((g == gid) & ~np.isnan(arr))
-        if len(idx) == 0:
-            continue
-        n = len(idx)
+
+    def winrate(vals: np.ndarray) -> np.ndarray | float:
+        n = len(vals)
         if n == 1:
-            out[idx] = 0.5
-            continue
-        vals = arr[idx]
+            return 0.5
         wins = (vals[:, None] > vals[None, :]).sum(axis=1) + 0.5 * ((vals[:, None] == vals[None, :]).sum(axis=1) - 1)
-        out[idx] = wins / (n - 1)
-    return out
+        return wins / (n - 1)
+
+    return _by_group(x, groups, winrate)
 
 
 class RunningMeanStd:

@@ -46,7 +46,7 @@ from ..core.sample import Sample
 from ..core.spec import RewardNode
 from .base import check_unique_labels
 
-__all__ = ["BatchWrapper", "Refusal", "Wrapper", "passthrough"]
+__all__ = ["BatchWrapper", "Refusal", "Wrapper", "passthrough", "rescored"]
 
 log = logging.getLogger("rewardlab.compose")
 
@@ -95,17 +95,7 @@ class Wrapper(Reward):
             return RewardResult.not_applicable(
                 info.get("reason", "not applicable"), components=dict(r.components), reward=self.label, info=info
             )
-        result = RewardResult(
-            score=value,
-            status=r.status,
-            error=r.error,
-            components=dict(r.components),
-            info={"input_score": r.score, **info, **({"defaulted": True} if r.defaulted else {})},
-            reward=self.label,
-        )
-        if self.name:
-            result.components[self.name] = value
-        return result
+        return rescored(r, value, {"input_score": r.score, **info}, self.label, self.name)
 
 
 class Refusal:
@@ -159,17 +149,7 @@ class BatchWrapper(Reward):
                 refused.append(refusal)
                 out.append(self._refused(r, refusal, info))
                 continue
-            result = RewardResult(
-                score=float(value),
-                status=r.status,
-                error=r.error,
-                components=dict(r.components),
-                info={"raw_score": r.score, **info, **({"defaulted": True} if r.defaulted else {})},
-                reward=self.label,
-            )
-            if self.name:
-                result.components[self.name] = float(value)
-            out.append(result)
+            out.append(rescored(r, float(value), {"raw_score": r.score, **info}, self.label, self.name))
         if refused:
             self._warn(refused, len(samples))
         return out
@@ -204,6 +184,23 @@ class BatchWrapper(Reward):
             why,
             refused[0].message,
         )
+
+
+def rescored(r: RewardResult, value: float, info: dict[str, Any], label: str, name: str | None) -> RewardResult:
+    """The child's result ``r`` with a wrapper's score: the child's status, error and components
+    (plus the wrapper's score under its ``name``), ``info`` (and ``defaulted`` when the child's
+    score was its policy default)."""
+    components: dict[str, float | None] = dict(r.components)
+    if name:
+        components[name] = value
+    return RewardResult(
+        score=value,
+        status=r.status,
+        error=r.error,
+        components=components,
+        info={**info, **({"defaulted": True} if r.defaulted else {})},
+        reward=label,
+    )
 
 
 def passthrough(r: RewardResult, label: str) -> RewardResult:

@@ -126,24 +126,14 @@ def _looks_fine(value: Any, max_depth: int, finite: bool) -> bool:
     while stack:
         node, depth = pop()
         kind = type(node)
-        if kind is dict:
+        if kind is dict or kind is list:
             if depth > max_depth:
                 return False
-            for key, child in node.items():
-                if type(key) is not str or _bad_text(key):
-                    return False
-                ck = type(child)
-                if ck is str:
-                    if _bad_text(child):
+            if kind is dict:
+                for key in node:
+                    if type(key) is not str or _bad_text(key):
                         return False
-                elif ck is dict or ck is list:
-                    push((child, depth + 1))
-                elif not (ck is int or ck is bool or child is None or (ck is float and not finite)):
-                    return False
-        elif kind is list:
-            if depth > max_depth:
-                return False
-            for child in node:
+            for child in node.values() if kind is dict else node:
                 ck = type(child)
                 if ck is str:
                     if _bad_text(child):

@@ -118,20 +118,12 @@ class Sample(BaseModel):
     @property
     def prompt_text(self) -> str:
         """The prompt as text: for a conversation, the content of its last user turn."""
-        return _last_user_text(self.prompt)
+        return _last_text(self.prompt, "user")
 
     @property
     def completion_text(self) -> str:
         """The completion as text: for a conversation, the content of its last assistant turn."""
-        value = self.completion
-        if value is None:
-            return ""
-        if isinstance(value, str):
-            return value
-        for message in reversed(value):
-            if message.role == "assistant":
-                return message.text
-        return value[-1].text if value else ""
+        return _last_text(self.completion, "assistant")
 
     @property
     def prompt_messages(self) -> list[Message]:
@@ -151,13 +143,14 @@ class Sample(BaseModel):
         return self.model_dump(mode="json", exclude_unset=True)
 
 
-def _last_user_text(value: str | Conversation | None) -> str:
+def _last_text(value: str | Conversation | None, role: str) -> str:
+    """Text as it is; for a conversation, the content of its last ``role`` turn (else of its last turn)."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
     for message in reversed(value):
-        if message.role == "user":
+        if message.role == role:
             return message.text
     return value[-1].text if value else ""
 

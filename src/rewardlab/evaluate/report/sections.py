@@ -387,32 +387,31 @@ def robustness_section(page: Page, summary: dict[str, Any], rows: list[dict[str,
     )
     page.table(["transform", "what it does"], [[n, t["description"]] for n, t in transforms.items()], numeric_from=9)
     names = list(transforms)
-    if names:
-        page.figure(
+    charts = [  # (plot name, metric, series label, title, y label, reference line, caption)
+        (
             "robustness_consistency",
-            plots.bar_chart(
-                names,
-                {"consistency": [_x100(transforms[n]["consistency"]) for n in names]},
-                title="Ranking consistency per transform",
-                ylabel="consistency % (pairs ranked the same)",
-                hline=100.0,
-                horizontal=True,
-            ),
+            "consistency",
+            "consistency",
+            "Ranking consistency per transform",
+            "consistency % (pairs ranked the same)",
+            100.0,
             "Percentage of changed pairs the reward ranks as before (the table's consistency %).",
-        )
-        page.figure(
+        ),
+        (
             "robustness_accuracy_change",
-            plots.bar_chart(
-                names,
-                {"accuracy change": [_x100(transforms[n]["accuracy_change"]) for n in names]},
-                title="Accuracy change per transform",
-                ylabel="accuracy change (points, after - before)",
-                hline=0.0,
-                horizontal=True,
-            ),
+            "accuracy_change",
+            "accuracy change",
+            "Accuracy change per transform",
+            "accuracy change (points, after - before)",
+            0.0,
             "Accuracy after the rewrite minus before, in percentage points (the table's change column), on the "
             "pairs the transform changed.",
-        )
+        ),
+    ]
+    for plot, metric, series, title, ylabel, hline, caption in charts if names else []:
+        values = [_x100(transforms[n][metric]) for n in names]
+        chart = plots.bar_chart(names, {series: values}, title=title, ylabel=ylabel, hline=hline, horizontal=True)
+        page.figure(plot, chart, caption)
 
 
 # ---- agreement ------------------------------------------------------------------------------

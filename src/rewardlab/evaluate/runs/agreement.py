@@ -8,14 +8,13 @@ also compared with that label, so a disagreement can be traced to the reward tha
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...core.spec import Spec
 from ..metrics.agreement import agreement
-from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .rundir import RunOutcome, pair_reward_info, write_evaluation
 from .sample_data import load_samples
 from .scoring import score_all
 
@@ -111,20 +110,17 @@ def run_agreement(
 ) -> RunOutcome:
     """Compare two rewards on a sample file and write a run directory."""
     opt = options or AgreementOptions()
-    run_id = new_run_id("agreement")
-    run_dir = prepare_run_dir(out, run_id)
-    samples = load_samples(data_path, mapping=mapping, limit=limit)
-    started = time.perf_counter()
-    result, rows = evaluate_agreement(spec_a, spec_b, samples, opt)
-    info_a, info_b = reward_info(spec_a, refs[0]), reward_info(spec_b, refs[1])
-    summary = summary_header(
+
+    def header(samples: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
+        data = {"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit}
+        params = asdict(opt) | {"progress": None}
+        return {"reward": pair_reward_info(spec_a, spec_b, refs), "data": data, "params": params}
+
+    return write_evaluation(
         "agreement",
-        run_id,
-        reward={"name": f"{spec_a.name} vs {spec_b.name}", "spec_hash": None, "a": info_a, "b": info_b},
-        data={"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit},
-        params=asdict(opt) | {"progress": None},
+        out,
+        load=lambda: load_samples(data_path, mapping=mapping, limit=limit),
+        evaluate=lambda samples: evaluate_agreement(spec_a, spec_b, samples, opt),
+        header=header,
+        record=record,
     )
-    summary.update(result)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    report = write_run(run_dir, summary, rows, record=record)
-    return RunOutcome(run_dir, summary, report)

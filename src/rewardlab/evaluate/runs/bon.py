@@ -17,7 +17,6 @@ on the prompts the reward ranked.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -28,7 +27,7 @@ from ...core.spec import Spec
 from ..metrics.bon import RULES, BonPrompt, TieBreak, expected_best_of_n, kl_bon, public_rm_picks, rule_scores
 from ..metrics.stats import mean_se
 from .bon_data import load_bon
-from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .rundir import RunOutcome, reward_info, write_evaluation
 from .scoring import score_all
 
 __all__ = ["BonOptions", "baseline_table", "evaluate_bon", "run_bon"]
@@ -248,25 +247,23 @@ def run_bon(
 ) -> RunOutcome:
     """Evaluate ``spec`` on a best-of-N file and write a run directory."""
     opt = options or BonOptions()
-    run_id = new_run_id("bon")
-    run_dir = prepare_run_dir(out, run_id)
-    prompts = load_bon(data_path, limit=limit)
-    started = time.perf_counter()
-    result, rows = evaluate_bon(spec, prompts, opt)
-    summary = summary_header(
-        "bon",
-        run_id,
-        reward=reward_info(spec, reward_ref),
-        data={
+
+    def header(prompts: list[BonPrompt], result: dict[str, Any]) -> dict[str, Any]:
+        data = {
             "path": os.path.abspath(data_path),
             "prompts": len(prompts),
             "candidates": len(prompts[0].candidates),
             "gold_candidates": result["metrics"]["k"],
             "limit": limit,
-        },
-        params=asdict(opt) | {"progress": None, "ns": list(opt.ns)},
+        }
+        params = asdict(opt) | {"progress": None, "ns": list(opt.ns)}
+        return {"reward": reward_info(spec, reward_ref), "data": data, "params": params}
+
+    return write_evaluation(
+        "bon",
+        out,
+        load=lambda: load_bon(data_path, limit=limit),
+        evaluate=lambda prompts: evaluate_bon(spec, prompts, opt),
+        header=header,
+        record=record,
     )
-    summary.update(result)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    report = write_run(run_dir, summary, rows, record=record)
-    return RunOutcome(run_dir, summary, report)

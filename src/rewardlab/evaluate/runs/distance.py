@@ -10,14 +10,13 @@ means one is the other's negation.
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...core.spec import Spec
 from ..metrics.distance import grouped_distance
-from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .rundir import RunOutcome, pair_reward_info, write_evaluation
 from .sample_data import group_of, load_samples
 from .scoring import score_all
 
@@ -44,21 +43,16 @@ def evaluate_distance(
     groups = [group_of(s, key) for s in samples]
     index: dict[str, int] = {}
     group_ids = [index.setdefault(g, len(index)) for g in groups]
-    a = score_all(
-        spec_a,
-        samples,
-        batch_size=opt.batch_size,
-        progress=opt.progress,
-        groups=group_ids,
-        description=f"scoring ({spec_a.name})",
-    )
-    b = score_all(
-        spec_b,
-        samples,
-        batch_size=opt.batch_size,
-        progress=opt.progress,
-        groups=group_ids,
-        description=f"scoring ({spec_b.name})",
+    a, b = (
+        score_all(
+            spec,
+            samples,
+            batch_size=opt.batch_size,
+            progress=opt.progress,
+            groups=group_ids,
+            description=f"scoring ({spec.name})",
+        )
+        for spec in (spec_a, spec_b)
     )
     keep = [i for i in range(len(samples)) if a.scores[i] is not None and b.scores[i] is not None]
     dist = grouped_distance(
@@ -106,24 +100,17 @@ def run_distance(
 ) -> RunOutcome:
     """Compute the distance between two rewards on a grouped sample file and write a run directory."""
     opt = options or DistanceOptions()
-    run_id = new_run_id("distance")
-    run_dir = prepare_run_dir(out, run_id)
-    samples = load_samples(data_path, mapping=mapping, limit=limit)
-    started = time.perf_counter()
-    result, rows = evaluate_distance(spec_a, spec_b, samples, opt)
-    summary = summary_header(
+
+    def header(samples: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
+        data = {"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit}
+        params = asdict(opt) | {"progress": None}
+        return {"reward": pair_reward_info(spec_a, spec_b, refs), "data": data, "params": params}
+
+    return write_evaluation(
         "distance",
-        run_id,
-        reward={
-            "name": f"{spec_a.name} vs {spec_b.name}",
-            "spec_hash": None,
-            "a": reward_info(spec_a, refs[0]),
-            "b": reward_info(spec_b, refs[1]),
-        },
-        data={"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit},
-        params=asdict(opt) | {"progress": None},
+        out,
+        load=lambda: load_samples(data_path, mapping=mapping, limit=limit),
+        evaluate=lambda samples: evaluate_distance(spec_a, spec_b, samples, opt),
+        header=header,
+        record=record,
     )
-    summary.update(result)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    report = write_run(run_dir, summary, rows, record=record)
-    return RunOutcome(run_dir, summary, report)

@@ -20,7 +20,6 @@ of sigma(r_c - r_r).
 from __future__ import annotations
 
 import math
-import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -33,7 +32,7 @@ from ..metrics.preference import TIE_RULE, TIE_RULE_PAIRWISE, preference_accurac
 from ..metrics.rewardbench import v1_report, v2_report
 from ..metrics.stats import spearman
 from .pairs import PreferenceSet, load_preferences
-from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .rundir import RunOutcome, reward_info, write_evaluation
 from .scoring import pairwise_field, score_all
 
 __all__ = ["PrefsOptions", "evaluate_preferences", "pairwise_field", "run_prefs"]
@@ -289,16 +288,9 @@ def run_prefs(
     import os
 
     opt = options or PrefsOptions()
-    run_id = new_run_id("prefs")
-    run_dir = prepare_run_dir(out, run_id)
-    data = load_preferences(data_path, subset_field=subset_field, limit=limit)
-    started = time.perf_counter()
-    result, rows = evaluate_preferences(spec, data, opt)
-    summary = summary_header(
-        "prefs",
-        run_id,
-        reward=reward_info(spec, reward_ref),
-        data={
+
+    def header(data: PreferenceSet, result: dict[str, Any]) -> dict[str, Any]:
+        info = {
             "path": os.path.abspath(data_path),
             "pairs": len(data.pairs),
             "ranked_items": len(data.ranked),
@@ -306,10 +298,14 @@ def run_prefs(
             "skipped_examples": data.skipped[:5],
             "limit": limit,
             "subset_field": subset_field,
-        },
-        params=asdict(opt) | {"progress": None},
+        }
+        return {"reward": reward_info(spec, reward_ref), "data": info, "params": asdict(opt) | {"progress": None}}
+
+    return write_evaluation(
+        "prefs",
+        out,
+        load=lambda: load_preferences(data_path, subset_field=subset_field, limit=limit),
+        evaluate=lambda data: evaluate_preferences(spec, data, opt),
+        header=header,
+        record=record,
     )
-    summary.update(result)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    report = write_run(run_dir, summary, rows, record=record)
-    return RunOutcome(run_dir, summary, report)

@@ -11,7 +11,6 @@ the reward could not score, before or after, are left out of that transform and 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -22,8 +21,8 @@ from ...core.spec import Spec
 from ..metrics.preference import preference_accuracy
 from ..metrics.robustness import transform_metrics
 from ..metrics.transforms import TRANSFORMS, Transform, rng_for
-from .pairs import PreferencePair, load_preferences
-from .rundir import RunOutcome, new_run_id, prepare_run_dir, reward_info, summary_header, write_run
+from .pairs import PreferencePair, PreferenceSet, load_preferences
+from .rundir import RunOutcome, reward_info, write_evaluation
 from .scoring import pairwise_field, score_all
 
 __all__ = ["RobustnessOptions", "evaluate_robustness", "run_robustness"]
@@ -193,26 +192,28 @@ def run_robustness(
 ) -> RunOutcome:
     """Evaluate ``spec``'s robustness on a preference file and write a run directory."""
     opt = options or RobustnessOptions()
-    run_id = new_run_id("robustness")
-    run_dir = prepare_run_dir(out, run_id)
-    data = load_preferences(data_path, limit=limit)
-    if not data.pairs:
-        raise ValueError(f"{data_path}: no chosen/rejected pairs (robustness needs pairs)")
-    started = time.perf_counter()
-    result, rows = evaluate_robustness(spec, data.pairs, opt)
-    summary = summary_header(
-        "robustness",
-        run_id,
-        reward=reward_info(spec, reward_ref),
-        data={
+
+    def load() -> PreferenceSet:
+        data = load_preferences(data_path, limit=limit)
+        if not data.pairs:
+            raise ValueError(f"{data_path}: no chosen/rejected pairs (robustness needs pairs)")
+        return data
+
+    def header(data: PreferenceSet, result: dict[str, Any]) -> dict[str, Any]:
+        info = {
             "path": os.path.abspath(data_path),
             "pairs": len(data.pairs),
             "skipped_lines": len(data.skipped),
             "limit": limit,
-        },
-        params=asdict(opt) | {"progress": None, "transforms": list(opt.transforms)},
+        }
+        params = asdict(opt) | {"progress": None, "transforms": list(opt.transforms)}
+        return {"reward": reward_info(spec, reward_ref), "data": info, "params": params}
+
+    return write_evaluation(
+        "robustness",
+        out,
+        load=load,
+        evaluate=lambda data: evaluate_robustness(spec, data.pairs, opt),
+        header=header,
+        record=record,
     )
-    summary.update(result)
-    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
-    report = write_run(run_dir, summary, rows, record=record)
-    return RunOutcome(run_dir, summary, report)

@@ -16,10 +16,11 @@ import datetime as _dt
 import json
 import os
 import secrets
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ...core.errors import RewardlabError
 from ...data.jsonl import dumps, open_text
@@ -33,11 +34,13 @@ __all__ = [
     "build_report",
     "iter_samples",
     "new_run_id",
+    "pair_reward_info",
     "prepare_run_dir",
     "read_summary",
     "reward_info",
     "summary_header",
     "utc_now",
+    "write_evaluation",
     "write_run",
 ]
 
@@ -137,6 +140,41 @@ def write_run(
 def reward_info(spec: Any, ref: str | None = None) -> dict[str, Any]:
     """How a run names the reward it evaluated: the reference given, name, spec hash, full spec."""
     return {"ref": ref or spec.name, "name": spec.name, "spec_hash": spec.hash, "spec": spec.to_dict()}
+
+
+def pair_reward_info(spec_a: Any, spec_b: Any, refs: tuple[str | None, str | None]) -> dict[str, Any]:
+    """How a run of two rewards (agreement, distance) names them."""
+    a, b = reward_info(spec_a, refs[0]), reward_info(spec_b, refs[1])
+    return {"name": f"{spec_a.name} vs {spec_b.name}", "spec_hash": None, "a": a, "b": b}
+
+
+Data = TypeVar("Data")
+Scored = tuple[dict[str, Any], list[dict[str, Any]]]
+
+
+def write_evaluation(
+    kind: str,
+    out: str | os.PathLike[str] | None,
+    *,
+    load: Callable[[], Data],
+    evaluate: Callable[[Data], Scored],
+    header: Callable[[Data, dict[str, Any]], dict[str, Any]],
+    record: bool = True,
+) -> RunOutcome:
+    """One evaluation run from start to end: a new run id and directory, the data loaded, then
+    scored and measured (``evaluate``: the summary's results and the sample rows; timed), the
+    summary (``header``: its ``reward``, ``data`` and ``params``) and samples written, the report
+    built and the run recorded."""
+    run_id = new_run_id(kind)
+    run_dir = prepare_run_dir(out, run_id)
+    data = load()
+    started = time.perf_counter()
+    result, rows = evaluate(data)
+    summary = summary_header(kind, run_id, **header(data, result))
+    summary.update(result)
+    summary["elapsed_s"] = round(time.perf_counter() - started, 3)
+    report = write_run(run_dir, summary, rows, record=record)
+    return RunOutcome(run_dir, summary, report)
 
 
 def summary_header(

@@ -1,44 +1,24 @@
 """Running untrusted Python programs: isolation, a fork server, and remote calls into the program.
 
-Importing this package is light (the names below load on first use): the wire contract in
-:mod:`.protocol` is imported by :mod:`rewardlab.execution.wire`, which the client imports.
+Importing this package is light: the exceptions (:mod:`.errors`) load with it, the client and
+the isolation on first use of their names. (The wire contract in :mod:`.protocol` is imported by
+:mod:`rewardlab.execution.wire`, which the client imports.)
 
 >>> from rewardlab.execution.sandbox import Sandbox, SandboxLimits, detect_isolation
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from .client import DEFAULT_PRELOAD, Sandbox, SandboxLimits, StdioRun
-    from .errors import (
-        ProgramDied,
-        ProgramError,
-        ProgramFault,
-        ProgramLoadError,
-        ProgramObjectRefused,
-        ProgramProtocolError,
-        ProgramTimeout,
-        SandboxError,
-        StaleProgramObject,
-    )
-    from .isolation import ISOLATION_LEVELS, IsolationPlan, IsolationUnavailable, available_isolation, detect_isolation
+from . import errors
+from .errors import *  # noqa: F403  (the sandbox's exceptions, listed in errors.__all__)
 
-_EXPORTS = {
+_LAZY = {
     "DEFAULT_PRELOAD": ".client",
     "Sandbox": ".client",
     "SandboxLimits": ".client",
     "StdioRun": ".client",
-    "ProgramDied": ".errors",
-    "ProgramError": ".errors",
-    "ProgramFault": ".errors",
-    "ProgramLoadError": ".errors",
-    "ProgramObjectRefused": ".errors",
-    "ProgramProtocolError": ".errors",
-    "ProgramTimeout": ".errors",
-    "SandboxError": ".errors",
-    "StaleProgramObject": ".errors",
     "ISOLATION_LEVELS": ".isolation",
     "IsolationPlan": ".isolation",
     "IsolationUnavailable": ".isolation",
@@ -46,30 +26,11 @@ _EXPORTS = {
     "detect_isolation": ".isolation",
 }
 
-__all__ = [
-    "DEFAULT_PRELOAD",
-    "ISOLATION_LEVELS",
-    "IsolationPlan",
-    "IsolationUnavailable",
-    "ProgramDied",
-    "ProgramError",
-    "ProgramFault",
-    "ProgramLoadError",
-    "ProgramObjectRefused",
-    "ProgramProtocolError",
-    "ProgramTimeout",
-    "Sandbox",
-    "SandboxError",
-    "SandboxLimits",
-    "StaleProgramObject",
-    "StdioRun",
-    "available_isolation",
-    "detect_isolation",
-]
+__all__ = sorted([*errors.__all__, *_LAZY])
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
+    module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     from importlib import import_module
@@ -80,4 +41,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+    return sorted(set(globals()) | set(_LAZY))
