@@ -15,6 +15,7 @@ passes through unchanged, so a JSONL row keeps everything it had after it is sco
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -167,25 +168,19 @@ def as_samples(items: Any) -> list[Sample]:
     1.answer
       lone surrogate U+DFFF at character 0: not Unicode text (it has no UTF-8 form) ...
     """
-    if isinstance(items, (Sample, dict)):
-        items = [items]
     out: list[Sample] = []
-    for i, item in enumerate(items):
-        if isinstance(item, Sample):
-            out.append(item)
-            continue
-        try:
-            out.append(Sample.model_validate(item))
-        except ValidationError as exc:  # the same errors, located at the sample's index in the batch
+    for i, item in _validated(items):
+        if isinstance(item, ValidationError):  # the same errors, located at the sample's index in the batch
             lines = [
                 InitErrorDetails(
                     type=PydanticCustomError(str(e["type"]), "{message}", {"message": e["msg"]}),
                     loc=(i, *e["loc"]),
                     input=e.get("input"),
                 )
-                for e in exc.errors(include_url=False)
+                for e in item.errors(include_url=False)
             ]
             raise ValidationError.from_exception_data("samples", lines) from None
+        out.append(item)
     return out
 
 
@@ -198,20 +193,29 @@ def coerce_each(items: Any) -> tuple[list[Sample | None], dict[int, str]]:
     >>> samples[0].completion, samples[1], invalid
     ('a', None, {1: "field 'answer': lone surrogate U+DFFF at character 0: not Unicode text (it has no UTF-8 form)"})
     """
-    if isinstance(items, (Sample, dict)):
-        items = [items]
     out: list[Sample | None] = []
     invalid: dict[int, str] = {}
+    for i, item in _validated(items):
+        if isinstance(item, ValidationError):
+            out.append(None)
+            invalid[i] = explain_sample_error(item)
+        else:
+            out.append(item)
+    return out, invalid
+
+
+def _validated(items: Any) -> Iterator[tuple[int, Sample | ValidationError]]:
+    """Each item (one sample or dict, or an iterable of them) as a sample, or why it is not one."""
+    if isinstance(items, (Sample, dict)):
+        items = [items]
     for i, item in enumerate(items):
         if isinstance(item, Sample):
-            out.append(item)
+            yield i, item
             continue
         try:
-            out.append(Sample.model_validate(item))
+            yield i, Sample.model_validate(item)
         except ValidationError as exc:
-            out.append(None)
-            invalid[i] = explain_sample_error(exc)
-    return out, invalid
+            yield i, exc
 
 
 _EXPECTED = {
