@@ -27,7 +27,7 @@ from ..core.sample import Sample
 from .common.boxes import read_boxes
 from .common.confusables import fold
 from .common.guards import restates_prompt
-from .common.hedges import hedge_markers
+from .common.hedges import hedge_markers, negation_pattern
 from .common.references import references
 from .common.text import normalize_text
 
@@ -47,7 +47,19 @@ _LETTER_TOKEN = re.compile(r"(?<![A-Za-z0-9_])\(?([A-Z])\)?(?![A-Za-z0-9_])")
 _LEADING_LETTER = re.compile(r"^\(?([A-Za-z])\)?(?=$|[\s.,:;)\]!?-])[\s.,:;)\]!-]*")  # "B?" keeps its "?"
 _PROMPT_OPTION = re.compile(r"^\s*\(?([A-Z])[).:]\s+\S", re.MULTILINE)
 _DECOR = re.compile(r"\\text(?:bf|rm)?\{([^{}]*)\}|\\mathrm\{([^{}]*)\}|[*_$`\"']")
-_NEGATED = re.compile(r"\b(?:not|rather\s+than|instead\s+of|except)\s+\(?$", re.IGNORECASE)
+_CLAUSE_BREAK = re.compile(
+    r"[,;:.!?()\[\]\n]|(?<!\ball)(?<!\banything)(?<!\beverything)\sbut\s"  # "anything but B" is one negation
+    r"|\s(?:and|so|because|since|while|whereas|then)\s",
+    re.IGNORECASE,
+)
+NEGATION_BEFORE_WORDS = 3
+"""A negation this many words (or fewer) before an option in the same clause rules it out ("never B",
+"it is not option B", "anything but Mars")."""
+NEGATION_AFTER_WORDS = 3
+"""... or this many words after it ("B is wrong", "Mars isn't right", "B cannot be")."""
+_CONDITIONAL = frozenset({"unless", "besides", "otherwise"})
+"""Markers that make an option conditional rather than ruled out ("B, unless it means C"): a hedge."""
+_SLASH = re.compile(r"\w\s*/\s*\w")
 _REFERENCE_LETTER = re.compile(r"^\s*(?:option\s+|choice\s+)?\(?([A-Za-z])\)?[.)]?\s*$", re.IGNORECASE)
 
 
@@ -59,6 +71,8 @@ class ChoicePick:
     letters: list[str] = field(default_factory=list)
     hedged: bool = False
     via: str = "letter"  # "letter" or "option_text"
+    ruled_out: list[str] = field(default_factory=list)
+    """Options the span names only to rule out ("never B", "Mars is wrong", "B, not C" rules out C)."""
 
 
 def _phrases(text: str) -> list[str]:
@@ -80,21 +94,89 @@ def _norm(text: str) -> str:
     return normalize_text(fold(text), remove_punctuation=True, remove_articles=True)
 
 
-def _letters_in(text: str, valid: str) -> list[str]:
-    found = []
+def _negation_on(text: str, start: int, end: int, prompt: str = "") -> str | None:
+    """The negation (shared vocabulary, every marker) that rules out what ``text[start:end]`` names,
+    in the same clause: just before it ("never B", "not option B") or just after it ("B is wrong",
+    "Mars isn't it"). A negation the question itself uses ("Which is NOT a planet?") is its wording."""
+    before = text[:start]
+    cut = max((m.end() for m in _CLAUSE_BREAK.finditer(before)), default=0)
+    head = " ".join(before[cut:].split()[-NEGATION_BEFORE_WORDS:])
+    after = text[end:]
+    stop = _CLAUSE_BREAK.search(after)
+    tail = " ".join(after[: stop.start() if stop else len(after)].split()[:NEGATION_AFTER_WORDS])
+    pattern = negation_pattern(strict=True)
+    for m in (*pattern.finditer(head), *pattern.finditer(tail)):
+        word = m.group(0).lower()
+        if prompt and re.search(rf"(?<!\w){re.escape(word)}(?!\w)", prompt, re.IGNORECASE):
+            continue
+        return word
+    return None
+
+
+def _letters_in(text: str, valid: str, prompt: str = "") -> tuple[list[str], list[tuple[str, str]]]:
+    """The option letters ``text`` names, and those it rules out (with the negation that does)."""
+    found: list[str] = []
+    ruled: list[tuple[str, str]] = []
     for m in _LETTER_TOKEN.finditer(text):
         letter = m.group(1)
-        if letter in valid and not _NEGATED.search(text[: m.start()]):
+        if letter not in valid:
+            continue
+        negation = _negation_on(text, m.start(), m.end(), prompt)
+        if negation is None:
             found.append(letter)
-    return found
+        else:
+            ruled.append((letter, negation))
+    return found, ruled
 
 
-def _parse_span(span: str, valid: str, options: dict[str, str]) -> ChoicePick:
+def _texts_in(text: str, by_text: dict[str, str], prompt: str = "") -> tuple[list[str], list[tuple[str, str]]]:
+    """The options named by their text in ``text`` ("Mars"), and those ruled out ("not Mars")."""
+    found: list[str] = []
+    ruled: list[tuple[str, str]] = []
+    folded = _norm_spaces(text)
+    norm = _norm(text)
+    for t, letter in by_text.items():
+        matches = list(re.finditer(rf"(?<!\w){_loose(t)}(?!\w)", folded, re.IGNORECASE))
+        for m in matches:
+            negation = _negation_on(folded, m.start(), m.end(), prompt)
+            if negation is None:
+                found.append(letter)
+            else:
+                ruled.append((letter, negation))
+        if not matches and re.search(rf"(?<!\w){re.escape(t)}(?!\w)", norm):
+            found.append(letter)  # named only once punctuation is dropped ("U.S.A." for "usa")
+    return found, ruled
+
+
+def _norm_spaces(text: str) -> str:
+    return " ".join(fold(text).split())
+
+
+def _loose(norm: str) -> str:
+    """A pattern for an option's normalized text inside raw text (punctuation between its words allowed)."""
+    return r"\W+".join(re.escape(w) for w in norm.split())
+
+
+def _apply_ruled(pick: ChoicePick, letters: list[str], ruled: list[tuple[str, str]]) -> None:
+    kept = set(letters)
+    pick.ruled_out = sorted({letter for letter, _ in ruled if letter not in kept})
+    if any(word in _CONDITIONAL for _, word in ruled):
+        pick.hedged = True  # "B, unless it is C": C is a condition, not ruled out
+        kept |= {letter for letter, _ in ruled}
+    pick.letters = sorted(kept)
+
+
+def _parse_span(span: str, valid: str, options: dict[str, str], prompt: str = "") -> ChoicePick:
     cleaned = _clean(span)
     pick = ChoicePick(span=cleaned)
     if not cleaned:
         return pick
     by_text = {_norm(t): k for k, t in options.items() if _norm(t)}
+    slashed = cleaned
+    for t in options.values():
+        if "/" in t:
+            slashed = slashed.replace(t, " ")
+    alternatives = bool(_SLASH.search(slashed))  # "B/C", "B/London": alternatives, not one answer
     lead = _LEADING_LETTER.match(cleaned)
     lead_letter = lead.group(1) if lead else None
     if lead_letter is not None and lead_letter.islower():
@@ -103,6 +185,10 @@ def _parse_span(span: str, valid: str, options: dict[str, str]) -> ChoicePick:
     if lead_letter is not None and lead_letter in valid:
         rest = cleaned[lead.end() :].strip() if lead else ""
         letters = [lead_letter]
+        ruled: list[tuple[str, str]] = []
+        own_negation = _negation_on(cleaned, 0, lead.end(1) if lead else 1, prompt)
+        if own_negation is not None:  # "B is wrong", "B isn't it"
+            letters, ruled = [], [(lead_letter, own_negation)]
         if rest:
             rest_norm = _norm(rest)
             own = _norm(options.get(lead_letter, ""))
@@ -111,24 +197,31 @@ def _parse_span(span: str, valid: str, options: dict[str, str]) -> ChoicePick:
                 rest = rest[len(own_text) :] if rest.lower().startswith(own_text.lower()) else ""
             elif rest_norm in by_text and by_text[rest_norm] != lead_letter:
                 letters.append(by_text[rest_norm])  # "B) Venus" where Venus is option A: inconsistent
-            letters += _letters_in(rest, valid)
+            more, more_ruled = _letters_in(rest, valid, prompt)
+            letters += more
+            ruled += more_ruled
             if hedge_markers(rest, strict=False):
                 pick.hedged = True
-        pick.letters = sorted(set(letters))
-        pick.hedged = pick.hedged or len(pick.letters) > 1
+        _apply_ruled(pick, letters, ruled)
+        pick.hedged = pick.hedged or len(pick.letters) > 1 or (alternatives and bool(pick.letters))
         return pick
     # no leading letter: the option's text, or a letter named inside a short span
     norm = _norm(cleaned)
     if norm in by_text:
         pick.letters, pick.via = [by_text[norm]], "option_text"
         return pick
-    named = [k for t, k in by_text.items() if re.search(rf"(?<!\w){re.escape(t)}(?!\w)", norm)]
-    letters = _letters_in(cleaned, valid)
-    if named and not letters:
-        pick.letters, pick.via = sorted(set(named)), "option_text"
+    named, named_ruled = _texts_in(cleaned, by_text, prompt)
+    letters, ruled = _letters_in(cleaned, valid, prompt)
+    if (named or named_ruled) and not (letters or ruled):
+        pick.via = "option_text"
+        _apply_ruled(pick, named, named_ruled)
     elif len(cleaned.split()) <= 6:
-        pick.letters = sorted(set(letters))
-    pick.hedged = len(pick.letters) > 1 or (bool(pick.letters) and bool(hedge_markers(cleaned, strict=False)))
+        _apply_ruled(pick, letters, ruled)
+    pick.hedged = (
+        pick.hedged
+        or len(pick.letters) > 1
+        or (bool(pick.letters or pick.ruled_out) and (bool(hedge_markers(cleaned, strict=False)) or alternatives))
+    )
     return pick
 
 
@@ -139,6 +232,7 @@ def read_choice(
     options: dict[str, str] | None = None,
     extract: ChoiceExtract = "auto",
     max_whole_chars: int = 200,
+    prompt: str = "",
 ) -> tuple[list[ChoicePick], str]:
     """The answer spans of a completion, each parsed into the letters it names, and where they came from.
 
@@ -164,7 +258,7 @@ def read_choice(
         if spans:
             where = how
             break
-    picks = [_parse_span(s, valid, options) for s in spans]
+    picks = [_parse_span(s, valid, options, fold(prompt)) for s in spans]
     return picks, where
 
 
@@ -181,10 +275,14 @@ class Choice(Reward):
     else phrases such as "the answer is (B)" / "Answer: B" / "I choose B", else the whole
     completion when it is short ("B", "(B) Mars", "Mars"); an answer may be the letter or the
     option's text. Strict by default: an answer naming two options ("A or B", "AB", "A, C"),
-    several answers that disagree, an answer that hedges ("B, maybe", "probably B", "B?": the
-    shared vocabulary of :mod:`~rewardlab.verifiers.common.hedges`, read as prose with
-    ``strict=False``), or a completion that restates the question earns 0 and ``info['reason']``
-    says why. Look-alike characters (a
+    several answers that disagree, an answer that hedges ("B, maybe", "probably B", "B?",
+    "alternatively B", "B/London": the shared vocabulary of
+    :mod:`~rewardlab.verifiers.common.hedges`, read as prose with ``strict=False``), an answer
+    that rules its option out ("never B", "B is wrong", "anything but Mars": a negation of the
+    shared vocabulary, every marker, within three words of the option in the same clause, unless
+    the question itself uses that word, as in "Which is NOT ..."), or a completion that restates
+    the question earns 0 and ``info['reason']`` says why; an option ruled out next to the one
+    chosen ("B, not C", "A is wrong, so B") is not named. Look-alike characters (a
     Greek ``Α`` for A, a Cyrillic ``о`` in "оr") are folded first. ``strict=false`` takes the
     last answer's first letter instead (evaluation mode).
 
@@ -275,7 +373,12 @@ class Choice(Reward):
         if self.refuse_restated_prompt and restates_prompt(completion, sample.prompt_text):
             return RewardResult.ok(0.0, info={"reason": "the completion restates the prompt"})
         picks, where = read_choice(
-            completion, valid=valid, options=options, extract=self.extract, max_whole_chars=self.max_whole_chars
+            completion,
+            valid=valid,
+            options=options,
+            extract=self.extract,
+            max_whole_chars=self.max_whole_chars,
+            prompt=sample.prompt_text,
         )
         info: dict[str, Any] = {"extracted_from": where, "answers": [p.span[:80] for p in picks]}
         chosen = self._decide(picks, ref_texts, info)
@@ -300,6 +403,10 @@ class Choice(Reward):
         hedged = [p for p in picks if p.hedged]
         if hedged:
             info["reason"] = "hedged: the answer names " + ", ".join(hedged[0].letters or ["several options"])
+            return None
+        negated = [p for p in picks if p.ruled_out and not p.letters]
+        if negated:
+            info["reason"] = "negated: the answer rules out " + ", ".join(negated[0].ruled_out)
             return None
         named = {letter for p in picks for letter in p.letters}
         if len(named) > 1:

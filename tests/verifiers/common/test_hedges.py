@@ -97,3 +97,121 @@ def test_choice_reads_hedges_as_prose(marker: Marker) -> None:
         assert r.score == 1.0, r.info  # "might B": soft words are read in passing
     else:
         assert r.score == 0.0 and "hedged" in r.info["reason"]
+
+
+# ---- exclusions, alternatives and apostrophe-less negations (issue 10 follow-up) ----------------
+# Written from the class ("an answer that names everything but the value", "an answer offered as one
+# alternative", "n't typed without its apostrophe"), then reworded; none of them is a corpus phrasing.
+EXCLUDING = [
+    "all except {}",
+    "every value except for {}",
+    "anything other than {}",
+    "everything apart from {}",
+    "all values aside from {}",
+    "any number excluding {}",
+    "all but {}",
+    "anything but {}",
+    "everything but {}",
+    "{} rather than something else",
+    "besides {}, nothing",
+    "{} unless the question means something else",
+    "something instead of {}",
+]
+ALTERNATIVE = ["alternatively {}", "{}; alternatively, the next one", "{}, otherwise the one after"]
+APOSTROPHE_LESS = ["it isnt {}", "the answer wasnt {}", "they arent {}", "it doesnt equal {}", "it cant be {}"]
+
+
+@pytest.mark.parametrize("form", EXCLUDING + APOSTROPHE_LESS)
+def test_math_refuses_an_excluded_value_in_an_answer(form: str) -> None:
+    for completion in (f"\\boxed{{{form.format(42)}}}", f"<answer>{form.format(42)}</answer>"):
+        for mode in ("strict", "lenient"):
+            r = MathAnswer(mode=mode).score({"completion": completion, "answer": "42"})
+            assert r.score == 0.0 and r.info["reason"] == "negated", (mode, completion, r.info)
+
+
+@pytest.mark.parametrize("form", ALTERNATIVE)
+def test_math_refuses_an_alternative(form: str) -> None:
+    for mode in ("strict", "lenient"):
+        r = MathAnswer(mode=mode).score({"completion": f"\\boxed{{{form.format(42)}}}", "answer": "42"})
+        assert r.score == 0.0 and r.info["reason"] == "hedged", (mode, form, r.info)
+
+
+def test_exclusions_in_reasoning_are_read_in_passing() -> None:
+    """Soft: the sentence around a last number may use them ("every row except the last has 12 seats")."""
+    r = MathAnswer().score({"completion": "Every row except the last has 12 seats", "answer": "12"})
+    assert r.score == 1.0, r.info
+    r = MathAnswer().score({"completion": "Apart from the corners, the border holds 36 tiles", "answer": "36"})
+    assert r.score == 1.0, r.info
+
+
+@pytest.mark.parametrize("form", EXCLUDING + APOSTROPHE_LESS)
+def test_qa_refuses_an_excluded_answer(form: str) -> None:
+    r = QA().score({"completion": form.format("Paris"), "answer": "Paris"})
+    assert r.score == 0.0 and r.info["reason"].startswith("negated"), (form, r.info)
+
+
+@pytest.mark.parametrize("form", ALTERNATIVE)
+def test_qa_refuses_an_alternative(form: str) -> None:
+    r = QA().score({"completion": form.format("Paris"), "answer": "Paris"})
+    assert r.score == 0.0 and r.info["reason"].startswith("hedged"), (form, r.info)
+
+
+def test_qa_reads_the_markers_a_reference_contains() -> None:
+    assert QA().score({"completion": "all except Paris", "answer": "all except Paris"}).score == 1.0
+    assert QA().score({"completion": "It isnt", "answer": "It isnt"}).score == 1.0
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "never B",
+        "The answer is never (B).",
+        "B is wrong",
+        "Answer: B is incorrect.",
+        "B isnt right",
+        "It cannot be B.",
+        "It is definitely not option B",
+        "Mars is wrong",
+        "The answer is not Mars.",
+        "Answer: anything but Mars",
+        "<answer>all except B</answer>",
+        "<answer>anything other than Mars</answer>",
+    ],
+)
+def test_choice_refuses_a_negated_option(completion: str) -> None:
+    r = Choice().score({"completion": completion, "answer": "B", "options": OPTIONS})
+    assert r.score == 0.0 and r.info["reason"].startswith("negated"), r.info
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["alternatively B", "The answer is B; alternatively C.", "B/London", "Answer: B/C", "B, unless it means C"],
+)
+def test_choice_refuses_alternatives(completion: str) -> None:
+    r = Choice().score({"completion": completion, "answer": "B", "options": OPTIONS})
+    assert r.score == 0.0 and r.info["reason"].startswith("hedged"), r.info
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "The answer is B, not C.",
+        "Not A but B.",
+        "Answer: B (A is wrong).",
+        "A is wrong, so the answer is B.",
+        "It is not A; the answer is B.",
+        "B is the right one, never D.",
+        "No, B.",
+    ],
+)
+def test_choice_pays_the_option_kept_when_others_are_ruled_out(completion: str) -> None:
+    r = Choice().score({"completion": completion, "answer": "B", "options": OPTIONS})
+    assert r.score == 1.0 and r.info["chosen"] == "B", r.info
+
+
+def test_choice_negation_words_of_the_question_are_its_wording() -> None:
+    prompt = "Which of these is NOT a planet?\nA. Venus\nB. the Moon\nC. Mars"
+    r = Choice().score({"prompt": prompt, "completion": "B is not a planet.", "answer": "B"})
+    assert r.score == 1.0, r.info
+    r = Choice().score({"prompt": prompt, "completion": "The answer is never B.", "answer": "B"})
+    assert r.score == 0.0, r.info

@@ -13,6 +13,10 @@ The flag says what the text is:
 - ``strict=False`` -- the reasoning around an answer (the sentence a last number is in, the
   explanation after a chosen letter): only the markers reasoning does not use in passing.
 
+Negations include exclusions ("all except 42", "anything other than Paris", "all but B"): soft,
+since reasoning says "every row except the last has 12 seats" in passing. "alternatively" is a
+strong hedge; "n't" typed without its apostrophe ("isnt", "doesnt") is a negation.
+
 Words match whole and case-insensitively ("Oregon" holds no "or").
 
 >>> [m.name for m in hedges(strict=False)][:4]
@@ -78,6 +82,8 @@ HEDGES: tuple[Marker, ...] = (
     _word("guess", soft=True),
     _word("somewhere", soft=True),
     _word("between", soft=True),
+    _word("alternatively"),
+    _word("otherwise", soft=True),
     Marker("?", r"\?"),
     Marker("\\lor", r"\\lor\b", soft=True),
     Marker("\\vee", r"\\vee\b", soft=True),
@@ -97,6 +103,24 @@ NEGATIONS: tuple[Marker, ...] = (
     _word("incorrect"),
     _word("false", soft=True),
     Marker("n't", r"n't\b"),
+    Marker(
+        "isnt",  # "n't" typed without its apostrophe
+        r"\b(?:isnt|arent|wasnt|werent|doesnt|dont|didnt|cant|couldnt|wont|wouldnt|shouldnt|hasnt|havent)\b",
+    ),
+    # exclusions: "all except 42" names everything but the value (counted in an answer itself;
+    # reasoning says "every row except the last has 12 seats" in passing)
+    _word("except", soft=True),
+    _word("excluding", soft=True),
+    _word("other than", soft=True),
+    _word("apart from", soft=True),
+    _word("aside from", soft=True),
+    _word("besides", soft=True),
+    _word("unless", soft=True),
+    _word("all but", soft=True),
+    _word("anything but", soft=True),
+    _word("everything but", soft=True),
+    _word("rather than", soft=True),
+    _word("instead of", soft=True),
     Marker("\\neq", r"\\neq?\b", soft=True),
     Marker("\\not", r"\\not\b", soft=True),
     Marker("≠", "≠", soft=True),
