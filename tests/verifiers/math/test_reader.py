@@ -332,3 +332,39 @@ def test_what_a_sentence_does_with_its_value(completion: str, answer: str, paid:
 def test_lenient_grades_the_value_after_a_retraction() -> None:
     sample = {"completion": "The answer is 40. Wait, I missed a case, so it is 41.", "answer": "41"}
     assert LENIENT_REWARD.score(sample).score == 1.0
+
+
+# ---- a bound after the value (triage R19), written from the class in other words ---------------
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "So the recipe serves 8 people or more.",
+        r"Thus the tank holds $8$ litres at the very most.",
+        r"The minimum wage must be $\boxed{8}$ or higher.",
+        "Hence 8 and upwards.",
+        "Answer: 8, at a minimum.",
+        "We conclude the club has 8 members and over.",
+        "It took 8 hours or longer.",
+        r"So $x = 8$ or greater.",
+        r"\boxed{8+}",
+        "There will be 8 tickets max.",
+    ],
+)
+def test_a_bound_after_the_value_is_a_relation(completion: str) -> None:
+    for reward in (STRICT_REWARD, LENIENT_REWARD):
+        result = reward.score({"completion": completion, "answer": "8"})
+        assert result.score == 0.0, (completion, result.info)
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "So the recipe serves 8 people at most tables and 8 at the long one.",
+        r"Thus the tank holds $8$ litres; more than that overflows.",
+        "So the answer is 8. More would not fit.",
+        "The total is 8 plus nothing else.",
+    ],
+)
+def test_words_after_the_value_that_are_not_a_bound(completion: str) -> None:
+    result = strict(completion, "8")
+    assert result.score == 1.0, (completion, result.info)

@@ -43,7 +43,7 @@ from typing import Any
 from .errors import Reason, explain
 from .extract import DEFAULT_ORDER, EXPLICIT, Candidate, Extraction, extract, joins_boxes, word_answer
 from .fast import FastVerdict, compare_fast
-from .guards import bound_reason, hedge_reason, restates_question
+from .guards import bound_after, bound_reason, hedge_reason, restates_question
 from .kinds import Items, Union, read_value
 from .literals import parse_number
 from .modes import Policy
@@ -268,6 +268,8 @@ def grade(
 
     # 4. hedges, negations, restated question
     problem = hedge_reason(text, refs, prompt=prompt) or bound_reason(clean_answer(text))
+    if problem is None and chosen.end and bound_after(ex.completion[chosen.end : chosen.end + 40]):
+        problem = Reason.RELATION  # "So the number of guests is $10$ or more.", "\boxed{10} or more"
     if problem is None and chosen.context:  # the sentence around a last number / an explained answer
         context = fold_typography(chosen.context)
         problem = hedge_reason(context, refs, sentence=True, prompt=prompt, value=chosen.text) or bound_reason(

@@ -26,7 +26,7 @@ from .literals import number_tokens
 from .normalize import clean_answer, compact
 from .reference import Reference
 
-__all__ = ["bound_reason", "hedge_reason", "restates_question"]
+__all__ = ["bound_after", "bound_reason", "hedge_reason", "restates_question"]
 
 _SEPARATOR_WORDS = {"or", "and", "either"}
 
@@ -68,6 +68,17 @@ _BOUND = re.compile(
     r"\s*(?:or\s+equal\s+to\s*)?[\\$({\s]*$",
     re.IGNORECASE,
 )
+_BOUND_AFTER = re.compile(
+    r"^[\s$}\\)\]*_]*(?:[A-Za-z]+\s+){0,2}?,?\s*(?:"  # "25 cards and above": a noun may come between
+    r"(?:or|and)\s+(?:more|fewer|less|greater|higher|lower|larger|smaller|bigger|above|below|over|under|beyond"
+    r"|up(?:wards?)?|down(?:wards?)?|longer|shorter|older|younger|later|earlier)"
+    r"|(?:or|and)\s+(?:greater|more|less|fewer)\s+than"
+    r"|at\s+(?:the\s+)?(?:very\s+)?(?:most|least|minimum|maximum|max|min)|at\s+a\s+(?:minimum|maximum)"
+    r"|(?:minimum|maximum|max|min|tops|upwards?|\+(?!\s*[\w\\({$]))"
+    r")(?![\w])",
+    re.IGNORECASE,
+)
+"""A bound written after the number: "$10$ or more", "25 and above", "7 at the most", "10 minimum", "10+"."""
 _RESTATING_OR = re.compile(r"\s*,?\s*(?:equivalently|in\s+other\s+words|simply|put\s+differently)\b", re.IGNORECASE)
 
 
@@ -81,10 +92,21 @@ def bound_reason(text: str, answer: str | None = None) -> Reason | None:
     if answer and at < 0:
         return None
     before = text[: at if at >= 0 else len(text)]
-    if answer is None:  # the answer text itself: "at least 10"
-        first = number_tokens(text)
-        before = text[: first[0].start()] if first else ""
-    return Reason.RELATION if _BOUND.search(before[-40:]) else None
+    after = text[at + len(answer) :] if answer else ""
+    if answer is None:  # the answer text itself: "at least 10", "10 or more"
+        tokens = number_tokens(text)
+        before = text[: tokens[0].start()] if tokens else ""
+        after = text[tokens[-1].end() :] if tokens else ""
+    return Reason.RELATION if _BOUND.search(before[-40:]) or bound_after(after) else None
+
+
+def bound_after(tail: str) -> bool:
+    """Whether ``tail``, the text right after an answer, makes it a bound ("or more", "and above").
+
+    >>> bound_after(" or more guests."), bound_after("$ and up"), bound_after(", at the most"), bound_after(" or 11")
+    (True, True, True, False)
+    """
+    return bool(_BOUND_AFTER.match(tail))
 
 
 def _scoped_elsewhere(text: str, m: re.Match[str], answer: str | None) -> bool:

@@ -36,8 +36,6 @@ reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30
 ~7,100 cases each): 100.0% on every kind. 0.98 leaves one miss in 50 for a kind."""
 
 AGREEMENT_XFAIL: dict[str, str] = {
-    "issue:bound_suffix": "class R19 (triage): a bound after the number ('$10$ or more', '25 and above') "
-    "is paid as the value",
     "issue:evaluated_in_words": "class R20 (triage): an unevaluated form then its value ('$5!$, which is $120$', "
     "'3 cubed, giving 27'): the value is refused",
     "issue:number_words": "class R21 (triage): a value in words ('twelve', 'one hundred', 'one third') is not read",
@@ -47,7 +45,6 @@ AGREEMENT_XFAIL: dict[str, str] = {
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
 WRONG_PAID_XFAIL: dict[str, str] = {
-    "issue:bound_suffix": "class R19 (triage): 'So the number of guests is 10 or more.' is paid for 10",
     "issue:earlier_value_then_words": "class R23 (triage): the reasoning's last math span is paid when the final "
     "sentence gives another value in words",
 }
