@@ -368,3 +368,79 @@ def test_a_bound_after_the_value_is_a_relation(completion: str) -> None:
 def test_words_after_the_value_that_are_not_a_bound(completion: str) -> None:
     result = strict(completion, "8")
     assert result.score == 1.0, (completion, result.info)
+
+
+# ---- values in words (triage R21, R23), written from the classes in other words ----------------
+REASONING = (
+    "Each box holds $4$ pencils and there are $9$ boxes, so $4 \\cdot 9 = 36$.\n\n"
+    "Two pencils are broken, and $36 - 2 = 34$.\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("final", "answer"),
+    [
+        ("Hence the perimeter is thirty-six.", "36"),
+        ("Altogether, Maria owns seventy-five stamps.", "75"),
+        ("The probability works out to two fifths.", r"\frac{2}{5}"),
+        ("So the debt amounts to one thousand two hundred dollars.", "1200"),
+        ("Thus exactly three quarters of the tiles are red.", r"\frac34"),
+        ("That leaves a dozen eggs.", "12"),
+        ("So the temperature drops to negative eight.", "-8"),
+        ("In the end there are nineteen ways to do it.", "19"),
+        ("The answer is two and a half.", r"\frac52"),
+        ("So each friend gets zero.", "0"),
+    ],
+)
+def test_a_value_in_words_is_that_number(final: str, answer: str) -> None:
+    for completion in (final, REASONING + final):
+        result = strict(completion, answer)
+        assert result.score == 1.0, (completion, result.info)
+        assert strict(completion, "34").score == 0.0  # never the reasoning's last value
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        "So the number of pencils left is thirty-three.",
+        "Counting again, she keeps thirty-three of them.",
+        "So the answer is a little over thirty.",
+        "Therefore the total is the same as the number of boxes.",
+        "So the count comes to several dozen.",
+    ],
+)
+def test_the_reasoning_is_not_the_answer_when_the_final_sentence_states_another(final: str) -> None:
+    """R23: the final sentence states a value (read or not): the reasoning's $36 - 2 = 34$ is never paid."""
+    for reward in (STRICT_REWARD, LENIENT_REWARD):
+        result = reward.score({"completion": REASONING + final, "answer": "34"})
+        assert result.score == 0.0, (final, result.info)
+
+
+@pytest.mark.parametrize(
+    "final",
+    [
+        "I hope it is correct.",
+        "This is because each pencil is counted once.",
+        "Note that every box is full.",
+        "That is the final answer.",
+        "We are done.",
+    ],
+)
+def test_a_closing_remark_leaves_the_answer_before_it(final: str) -> None:
+    result = strict(REASONING + final, "34")
+    assert result.score == 1.0, (final, result.info)
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        ("One of them is red.", "1"),
+        ("So there are three times as many.", "3"),
+        ("That is the one.", "1"),
+        ("So it is twelve or more.", "12"),
+        ("So we need at least twelve.", "12"),
+        ("The total is not twelve.", "12"),
+    ],
+)
+def test_words_that_are_not_a_stated_value(completion: str, answer: str) -> None:
+    assert strict(completion, answer).score == 0.0

@@ -67,6 +67,7 @@ from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
 from .normalize import clean_answer
+from .numwords import words_head
 
 __all__ = [
     "DEFAULT_ORDER",
@@ -525,13 +526,126 @@ def _ray_in_words(sentence: str) -> str | None:
     return text if read_value(text) is not None else None
 
 
+_STATEMENT = re.compile(
+    r"\b(?:is|are|was|were|equals|be|becomes|gives|get|obtain|makes|yields|totals?"
+    r"|comes?\s+(?:out\s+)?to|amounts?\s+to|adds?\s+up\s+to)\b",
+    re.IGNORECASE,
+)
+_QUANTITY_VERB = re.compile(r"^(?:totals?|comes?|amounts?|adds?|makes|equals|yields)\b", re.IGNORECASE)
+_CLOSING = re.compile(
+    r"^(?:(?:the|our|my|this|that|a|an)\s+)?(?:(?:final|correct|right|required|desired|same)\s+)?"
+    r"(?:answer|solution|result|case|conclusion)\b|^(?:the|this|that)\s+(?:\w+\s+)?one\b"
+    r"|^(?:correct|right|true|valid|wrong|incorrect|done|complete|final|it|that|this|these|those|so|clear|obvious"
+    r"|fine|ok|okay|good|consistent|reasonable|plausible|verified|confirmed|satisfied|as|because|since|due|why"
+    r"|how|what|not|also|indeed|here|shown|above|below|there)\b",
+    re.IGNORECASE,
+)
+_UNSURE_SUBJECT = re.compile(r"\b(?:hope|think|believe|sure|check|checked|verify|verified|confident)\b", re.IGNORECASE)
+_CONCLUDES = re.compile(
+    r"^\W*(?:so|thus|therefore|hence|finally|consequently|altogether|overall|in\s+(?:all|total|sum)"
+    r"|(?:the|our)\s+(?:final\s+)?(?:answer|total|result|sum|number|count|value|amount))\b"
+    r"|\bthere\s+(?:are|is|were|was)\b",
+    re.IGNORECASE,
+)
+MAX_STATED_WORDS = 10
+"""The longest complement ("the same as the number of boxes") taken as a value stated in words."""
+_SPELLED_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_OPERATION_AFTER = frozenset(
+    [
+        "times",
+        "more",
+        "less",
+        "fewer",
+        "than",
+        "plus",
+        "minus",
+        "over",
+        "divided",
+        "multiplied",
+        "squared",
+        "cubed",
+        "out",
+    ]
+)
+_OPERATION_BEFORE = frozenset(["plus", "minus", "times", "over", "by", "of"])
+_DETERMINER = frozenset(
+    ["the", "this", "that", "each", "every", "any", "no", "which", "another", "same", "other", "a", "an"]
+)
+
+
+def _spelled_numbers(sentence: str) -> list[tuple[int, int]]:
+    """Where ``sentence`` spells a number in words ("seventy-five stamps", "a dozen", "two fifths"), as
+    ``last_number`` finds digits: never an operand ("three times as many", "ten minus two") and never
+    a bare "one" that is a pronoun ("one of them", "the one"), only one that ends the sentence."""
+    words = list(_SPELLED_WORD.finditer(sentence))
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(words):
+        head = words_head(sentence[words[i].start() :])
+        if head is None:
+            i += 1
+            continue
+        a, b = words[i].start(), words[i].start() + head[1]
+        j = i + 1
+        while j < len(words) and words[j].end() <= b:
+            j += 1
+        before = words[i - 1].group(0).lower() if i > 0 else ""
+        after = words[j].group(0).lower() if j < len(words) else ""
+        bare_one = sentence[a:b].lower() == "one"
+        if after in _OPERATION_AFTER or before in _OPERATION_BEFORE or (bare_one and (after or before in _DETERMINER)):
+            i = j
+            continue
+        found.append((a, b))
+        i = j
+    return found
+
+
+def _stated_in_words(text: str) -> list[Candidate]:
+    """ "... $5 + 7 = 12$.\n\nSo the total is thirteen.": the final sentence states the value in words,
+    after the reasoning's last math. It is the answer -- the last number it spells
+    (:func:`_spelled_numbers`), else what its concluding verb states ("So the count comes to several
+    dozen.", graded as it is, and refused) -- never a span or a number of an earlier sentence. A
+    closing remark ("I hope it is correct.", "We are done.") states nothing: the sentence before it is
+    read instead."""
+    end = len(text)
+    for _ in range(2):
+        start, sentence = _last_sentence(text[:end])
+        if not sentence.strip() or _MATH_SPAN.search(sentence) or number_tokens(sentence) or "\\" in sentence:
+            return []
+        verbs = list(_STATEMENT.finditer(sentence))
+        verb = verbs[-1] if verbs else None
+        complement = ""
+        if verb is not None:
+            complement = sentence[verb.end() :].strip().rstrip(".!").strip()
+            complement = _TRAILING_PHRASE.sub("", complement).strip(" ,;:")
+        spelled = _spelled_numbers(sentence)
+        if spelled:
+            a, b = spelled[-1]
+            return [Candidate(sentence[a:b], "last_math", start + a, start + b, context=sentence.strip())]
+        if (
+            verb is None
+            or not complement
+            or _CLOSING.match(complement)
+            or _UNSURE_SUBJECT.search(sentence[: verb.start()])
+        ):
+            end = start  # a closing remark: the sentence before it
+            continue
+        if len(complement.split()) > MAX_STATED_WORDS or "?" in complement:
+            return []
+        if _CONCLUDES.search(sentence) or _QUANTITY_VERB.match(verb.group(0)):
+            at = start + sentence.index(complement, verb.end())
+            return [Candidate(complement, "last_math", at, at + len(complement), context=sentence.strip())]
+        return []
+    return []
+
+
 def _last_math(text: str) -> list[Candidate]:
     """The unanchored final answer (see the module doc), or nothing."""
     start, sentence = _last_sentence(text)
     ray = _ray_in_words(sentence)
     if ray is not None:  # "x can be any real number greater than $3$"
         return [Candidate(ray, "last_math", start, start + len(sentence), context=sentence.strip())]
-    stated = _main_clause(text)
+    stated = _main_clause(text) or _stated_in_words(text)
     if stated:
         return stated
     spans = list(_MATH_SPAN.finditer(text)) if "$" in text or "\\" in text else []

@@ -13,6 +13,8 @@ r"""Typed answers: what kind of value an answer is, read from its syntax tree.
   reads as the interval it describes; ``x \in [a, b]`` *is* that interval);
 - :class:`Ratio` (``11:21``) and :class:`Text` (``\text{odd}``, ``Evelyn``).
 
+A number written in words ("twelve", "one third", :mod:`.numwords`) is that number.
+
 ``None`` means the answer is not read natively (the symbolic path may still read it).
 
 >>> read_value(r"\pm 4").kind, read_value("x \\le 0").kind, read_value("[0,1)").interval_like()
@@ -29,6 +31,8 @@ from functools import lru_cache
 from typing import Any
 
 from .algebra import Form, NotAlgebra, TooBig, build, neg
+from .normalize import clean_answer
+from .numwords import words_value
 from .syntax import Node, Unreadable, parse
 
 __all__ = [
@@ -475,7 +479,19 @@ def _matrix_arithmetic(node: Node) -> Value:
 def read_value(text: str) -> Value | None:
     """The typed value of an answer, or ``None`` when the native reader does not read it."""
     try:
-        node = parse(text)
+        node = parse(_spelled_number(text) or text)
         return _value(node)
     except (Unreadable, RecursionError):
         return None
+
+
+def _spelled_number(text: str) -> str | None:
+    """A number written in words ("twelve", "one third", :mod:`.numwords`) as a literal (``12``, ``\frac{1}{3}``)."""
+    if not any(c.isalpha() for c in text[:12]):
+        return None
+    value = words_value(clean_answer(text))
+    if value is None:
+        return None
+    sign = "-" if value < 0 else ""
+    v = abs(value)
+    return f"{sign}{v.numerator}" if v.denominator == 1 else f"{sign}\\frac{{{v.numerator}}}{{{v.denominator}}}"

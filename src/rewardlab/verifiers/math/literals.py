@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 
+from .numwords import words_head
+
 __all__ = ["MAX_DIGITS", "Number", "number_tokens", "parse_number"]
 
 MAX_DIGITS = 400
@@ -73,6 +75,8 @@ _UNIT = re.compile(rf"^[A-Za-z][A-Za-z.']*{_POWER}(?:(?:\s+|\s*/\s*|-)[A-Za-z][A
 _GLUED_VARIABLE = re.compile(r"[a-fi-kn-rt-zA-JN-Z](?:\^\{?\d+\}?)?")
 """One letter right after the number, other than unit letters (m, g, s, h, l, L, K, M): a variable."""
 _TRAILING_CURRENCY = re.compile(r"^(?:€|£|¥|₹|\$)$")
+_NOT_A_UNIT = re.compile(r"^(?:of|is|are|was|were|and|or|to|in|the|times|over|plus|minus|squared|cubed)\b", re.I)
+"""Words after a number spelled in words that make it part of a phrase, not a number with a unit."""
 _CURRENCY_WORDS = {
     "$": "usd", "us$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd",
     "€": "eur", "eur": "eur", "euro": "eur", "euros": "eur",
@@ -127,7 +131,10 @@ def parse_number(text: str) -> Number | None:
         return None
     m = _HEAD.match(s)
     if m is None:
-        return None
+        spelled = words_head(s) if s[0].isalpha() else None
+        if spelled is None:
+            return None
+        return _finish(s, spelled[1], spelled[0], 0, None, words=True)
     g = m.groupdict()
     if g["sign1"] and g["sign2"]:
         return None
@@ -173,14 +180,23 @@ def parse_number(text: str) -> Number | None:
             decimals = max(0, decimals - e)
     if negative:
         value = -value
+    return _finish(s, m.end(), value, decimals, g["cur"])
 
-    glued = s[m.end() : m.end() + 1].isalpha()
-    rest = s[m.end() :].strip()
+
+def _finish(
+    s: str, end: int, value: Fraction, decimals: int, currency: str | None, *, words: bool = False
+) -> Number | None:
+    """The number read up to ``s[end]``, with what may follow a number: a scale word, a percent sign,
+    degrees, a currency or unit words."""
+    glued = s[end : end + 1].isalpha()
+    rest = s[end:].strip()
     if glued and _GLUED_VARIABLE.fullmatch(rest):
         return None  # 2x, 3n: a product with a variable, not a number with a unit
+    if words and rest and (len(rest.split()) > 2 or _NOT_A_UNIT.match(rest)):
+        return None  # "one third of the class", "twelve is the answer": words, not a number with a unit
     percent = False
     scale_word = False
-    unit = _canonical_unit(g["cur"]) if g["cur"] else None
+    unit = _canonical_unit(currency) if currency else None
     if rest:
         scale = _SCALE_RE.match(rest)
         if scale:

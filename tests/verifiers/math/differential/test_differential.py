@@ -38,15 +38,10 @@ reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30
 AGREEMENT_XFAIL: dict[str, str] = {
     "issue:evaluated_in_words": "class R20 (triage): an unevaluated form then its value ('$5!$, which is $120$', "
     "'3 cubed, giving 27'): the value is refused",
-    "issue:number_words": "class R21 (triage): a value in words ('twelve', 'one hundred', 'one third') is not read",
-    "issue:earlier_value_then_words": "class R23 (triage): a final value in words makes the reader take the last "
-    "math span of the reasoning ('$5 + 7 = 12$. ... So the total is thirteen.' is paid for 12)",
 }
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
 WRONG_PAID_XFAIL: dict[str, str] = {
-    "issue:earlier_value_then_words": "class R23 (triage): the reasoning's last math span is paid when the final "
-    "sentence gives another value in words",
 }
 """kind -> the triaged class whose wrong answers strict mode is known to pay."""
 
