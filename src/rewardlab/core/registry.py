@@ -53,6 +53,7 @@ BUILTIN_MODULES: tuple[str, ...] = (
     "rewardlab.compose",
     "rewardlab.verifiers",
     "rewardlab.models",
+    "rewardlab.integrations.gymnasium.rewards",
 )
 ENTRY_POINT_GROUP = "rewardlab.rewards"
 
