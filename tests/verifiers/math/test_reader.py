@@ -444,3 +444,47 @@ def test_a_closing_remark_leaves_the_answer_before_it(final: str) -> None:
 )
 def test_words_that_are_not_a_stated_value(completion: str, answer: str) -> None:
     assert strict(completion, answer).score == 0.0
+
+
+# ---- an unevaluated form and the value a clause gives it (triage R20), in other words ----------
+@pytest.mark.parametrize(
+    ("completion", "value", "operand"),
+    [
+        (r"Hence the number of seatings is $7!$, which equals $5040$.", "5040", "7"),
+        (r"So the hypotenuse is $\sqrt{169}$, which is $13$.", "13", "169"),
+        (r"The number of subsets is $2^{5}$, which comes to $32$.", "32", "5"),
+        ("The answer is 4 squared, giving 16.", "16", "4"),
+        ("Final answer: 2 cubed, which gives 8.", "8", "2"),
+        (r"Thus the count is $\binom{6}{2}$, which evaluates to $15$.", "15", "6"),
+        (r"The answer is $\frac{10}{4}$, i.e. $2.5$.", "2.5", "4"),
+    ],
+)
+def test_the_value_a_clause_gives_an_unevaluated_form_is_graded(completion: str, value: str, operand: str) -> None:
+    assert strict(completion, value).score == 1.0, strict(completion, value).info
+    assert strict(completion, operand).score == 0.0
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer", "paid"),
+    [
+        # a clause about the value, not its value: the main clause's value stands
+        (r"So the side is $\sqrt{7}$, whose cube is $7\sqrt{7}$.", r"\sqrt{7}", True),
+        (r"So the side is $\sqrt{7}$, whose cube is $7\sqrt{7}$.", r"7\sqrt{7}", False),
+        (r"So the side is $\sqrt{7}$, whose cube is $7\sqrt{7}$.", "7", False),
+        ("The answer is 18, which is less than 20.", "18", True),
+        ("The answer is 18, which is even.", "18", True),
+        (r"The answer is $\sqrt{3}$, which is about $1.732$.", r"\sqrt{3}", True),
+        (r"So the length is $\sqrt{3}$, which is $1.732$.", r"\sqrt{3}", True),
+        # a restatement that contradicts the value: a false equation, never paid
+        (r"The answer is $0.4$ (that is, $\frac{1}{4}$).", r"\frac14", False),
+        (r"The answer is $0.4$ (that is, $\frac{1}{4}$).", "0.4", False),
+        (r"So the total is $3! = 7$.", "7", False),
+        (r"\boxed{10 - 4 = 5}", "5", False),
+        # a restatement that agrees
+        (r"The answer is $0.2$ (that is, $\frac{1}{5}$).", r"\frac15", True),
+        (r"The answer is $\frac{2}{3}$, i.e. about $0.67$.", r"\frac23", True),
+    ],
+)
+def test_what_a_clause_after_the_value_does(completion: str, answer: str, paid: bool) -> None:
+    result = strict(completion, answer)
+    assert (result.score == 1.0) is paid, (completion, answer, result.info)

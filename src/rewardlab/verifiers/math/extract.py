@@ -66,7 +66,7 @@ from ..common.boxes import BOX_OPEN, is_blank, read_boxes
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
-from .normalize import clean_answer
+from .normalize import clean_answer, strip_math_delimiters
 from .numwords import words_head
 
 __all__ = [
@@ -188,10 +188,80 @@ _SENTENCE_END = re.compile(r"\.(?=\s|$)|!(?=\s|$)(?!\s*=)|\?(?=\s|$)|\n")
 """A sentence ends at ``.``, ``!`` (not a factorial: ``3! = 6``), ``?`` or a line break."""
 _DISPLAY_OPEN = re.compile(r"\s*(\$\$|\\\[)")  # used with .match(text, pos)
 _EXPLANATION = re.compile(
-    r",?\s+(?:because|since|as\s+(?:we|it|there|the|this)|which|so\s+that|given\s+that|due\s+to|from"
-    r"|that\s+is|i\.e\.?|or\s+equivalently|equivalently|in\s+other\s+words|rather\s+than|instead\s+of)(?!\w)|;\s",
+    r"(?:,?\s+|\s*\(\s*)(?:because|since|as\s+(?:we|it|there|the|this)|which|whose|so\s+that|given\s+that|due\s+to"
+    r"|from|giving|yielding|that\s+is|i\.e\.?|or\s+equivalently|equivalently|in\s+other\s+words|rather\s+than"
+    r"|instead\s+of)(?!\w)|;\s",
     re.IGNORECASE,
 )
+_EVALUATES = re.compile(
+    r"^\s*[,(]?\s*(?:which\s+(?:is(?:\s+equal\s+to)?|equals|gives|makes|comes\s+to|evaluates\s+to|simplifies\s+to"
+    r"|works\s+out\s+to)|giving|yielding|that\s+is,?|i\.e\.,?|or\s+equivalently,?|equivalently,?)\s*",
+    re.IGNORECASE,
+)
+_VALUE_END = re.compile(r"\.(?=\s|$)|[;!?\n]|,\s|\s+(?:and|but|so|since|because|as|which|for|when|where)\b", re.I)
+_VALUE_MARK = re.compile(r"\d|\\")
+
+
+def _evaluated(answer: str, clause: str) -> tuple[str, int] | None:
+    """ "$5!$, which is $120$", "3 cubed, giving 27", "$\\sqrt{49}$, which equals $7$": a clause that gives
+    the value of an unevaluated answer. Returns the answer to grade -- the chain ``5! = 120`` (its
+    members must agree; it answers with its last member), or the value alone when the answer is not
+    read (``3 cubed``) -- and where the value ends in ``clause``. ``None`` when the answer is already a
+    number literal (``12, which is even``: an explanation), when the clause is no evaluation
+    (", whose square is $5$", ", which is less than 30", ", which is odd") or when the value is a
+    rounded decimal of an irrational answer (``\\sqrt{2}, which is 1.414``)."""
+    link = _EVALUATES.match(clause)
+    if link is None:
+        return None
+    stop = _VALUE_END.search(clause, link.end())
+    end = stop.start() if stop else len(clause)
+    raw = clause[link.end() : end].rstrip(" )")
+    value = strip_math_delimiters(raw)
+    if not value or (not _VALUE_MARK.search(value) and parse_number(clean_answer(value)) is None):
+        return None
+    read = read_value(value)
+    if read is None or read.kind == "relation" or _multi_run(value):
+        return None
+    before = strip_math_delimiters(answer.strip().rstrip(","))
+    literal = parse_number(clean_answer(before))
+    if literal is not None:
+        # "12, which is 3 \\times 4", "$\\frac13$, i.e. $0.33$": an explanation; one that contradicts the
+        # answer ("$0.25$ (that is, $\\frac15$)") makes it a false equation, which is no value
+        return None if _agrees(literal, read, value) else (f"{before} = {value}", link.end() + len(raw))
+    mine = read_value(before)
+    if mine is None:
+        return value, link.end() + len(raw)
+    if _decimal_of_irrational(mine, read, value):
+        return None
+    return f"{before} = {value}", link.end() + len(raw)
+
+
+def _agrees(literal: object, read: object, text: str) -> bool:
+    """A number literal and the value a clause restates it as are the same (or the value is the
+    literal rounded to the digits it writes), or the value is not a constant to compare."""
+    from fractions import Fraction
+
+    mine = literal.value  # type: ignore[attr-defined]
+    number = parse_number(clean_answer(text))
+    if number is not None:
+        if number.value == mine or number.percent:
+            return True
+        return number.decimals > 0 and abs(number.value - mine) <= Fraction(1, 2) / 10**number.decimals
+    form = getattr(read, "form", None)
+    if form is None or not form.constant():
+        return True
+    exact = form.rational()
+    return exact is None or exact == mine
+
+
+def _decimal_of_irrational(mine: object, value: object, text: str) -> bool:
+    number = parse_number(clean_answer(text))
+    if number is None or number.decimals == 0:
+        return False
+    form = getattr(mine, "form", None)
+    return form is not None and form.constant() and form.rational() is None
+
+
 _HYPOTHETICAL = re.compile(
     r"\b(?:assume|assuming|suppose|supposing|if|let's\s+say|let\s+us\s+say|guess|test|testing|try|trying)\b[^.!?\n]*$",
     re.IGNORECASE,
@@ -266,6 +336,8 @@ def _answer_is_candidates(text: str) -> list[Candidate]:
         # but it stays in ``context`` for the hedge check
         why = _EXPLANATION.search(body)
         answer = body[: why.start()].strip() if why and why.start() > 0 else body
+        if why and why.start() > 0 and (evaluated := _evaluated(answer, body[why.start() :])) is not None:
+            answer = evaluated[0]  # "The answer is $6!$, which is $720$": the value it is said to have
         # "Final Answer: The volume of $ABCDEFGH$ is 120": the value after the verb
         stated = _STATED.search(answer)
         if stated is not None and _PROSE_SUBJECT.search(answer[: stated.start()]):
@@ -472,8 +544,8 @@ def _qualifies(text: str, answer: re.Match[str], qualifier: re.Match[str]) -> bo
 
 
 _CLAUSE_BREAK = re.compile(
-    r",\s*(?:which|since|because|as\s+(?:required|desired|claimed|expected)|where|whenever|when|unless|provided"
-    r"|given\s+that|so\s+that)\b|,?\s+for\s+(?:all|every|each|any|some)\b|\s*\((?:for|where|when|since|if|with)\b",
+    r",\s*(?:which|whose|giving|yielding|since|because|as\s+(?:required|desired|claimed|expected)|where|whenever"
+    r"|when|unless|provided|given\s+that|so\s+that)\b|,?\s+for\s+(?:all|every|each|any|some)\b|\s*\((?:for|where|when|since|if|with)\b",
     re.IGNORECASE,
 )
 _TRAILING_PHRASE = re.compile(r"\s+(?:in\s+total|in\s+all|altogether|overall|exactly)\s*$", re.IGNORECASE)
@@ -488,17 +560,28 @@ def _main_clause(text: str) -> list[Candidate]:
         return []
     main = sentence[: cut.start()]
     spans = list(_MATH_SPAN.finditer(main))
+    stated: tuple[str, int] | None = None
     if spans and not main[spans[-1].end() :].strip(" ,.;:"):
         inner = next(g for g in spans[-1].groups() if g is not None).strip()
-        if _readable(inner):
-            return [Candidate(inner, "last_math", start + spans[-1].start(), start + spans[-1].end(), context=main)]
+        stated = (inner, spans[-1].start()) if _readable(inner) else None
     verbs = list(_FINAL_VERB.finditer(main))
-    if verbs:
+    if stated is None and verbs:
         expr = _TRAILING_PHRASE.sub("", main[verbs[-1].end() :]).strip()
-        if expr and not _multi_run(expr) and _readable(expr):
-            at = start + main.index(expr, verbs[-1].end())
-            return [Candidate(expr, "last_math", at, at + len(expr), context=main)]
-    return []
+        if expr and not _multi_run(expr):
+            stated = (expr, main.index(expr, verbs[-1].end()))
+    if stated is None:
+        return []
+    evaluated = _evaluated(stated[0], sentence[cut.start() :])
+    if evaluated is not None:  # "So the number of orders is $5!$, which is $120$."
+        at = start + stated[1]
+        return [Candidate(evaluated[0], "last_math", at, start + cut.start() + evaluated[1], context=sentence)]
+    if not _readable(stated[0]):
+        return []
+    at = start + stated[1]
+    end = at + len(stated[0]) if stated[0] in main[stated[1] :] else start + len(main)
+    if spans and stated[0] == next(g for g in spans[-1].groups() if g is not None).strip():
+        end = start + spans[-1].end()
+    return [Candidate(stated[0], "last_math", at, end, context=main)]
 
 
 _CONNECTIVE = re.compile(r"^\s*(?:therefore|thus|so|hence|finally|then|consequently)\b,?\s*", re.IGNORECASE)

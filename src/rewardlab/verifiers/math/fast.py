@@ -41,6 +41,7 @@ import re
 from dataclasses import dataclass
 from fractions import Fraction
 
+from .algebra import same
 from .compare import compare
 from .errors import Reason
 from .kinds import Equation, Items, Relation, Scalar, read_value
@@ -49,7 +50,7 @@ from .modes import Policy
 from .normalize import clean_answer, compact, normalize_words
 from .reference import Reference
 
-__all__ = ["FastVerdict", "compare_fast", "numbers_equal", "read_number"]
+__all__ = ["FastVerdict", "compare_fast", "false_chain", "numbers_equal", "read_number"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +197,30 @@ def _typed(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
     )
 
 
+def false_chain(answer: str) -> bool:
+    """A chain of equal signs whose constant members differ (``2 + 3 = 6``, ``0.25 = \\frac15``): a false
+    equation is no value, whatever its last member is.
+
+    >>> false_chain("2 + 3 = 6"), false_chain("4! = 24"), false_chain("x = 6")
+    (True, False, False)
+    """
+    if "=" not in answer or _RELATION.search(answer):
+        return False
+    value = read_value(answer)
+    if not isinstance(value, Equation) or value.name is not None:
+        return False
+    forms = [s.form for s in value.sides if isinstance(s, Scalar) and s.form is not None and s.form.constant()]
+    if len(forms) != len(value.sides):
+        return False
+    return any(same(f, forms[-1]) is False for f in forms[:-1])
+
+
 def compare_fast(answer: str, ref: Reference, policy: Policy) -> FastVerdict:
     """Decide ``answer`` (already unicode-checked) against one reference, or say undecided."""
     if ref.kind == "number":
         assert ref.number is not None
+        if false_chain(answer):
+            return FastVerdict(decided=True, equal=False, reason=Reason.NOT_EQUAL, value=answer)
         number, problem, read = read_number(answer, policy)
         if number is None:
             value = read_value(answer)

@@ -77,6 +77,9 @@ _GLUED_VARIABLE = re.compile(r"[a-fi-kn-rt-zA-JN-Z](?:\^\{?\d+\}?)?")
 _TRAILING_CURRENCY = re.compile(r"^(?:€|£|¥|₹|\$)$")
 _NOT_A_UNIT = re.compile(r"^(?:of|is|are|was|were|and|or|to|in|the|times|over|plus|minus|squared|cubed)\b", re.I)
 """Words after a number spelled in words that make it part of a phrase, not a number with a unit."""
+_OPERATION_WORD = re.compile(
+    r"^(?:squared|cubed|factorial|times|plus|minus|divided|multiplied|over|to\s+the\s+power)\b", re.IGNORECASE
+)
 _CURRENCY_WORDS = {
     "$": "usd", "us$": "usd", "usd": "usd", "dollar": "usd", "dollars": "usd", "bucks": "usd",
     "€": "eur", "eur": "eur", "euro": "eur", "euros": "eur",
@@ -192,6 +195,8 @@ def _finish(
     rest = s[end:].strip()
     if glued and _GLUED_VARIABLE.fullmatch(rest):
         return None  # 2x, 3n: a product with a variable, not a number with a unit
+    if rest and _OPERATION_WORD.match(rest):
+        return None  # "3 cubed", "5 squared", "4 factorial": an operation, not a unit
     if words and rest and (len(rest.split()) > 2 or _NOT_A_UNIT.match(rest)):
         return None  # "one third of the class", "twelve is the answer": words, not a number with a unit
     percent = False

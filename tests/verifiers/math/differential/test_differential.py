@@ -35,14 +35,10 @@ THRESHOLDS: dict[str, float] = {kind: 0.98 for kind in ALL_KINDS}
 reader (commit 90438cb) on the seed-0 corpus (14,175 cases) and on seeds 1-3 (30 values per kind,
 ~7,100 cases each): 100.0% on every kind. 0.98 leaves one miss in 50 for a kind."""
 
-AGREEMENT_XFAIL: dict[str, str] = {
-    "issue:evaluated_in_words": "class R20 (triage): an unevaluated form then its value ('$5!$, which is $120$', "
-    "'3 cubed, giving 27'): the value is refused",
-}
+AGREEMENT_XFAIL: dict[str, str] = {}
 """kind -> the triaged class it is known to fail on (agreement under its threshold)."""
 
-WRONG_PAID_XFAIL: dict[str, str] = {
-}
+WRONG_PAID_XFAIL: dict[str, str] = {}
 """kind -> the triaged class whose wrong answers strict mode is known to pay."""
 
 
