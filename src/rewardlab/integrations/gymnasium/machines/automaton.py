@@ -11,21 +11,21 @@ field (``transitions[2].to``) and says what was expected.
     terminal: [done]
     default_reward: 0.0                # when no transition fires, the machine stays and pays this
     transitions:
-      - {from: start, to: has_key, on: key, reward: 0.1}
-      - {from: has_key, to: inside, on: door, reward: 0.1}
-      - {from: inside, to: done, on: goal, reward: 1.0}
+      - {from: start, to: has_key, when: key, reward: 0.1}
+      - {from: has_key, to: inside, when: door, reward: 0.1}
+      - {from: inside, to: done, when: goal, reward: 1.0}
 
-``on`` is a formula over the labels true at a step (``key``, ``!lava``, ``door & key``, ``true``;
+``when`` is a formula over the labels true at a step (``key``, ``!lava``, ``door & key``, ``true``;
 see :mod:`.formula`). Refused: unknown states or events, states no path from ``initial`` reaches,
 non-terminal states with no transition out (missing transitions), transitions out of a terminal
 state, and two transitions out of one state that can fire on the same labels.
 
 >>> m = machine_from_dict({"states": ["a", "b"], "initial": "a", "terminal": ["b"],
-...                        "transitions": [{"from": "a", "to": "b", "on": "goal", "reward": 1}]})
+...                        "transitions": [{"from": "a", "to": "b", "when": "goal", "reward": 1}]})
 >>> m.step("a", {"goal"}), m.step("a", set())
 (('b', 1.0), ('a', 0.0))
 >>> machine_from_dict({"states": ["a", "b"], "initial": "a", "terminal": ["b"],
-...                    "transitions": [{"from": "a", "to": "c", "on": "goal"}]})
+...                    "transitions": [{"from": "a", "to": "c", "when": "goal"}]})
 Traceback (most recent call last):
 ...
 rewardlab.core.errors.SpecError: transitions[0].to: unknown state 'c'; expected one of the declared states; ...
@@ -58,7 +58,7 @@ TOP_LEVEL = (
     "default_reward",
     "transitions",
 )
-TRANSITION_KEYS = ("from", "to", "on", "reward")
+TRANSITION_KEYS = ("from", "to", "when", "reward")
 _MAX_EVENTS_CHECKED = 16  # ambiguity is checked over every label set of the two formulas' events
 
 
@@ -66,7 +66,7 @@ _MAX_EVENTS_CHECKED = 16  # ambiguity is checked over every label set of the two
 class MachineTransition:
     source: str
     target: str
-    on: str
+    when: str
     formula: Formula
     reward: float
 
@@ -114,7 +114,7 @@ class RewardMachine:
             "terminal": sorted(self.terminal),
             "default_reward": self.default_reward,
             "transitions": [
-                {"from": t.source, "to": t.target, "on": t.on, "reward": t.reward} for t in self.transitions
+                {"from": t.source, "to": t.target, "when": t.when, "reward": t.reward} for t in self.transitions
             ],
         }
 
@@ -194,7 +194,7 @@ def machine_from_dict(data: Any, *, file: str | None = None) -> RewardMachine:
 _EXPECTED = {
     "states": "a list of state names",
     "initial": "the name of the state the machine starts in",
-    "transitions": "a list of {from, to, on, reward} mappings",
+    "transitions": "a list of {from, to, when, reward} mappings",
 }
 
 
@@ -202,11 +202,15 @@ def _transition(
     node: Any, path: str, states: list[str], terminal: list[str], declared: list[str] | None, file: str | None
 ) -> MachineTransition:
     if not isinstance(node, dict):
-        raise _fail(f"got {type(node).__name__}", path, file, expected="a mapping {from, to, on, reward}")
+        raise _fail(f"got {type(node).__name__}", path, file, expected="a mapping {from, to, when, reward}")
     for key in node:
+        if key is True or key is False:  # YAML 1.1 reads a bare `on:` (or `yes:`, `off:`) as a boolean
+            raise _fail(
+                f"a key YAML reads as the boolean {key}", f"{path}", file, expected="'when' for the formula (not 'on')"
+            )
         if key not in TRANSITION_KEYS:
             raise _fail(f"unknown key '{key}'", f"{path}.{key}", file, allowed=TRANSITION_KEYS)
-    for key in ("from", "to", "on"):
+    for key in ("from", "to", "when"):
         if key not in node:
             raise _fail(f"missing '{key}'", f"{path}.{key}", file, expected=_KEY_EXPECTED[key])
     for key in ("from", "to"):
@@ -226,20 +230,20 @@ def _transition(
             expected="a non-terminal state (the machine stops in a terminal state)",
         )
     try:
-        formula = parse_formula(node["on"])
+        formula = parse_formula(node["when"])
     except FormulaError as exc:
-        raise _fail(str(exc), f"{path}.on", file) from None
+        raise _fail(str(exc), f"{path}.when", file) from None
     if declared is not None:
         unknown = sorted(formula.events() - set(declared))
         if unknown:
             raise _fail(
-                f"unknown event '{unknown[0]}'", f"{path}.on", file, expected="a declared event", allowed=declared
+                f"unknown event '{unknown[0]}'", f"{path}.when", file, expected="a declared event", allowed=declared
             )
     reward = _number(node.get("reward", 0.0), f"{path}.reward", file)
-    return MachineTransition(node["from"], node["to"], node["on"], formula, reward)
+    return MachineTransition(node["from"], node["to"], node["when"], formula, reward)
 
 
-_KEY_EXPECTED = {"from": "the source state", "to": "the target state", "on": "a formula over event labels"}
+_KEY_EXPECTED = {"from": "the source state", "to": "the target state", "when": "a formula over event labels"}
 
 
 def _check_ambiguity(transitions: list[MachineTransition], file: str | None) -> None:
@@ -254,9 +258,9 @@ def _check_ambiguity(transitions: list[MachineTransition], file: str | None) -> 
             if a.formula.holds(true) and b.formula.holds(true):
                 shown = "{" + ", ".join(sorted(true)) + "}"
                 raise _fail(
-                    f"transitions[{i}] ({a.on!r}) and transitions[{j}] ({b.on!r}) out of '{a.source}' both fire on "
+                    f"transitions[{i}] ({a.when!r}) and transitions[{j}] ({b.when!r}) out of '{a.source}' both fire on "
                     f"the labels {shown}",
-                    f"transitions[{j}].on",
+                    f"transitions[{j}].when",
                     file,
                     expected="at most one transition out of a state for any labels (make the formulas exclusive)",
                 )

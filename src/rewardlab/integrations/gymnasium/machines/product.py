@@ -35,7 +35,7 @@ class RewardMachineWrapper(gym.Wrapper):  # type: ignore[type-arg]
     >>> import gymnasium as gym
     >>> from rewardlab.integrations.gymnasium.envs import KeyDoorGrid
     >>> env = RewardMachineWrapper(KeyDoorGrid(), {"states": ["s", "k"], "initial": "s", "terminal": ["k"],
-    ...                            "transitions": [{"from": "s", "to": "k", "on": "key", "reward": 1}]})
+    ...                            "transitions": [{"from": "s", "to": "k", "when": "key", "reward": 1}]})
     >>> obs, info = env.reset(seed=0)
     >>> obs["machine"], int(env.observation_space["machine"].n)
     (0, 2)
