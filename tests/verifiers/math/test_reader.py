@@ -488,3 +488,16 @@ def test_the_value_a_clause_gives_an_unevaluated_form_is_graded(completion: str,
 def test_what_a_clause_after_the_value_does(completion: str, answer: str, paid: bool) -> None:
     result = strict(completion, answer)
     assert (result.score == 1.0) is paid, (completion, answer, result.info)
+
+
+def test_the_rest_of_the_sentence_after_an_unmarked_span_is_read_for_hedges() -> None:
+    """Found by a held-out probe: the hedge check read the span's sentence only up to the span."""
+    assert strict(r"So the shop orders $48$ crates, perhaps more.", "48").score == 0.0
+    assert strict(r"Thus we keep $48$ crates, or maybe fewer.", "48").score == 0.0
+    assert strict(r"Thus we keep $48$ crates in the cellar.", "48").score == 1.0
+
+
+def test_a_word_said_of_a_value_is_not_the_value() -> None:
+    """ "... is 48 and anything beyond that is forbidden": the final verb's word is said of the value."""
+    assert strict("So the capacity is 48 and anything beyond that is forbidden.", "48").score == 1.0
+    assert strict("The number 48 is even.", "48").score == 1.0

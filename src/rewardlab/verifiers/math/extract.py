@@ -722,6 +722,17 @@ def _stated_in_words(text: str) -> list[Candidate]:
     return []
 
 
+_PLAIN_WORD = re.compile(r"[A-Za-z]{2,}")
+
+
+def _whole_sentence(text: str, end: int) -> str:
+    """The sentence of the answer ending at ``end``, with what follows the answer in it ("$30$ tickets,
+    possibly more"), for the hedge and negation checks."""
+    before, _ = _last_sentence(text[:end])
+    nxt = _SENTENCE_BOUNDARY.search(text, end)
+    return text[before : nxt.start() if nxt else len(text)].strip()
+
+
 def _last_math(text: str) -> list[Candidate]:
     """The unanchored final answer (see the module doc), or nothing."""
     start, sentence = _last_sentence(text)
@@ -754,8 +765,7 @@ def _last_math(text: str) -> list[Candidate]:
                 first -= 1
             start = spans[first].start()
             answer = inner if first == i else text[start : m.end()]
-            _, sentence = _last_sentence(text[: m.end()])
-            return [Candidate(answer, "last_math", start, m.end(), context=sentence.strip())]
+            return [Candidate(answer, "last_math", start, m.end(), context=_whole_sentence(text, m.end()))]
         if "\\" in inner and not _PROSE_WORDS.search(_TEXT_ARG.sub(" ", inner)):
             # LaTeX the native reader does not know (\sum, \int ...): the symbolic path may
             _, sentence = _last_sentence(text[: m.end()])
@@ -783,6 +793,8 @@ def _last_math(text: str) -> list[Candidate]:
                 continue
             if _multi_run(expr) or _plain_number(expr):
                 return []  # a number (or a run of them): the last_number strategy reads it
+            if _PLAIN_WORD.fullmatch(expr) and number_tokens(sentence[: m.start()]):
+                continue  # "... is 30 and nothing above it is allowed": a word after a value is said of it
             if _OPTION.fullmatch(expr) or _readable(expr):
                 at = start + sentence.index(expr, m.end())
                 return [Candidate(expr, "last_math", at, at + len(expr), context=sentence.strip())]
