@@ -17,7 +17,7 @@ from rewardlab.core.registry import ENTRY_POINT_GROUP
 from rewardlab.core.spec import load_spec
 from rewardlab.data import read_jsonl
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[1]
 README = (REPO / "README.md").read_text(encoding="utf-8")
 EXAMPLE = REPO / "examples" / "math_grpo.yaml"
 

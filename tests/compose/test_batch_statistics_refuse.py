@@ -15,7 +15,7 @@ from rewardlab.core.spec import load_spec, spec_from_dict
 from rewardlab.core.summary import ResultSummary
 from rewardlab.resources import example_path
 
-from .helpers import field_reward
+from ..rewards import field_reward
 
 
 def test_one_sample_at_a_time_is_refused_with_the_reason(caplog: pytest.LogCaptureFixture) -> None:

@@ -29,7 +29,7 @@ from rewardlab.compose import (
 )
 from rewardlab.core import ScoreContext, Status, spec_from_dict
 
-from .helpers import Counting, field_reward
+from ..rewards import Counting, field_reward
 
 
 def two(**kw):  # type: ignore[no-untyped-def]

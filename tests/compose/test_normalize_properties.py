@@ -22,7 +22,7 @@ from rewardlab.compose import (
 )
 from rewardlab.core import spec_from_dict
 
-from .helpers import field_reward
+from ..rewards import field_reward
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, allow_infinity=False)
 

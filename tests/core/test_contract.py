@@ -20,7 +20,7 @@ from rewardlab.core import (
     Status,
 )
 
-from .helpers import BatchFail, FieldValue, field_reward
+from ..rewards import BatchFail, FieldValue, field_reward
 
 
 # ---- samples --------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 
 from rewardlab.core import ParameterError, SpecError, UnknownRewardError, load_spec, resolve, spec_from_dict
 
-from . import helpers  # noqa: F401  (registers the test rewards)
+from .. import rewards  # noqa: F401  (registers the test rewards)
 
 
 def write(tmp_path: Path, text: str, name: str = "spec.yaml") -> Path:

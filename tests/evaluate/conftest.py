@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from . import rewards  # noqa: F401  (registers the test rewards)
+from .. import rewards  # noqa: F401  (registers the test rewards)
 
 
 @pytest.fixture(autouse=True)

@@ -200,7 +200,7 @@ def test_reward_file_with_a_normalizing_spec_raises_with_the_reason(
 
 
 def test_reward_file_failures_raise_by_default() -> None:
-    from tests.serve import rewards_for_tests  # noqa: F401  (registers t_serve_boom)
+    from tests import rewards  # noqa: F401  (registers t_serve_boom)
 
     fn = openrlhf.make_reward_func("t_serve_boom")
     with pytest.raises(MissingReward, match="boom happened"):

@@ -58,7 +58,7 @@ def test_trl_calling_convention_and_logging() -> None:
 def test_none_where_not_applicable_and_failures_are_not_zero() -> None:
     reward = TRLReward({"reward": {"type": "exact_match"}} and resolve("exact_match"))
     assert reward(prompts=["p", "p"], completions=["a", "b"], answer=["a", None]) == [1.0, None]
-    from tests.serve import rewards_for_tests  # noqa: F401  (registers t_serve_boom)
+    from tests import rewards  # noqa: F401  (registers t_serve_boom)
 
     boom = TRLReward("t_serve_boom")
     with pytest.warns(RuntimeWarning, match="could not be scored"):

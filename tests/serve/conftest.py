@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from . import rewards_for_tests  # noqa: F401  (registers the test rewards)
+from .. import rewards  # noqa: F401  (registers the test rewards)
 
 REPO = Path(__file__).resolve().parents[2]
 

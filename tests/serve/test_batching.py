@@ -16,7 +16,7 @@ from rewardlab.serve.config import ServerConfig
 from rewardlab.serve.engine import ScoringService
 from rewardlab.serve.limits import QueueFull
 
-from .rewards_for_tests import FakeModel
+from ..rewards import FakeModel
 
 
 def test_requests_are_batched_up_to_max_batch_size() -> None:

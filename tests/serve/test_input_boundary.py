@@ -264,7 +264,7 @@ def test_bad_requests_do_not_touch_concurrent_good_ones_in_a_merged_model_batch(
 
 
 def test_a_sample_a_model_cannot_take_fails_alone_in_a_merged_batch() -> None:
-    from .rewards_for_tests import PickyModel
+    from ..rewards import PickyModel
 
     PickyModel.calls.clear()
     cfg = ServerConfig(port=0, cache_url="off", max_delay_ms=100, max_batch_size=256, warmup=False)

@@ -122,7 +122,7 @@ def test_a_server_killed_mid_load_loses_no_request(tmp_path: Path, server_proces
 
 def test_a_hanging_verifier_times_out_and_the_server_keeps_serving(server_process: Any) -> None:
     server = server_process(
-        ["-r", "t_serve_hang", "-p", "seconds=4", "--import", "tests.serve.rewards_for_tests", "--cache", "off"]
+        ["-r", "t_serve_hang", "-p", "seconds=4", "--import", "tests.rewards", "--cache", "off"]
     ).wait_ready()
 
     async def main() -> tuple[list[Any], float]:
@@ -161,7 +161,7 @@ def test_full_queue_answers_503_and_the_client_retries(server_process: Any) -> N
             "-p",
             "call_cost_s=0.05",
             "--import",
-            "tests.serve.rewards_for_tests",
+            "tests.rewards",
             "--cache",
             "off",
             "--max-queue",

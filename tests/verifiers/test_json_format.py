@@ -1,4 +1,4 @@
-"""Strict JSON parsing and the `format` reward's JSON template (existing tag/regex behaviour is in tests/unit)."""
+"""Strict JSON parsing and the `format` reward's JSON template (tag/regex templates: test_basic_verifiers.py)."""
 
 from __future__ import annotations
 

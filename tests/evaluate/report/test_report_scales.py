@@ -19,7 +19,7 @@ from rewardlab.evaluate.report import plots, sections
 from rewardlab.evaluate.report.page import Page, fmt, pct
 from rewardlab.evaluate.report.render import _cards
 
-from .test_runs_cli import _pairs
+from ..runs.test_runs_cli import _pairs
 
 runner = CliRunner()
 

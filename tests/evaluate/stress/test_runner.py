@@ -10,7 +10,7 @@ from rich.console import Console
 from rewardlab.core.spec import spec_from_dict
 from rewardlab.evaluate.stress import StressTarget, default_targets, probe_verifier, run_stress, targets_from_reward
 
-from . import helpers  # noqa: F401  (registers the test verifiers)
+from ... import rewards  # noqa: F401  (registers the test verifiers)
 
 BUILTIN_FAST = ["format", "json_schema", "choice", "qa", "ifeval", "toolcall", "exact_match"]
 
@@ -67,7 +67,7 @@ def test_hangs_are_cut_off_inline() -> None:
 
 def test_process_isolation_survives_hangs_and_crashes() -> None:
     target = StressTarget(
-        label="fragile", kind="exact_match", node={"type": "t_fragile_qa"}, imports=("tests.stress.helpers",)
+        label="fragile", kind="exact_match", node={"type": "t_fragile_qa"}, imports=("tests.rewards",)
     )
     report = probe_verifier(target, isolation="process", timeout_s=1.0)
     assert report.state == "probed", report.message

@@ -27,9 +27,9 @@ from pathlib import Path
 import pytest
 
 from rewardlab.execution.sandbox import Sandbox, SandboxLimits, available_isolation, fsclean
-from tests.execution.procs import processes
+from tests.execution.sandbox.procs import processes
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AVAILABLE = available_isolation()
 STRONG = [level for level in ("bwrap", "netns") if AVAILABLE[level] is None]
 NO_STRONG = f"no namespace isolation here: {AVAILABLE}"
@@ -815,7 +815,7 @@ UNPRIVILEGED_CLEANUP = """
 import os, sys
 sys.path[:0] = [sys.argv[2]]
 from rewardlab.execution.sandbox import fsclean
-from tests.execution.test_hostile_sandbox import _hostile_tree, _made_dir
+from tests.execution.sandbox.test_hostile_sandbox import _hostile_tree, _made_dir
 from pathlib import Path
 os.setgroups([])
 os.setgid(65534)

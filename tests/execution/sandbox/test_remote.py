@@ -22,7 +22,7 @@ from rewardlab.execution.sandbox import (
 )
 from rewardlab.execution.sandbox.codec import decode
 from rewardlab.execution.sandbox.remote import ProgramSession
-from tests.execution.procs import live_sleepers
+from tests.execution.sandbox.procs import live_sleepers
 
 PROGRAM = """
 import sys

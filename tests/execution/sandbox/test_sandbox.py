@@ -23,9 +23,9 @@ from rewardlab.execution.sandbox import (
     available_isolation,
     detect_isolation,
 )
-from tests.execution.procs import live_sleepers, parent_of, processes
+from tests.execution.sandbox.procs import live_sleepers, parent_of, processes
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AVAILABLE = available_isolation()
 STRONG = [level for level in ("bwrap", "netns") if AVAILABLE[level] is None]
 LIMITS = SandboxLimits(cpu_seconds=5, memory_mb=512, processes=16)

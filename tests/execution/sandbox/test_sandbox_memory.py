@@ -30,10 +30,10 @@ from rewardlab.execution.sandbox import (
 )
 from rewardlab.execution.sandbox.cgroups import find_memory_cgroup, make_sandbox_cgroup, remove_sandbox_cgroup
 from rewardlab.execution.sandbox.remote import ProgramSession
-from tests.execution.procs import parent_of, processes
-from tests.execution.test_hostile_sandbox import assert_honest_program_unaffected
+from tests.execution.sandbox.procs import parent_of, processes
+from tests.execution.sandbox.test_hostile_sandbox import assert_honest_program_unaffected
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 AVAILABLE = available_isolation()
 LEVELS = [level for level in ("bwrap", "netns", "rlimits-only") if AVAILABLE[level] is None]
 MECHANISMS = ("accounting", "cgroup")

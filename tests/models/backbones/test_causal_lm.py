@@ -23,7 +23,7 @@ from rewardlab.models.backbones.causal_lm import (
 )
 from rewardlab.models.backbones.rendering import RenderedSample
 
-from .smollm2_helpers import smollm2
+from ..smollm2_helpers import smollm2
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 
 from rewardlab.models.judges import MASTER_KEY_PROBES, PairwiseJudge, PointwiseJudge, RubricJudge
 
-from .smollm2_helpers import smollm2
+from ..smollm2_helpers import smollm2
 
 pytestmark = pytest.mark.integration
 

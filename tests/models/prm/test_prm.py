@@ -18,7 +18,7 @@ from rewardlab.models.prm.encode import SolutionTooLong, encode_solutions
 from rewardlab.models.prm.mc import MCItem, MCSettings, mc_label
 from rewardlab.models.prm.train import PRMTrainConfig, prm_config_of, train_prm
 
-from .smollm2_helpers import smollm2
+from ..smollm2_helpers import smollm2
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from rewardlab.cli import app
 from rewardlab.data import read_jsonl
 
-from .smollm2_helpers import smollm2
+from ..smollm2_helpers import smollm2
 from .test_prm_data import PROBLEMS
 
 pytestmark = pytest.mark.integration
