@@ -193,6 +193,14 @@ class OpenAIBackend(JudgeBackend):
 
         return _run(main)
 
+    def post_many(self, payloads: Sequence[dict[str, Any]]) -> list[dict[str, Any] | BaseException]:
+        """POST every body to the endpoint at once (concurrency, rate limit and retries as above).
+
+        One slot per body: the parsed JSON answer, or the exception that request ended with. Other
+        users of the endpoint (``rewardlab sample``) build their own bodies and share this client.
+        """
+        return self._send_all(payloads)
+
     def _complete(self, requests: Sequence[ChatRequest]) -> list[str | BaseException]:
         bodies = self._send_all([self._payload(r) for r in requests])
         out: list[str | BaseException] = []
