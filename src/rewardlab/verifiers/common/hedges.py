@@ -138,16 +138,26 @@ def negations(*, strict: bool = True) -> tuple[Marker, ...]:
     return tuple(m for m in NEGATIONS if strict or not m.soft)
 
 
+def _one_pattern(markers: Sequence[Marker]) -> re.Pattern[str]:
+    """The markers as one pattern; the whole words share one ``\\b(?:...)\\b`` group, longest first
+    (the same matches as the markers one after the other, several times faster to scan)."""
+    words = [m for m in markers if m.pattern.startswith(r"\b") and m.pattern.endswith(r"\b")]
+    inner = sorted((m.pattern[2:-2] for m in words), key=len, reverse=True)
+    rest = [m.pattern for m in markers if m not in words]
+    parts = ([r"\b(?:" + "|".join(inner) + r")\b"] if inner else []) + rest
+    return re.compile("|".join(parts), re.IGNORECASE)
+
+
 @lru_cache(maxsize=4)
 def hedge_pattern(*, strict: bool = True) -> re.Pattern[str]:
     """One pattern matching every hedge of the chosen strength (``finditer`` lists them in order)."""
-    return re.compile("|".join(m.pattern for m in hedges(strict=strict)), re.IGNORECASE)
+    return _one_pattern(hedges(strict=strict))
 
 
 @lru_cache(maxsize=4)
 def negation_pattern(*, strict: bool = True) -> re.Pattern[str]:
     """One pattern matching every negation of the chosen strength."""
-    return re.compile("|".join(m.pattern for m in negations(strict=strict)), re.IGNORECASE)
+    return _one_pattern(negations(strict=strict))
 
 
 @lru_cache(maxsize=64)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from ..common.hedges import hedge_pattern, negation_pattern
 from .errors import Reason
@@ -168,7 +169,9 @@ _SPOKEN = (
 )
 
 
+@lru_cache(maxsize=1024)
 def _operators_spelled_alike(text: str) -> str:
+    """``text`` with spoken and LaTeX operators spelled one way (cached: a batch repeats its prompts)."""
     for pattern, replacement in _SPOKEN:
         text = pattern.sub(replacement, text)
     return compact(text.replace("$", ""))
