@@ -20,7 +20,10 @@ default: TRL passes a prompt's completions together), and a completion alone in 
 TRL calls ``reward_func(prompts=..., completions=..., completion_ids=..., **columns)`` where the
 columns are the dataset's other fields (``answer``, ``tests``, ...) plus ``trainer_state``,
 ``log_extra`` and ``log_metric``. Each row becomes a sample (``prompt``, ``completion``, and
-the columns as fields); the training step (``trainer_state.global_step``) drives annealed
+the columns as fields); a prompt that ends with an assistant message (a prefill such as
+``<think>``, which TRL continues: ``continue_final_message``) gives that message's text to the
+completion, so the reward sees the whole assistant turn (``join_prefill=False`` to keep it in the
+prompt). The training step (``trainer_state.global_step``) drives annealed
 weights. The function returns one float per completion, or ``None`` where the spec gives no
 score (not applicable, or failed: TRL then ignores that reward for that completion). Every
 component's mean and the share of each status are logged with ``log_metric`` under
@@ -28,20 +31,25 @@ component's mean and the share of each status are logged with ``log_metric`` und
 (``<name>/error``, ``<name>/timeout``) and warned about, never turned into 0. With
 ``on_failure="raise"`` a failed sample stops the step instead.
 
-Instances are picklable (TRL and accelerate copy reward functions across processes).
+``on_scored(samples, results, step)`` is called after each call with what was scored (to record
+completions, e.g. ``examples/grpo_trl.py``). Instances are picklable (TRL and accelerate copy
+reward functions across processes).
 
 >>> reward = TRLReward("exact_match", name="em")
 >>> reward(prompts=["2+2?", "2+2?"], completions=["4", "5"], answer=["4", "4"])
 [1.0, 0.0]
 >>> reward.__name__
 'em'
+>>> prefilled = [[{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "<answer>"}]]
+>>> reward.samples(prefilled, [[{"role": "assistant", "content": "4</answer>"}]])[0].completion_text
+'<answer>4</answer>'
 """
 
 from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from ..core.result import RewardResult, Status
@@ -50,12 +58,42 @@ from ..core.sample import Sample
 from ..core.spec import Spec
 from .common import MissingReward, RewardSource
 
-__all__ = ["AsyncTRLReward", "TRLReward"]
+__all__ = ["AsyncTRLReward", "TRLReward", "join_prefill"]
 
 log = logging.getLogger("rewardlab.integrations.trl")
 
 # Keyword arguments TRL adds that are not dataset columns.
 TRL_RESERVED = frozenset({"trainer_state", "log_extra", "log_metric", "environments", "completion_ids"})
+
+
+def join_prefill(prompt: Any, completion: Any) -> tuple[Any, Any]:
+    """Move a prompt's final assistant message (a prefill TRL continued) into the completion.
+
+    TRL renders a conversational prompt that ends with an assistant message with
+    ``continue_final_message``: the model writes the rest of that message, and the completion
+    TRL decodes is only the continuation. The assistant's turn is the prefill followed by it.
+    Anything else is returned unchanged.
+
+    >>> join_prefill([{"role": "user", "content": "Q"}, {"role": "assistant", "content": "<think>"}], "2+2=4</think>")
+    ([{'role': 'user', 'content': 'Q'}], '<think>2+2=4</think>')
+    >>> join_prefill("Q", "A")
+    ('Q', 'A')
+    """
+    if not isinstance(prompt, (list, tuple)) or not prompt:
+        return prompt, completion
+    last = prompt[-1]
+    role = last.get("role") if isinstance(last, dict) else getattr(last, "role", None)
+    content = last.get("content") if isinstance(last, dict) else getattr(last, "content", None)
+    if role != "assistant" or not isinstance(content, str):
+        return prompt, completion
+    rest = list(prompt[:-1])
+    if isinstance(completion, str):
+        return rest, content + completion
+    if isinstance(completion, (list, tuple)) and completion:
+        first = completion[0]
+        if isinstance(first, dict) and first.get("role") == "assistant" and isinstance(first.get("content"), str):
+            return rest, [{**first, "content": content + first["content"]}, *completion[1:]]
+    return prompt, completion
 
 
 class TRLReward:
@@ -72,8 +110,12 @@ class TRLReward:
         log_components: bool = True,
         on_failure: Literal["none", "raise"] = "none",
         component: str | None = None,
+        join_prefill: bool = True,
+        on_scored: Callable[[list[Sample], list[RewardResult], int | None], None] | None = None,
     ) -> None:
         self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
+        self.join_prefill = join_prefill
+        self.on_scored = on_scored
         self.group_key = group_key
         self.log_components = log_components
         if on_failure not in ("none", "raise"):
@@ -108,7 +150,10 @@ class TRLReward:
         out = []
         for i in range(n):
             fields = {k: v[i] for k, v in columns.items() if k not in ("prompt", "completion")}
-            out.append(Sample.model_validate({**fields, "prompt": prompts[i], "completion": completions[i]}))
+            prompt, completion = prompts[i], completions[i]
+            if self.join_prefill:
+                prompt, completion = join_prefill(prompt, completion)
+            out.append(Sample.model_validate({**fields, "prompt": prompt, "completion": completion}))
         return out
 
     @staticmethod
@@ -123,10 +168,15 @@ class TRLReward:
     ) -> list[float | None]:
         self._check()
         samples = self.samples(prompts, completions, **kwargs)
-        results = self.source.score(samples, step=self._step(kwargs), group_key=self.group_key)
-        return self._finish(results, kwargs)
+        step = self._step(kwargs)
+        results = self.source.score(samples, step=step, group_key=self.group_key)
+        return self._finish(samples, results, step, kwargs)
 
-    def _finish(self, results: list[RewardResult], kwargs: dict[str, Any]) -> list[float | None]:
+    def _finish(
+        self, samples: list[Sample], results: list[RewardResult], step: int | None, kwargs: dict[str, Any]
+    ) -> list[float | None]:
+        if self.on_scored is not None:
+            self.on_scored(samples, results, step)
         failed = [(i, r) for i, r in enumerate(results) if r.status.failed and r.score is None]
         if failed and self.on_failure == "raise":
             i, r = failed[0]
@@ -183,5 +233,6 @@ class AsyncTRLReward(TRLReward):
 
             await asyncio.to_thread(self._check)
         samples = self.samples(prompts, completions, **kwargs)
-        results = await self.source.ascore(samples, step=self._step(kwargs), group_key=self.group_key)
-        return self._finish(results, kwargs)
+        step = self._step(kwargs)
+        results = await self.source.ascore(samples, step=step, group_key=self.group_key)
+        return self._finish(samples, results, step, kwargs)
