@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult, Status
 from ..core.reward import Outcome
@@ -47,6 +48,18 @@ class WeightedSum(Combinator):
     ...     ignore_case=False)], normalize_weights=True).score({"completion": "X", "answer": "x"}).score
     0.75
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "X", "answer": "x"},
+        params={
+            "children": [
+                {"type": "exact_match", "name": "a", "weight": 3},
+                {"type": "exact_match", "name": "b", "weight": 1, "ignore_case": False},
+            ],
+            "normalize_weights": True,
+        },
+        score=0.75,
+    )
 
     children: list[RewardNode] = Field(min_length=1, description="The rewards to add up (each with its `weight`).")
     normalize_weights: bool = Field(default=False, description="Rescale the applicable children's weights to sum to 1.")
@@ -82,6 +95,17 @@ class Product(Combinator):
     ...     {"completion": "four", "answer": "four"}).score
     1.0
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "four", "answer": "four"},
+        params={
+            "children": [
+                {"type": "exact_match"},
+                {"type": "length_band", "min_length": 1, "max_length": 3, "unit": "words"},
+            ]
+        },
+        score=1.0,
+    )
 
     children: list[RewardNode] = Field(min_length=1, description="The rewards to multiply.")
 
@@ -122,6 +146,17 @@ class Min(_Extremum):
     'b'
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "X", "answer": "x"},
+        params={
+            "children": [
+                {"type": "exact_match", "name": "a"},
+                {"type": "exact_match", "name": "b", "ignore_case": False},
+            ]
+        },
+        score=0.0,
+    )
+
     def _pick(self, values: list[float]) -> float:
         return min(values)
 
@@ -135,6 +170,17 @@ class Max(_Extremum):
     ...     {"completion": "X", "answer": "x"}).score
     1.0
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "X", "answer": "x"},
+        params={
+            "children": [
+                {"type": "exact_match", "name": "a"},
+                {"type": "exact_match", "name": "b", "ignore_case": False},
+            ]
+        },
+        score=1.0,
+    )
 
     def _pick(self, values: list[float]) -> float:
         return max(values)
@@ -155,6 +201,16 @@ class Gate(Combinator):
     >>> g.score({"completion": "<answer>4</answer>", "answer": "4"}).score
     1.0
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "<answer>4</answer>", "answer": "4"},
+        params={
+            "gate": {"type": "format", "template": "answer"},
+            "child": {"type": "exact_match", "extract": "answer_tag"},
+            "fail_value": -1.0,
+        },
+        score=1.0,
+    )
 
     gate: RewardNode = Field(description="The check that must pass.")
     child: RewardNode = Field(description="The reward that counts when the gate passes.")
@@ -235,6 +291,12 @@ class Lexicographic(Combinator):
     1.001
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "4", "answer": "4"},
+        params={"children": [{"type": "exact_match"}, {"type": "length_band", "max_length": 2, "unit": "words"}]},
+        score=1.001,
+    )
+
     children: list[RewardNode] = Field(min_length=1, description="The rewards, most important first.")
     bounds: list[tuple[float, float]] | None = Field(
         default=None, description="[low, high] of each child after the first (default [0, 1] each)."
@@ -292,6 +354,15 @@ class Cascade(Combinator):
     >>> c.score({"completion": "<answer>5</answer>", "answer": "4"}).info["stopped_at"]
     'exact_match'
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "<answer>4</answer>", "answer": "4"},
+        params={
+            "children": [{"type": "format", "template": "answer"}, {"type": "exact_match", "extract": "answer_tag"}],
+            "fail_values": [-1, 0],
+        },
+        score=1.0,
+    )
 
     children: list[RewardNode] = Field(min_length=1, description="The stages, in order.")
     thresholds: float | list[float] = Field(

@@ -18,11 +18,12 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Outcome
@@ -73,6 +74,18 @@ class Ensemble(Combinator):
     {'a': 1.0, 'b': 0.0}
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "X", "answer": "x"},
+        params={
+            "children": [
+                {"type": "exact_match", "name": "a"},
+                {"type": "exact_match", "name": "b", "ignore_case": False},
+            ],
+            "method": "mean",
+        },
+        score=0.5,
+    )
+
     family = "ensemble"
 
     children: list[RewardNode] = Field(
@@ -83,7 +96,12 @@ class Ensemble(Combinator):
 
     @model_validator(mode="after")
     def _check(self) -> Ensemble:
-        if self.method != "mean_minus_std" and "k" in self.model_fields_set:
+        # A k at its default is what to_spec() writes for every method: only another value is a mistake.
+        if (
+            self.method != "mean_minus_std"
+            and "k" in self.model_fields_set
+            and self.k != type(self).model_fields["k"].default
+        ):
             raise ValueError("'k' applies only to method 'mean_minus_std'")
         return self
 

@@ -31,12 +31,13 @@ import json
 import math
 import threading
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.sample import Sample
 from .normalize import RunningMeanStd, group_ids, group_rank, group_winrate, group_zscore, rloo, whiten
@@ -99,6 +100,13 @@ class GroupNorm(BatchWrapper):
     >>> r.scores([{"qid": 1, "completion": "4", "answer": "4"}, {"qid": 1, "completion": "5", "answer": "4"}])
     [1.0, -1.0]
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"qid": 1, "completion": "4", "answer": "4"},
+        batch=({"qid": 1, "completion": "5", "answer": "4"},),
+        params={"child": {"type": "exact_match"}, "method": "rloo", "group_key": "qid"},
+        score=1.0,
+    )
 
     method: Literal["zscore", "center", "rloo", "rank", "winrate"] = Field(
         default="zscore", description="Which group statistic."
@@ -193,6 +201,13 @@ class BatchNorm(BatchWrapper):
     [1.0, -1.0]
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a"},
+        batch=({"completion": "b", "answer": "a"},),
+        params={"child": {"type": "exact_match"}},
+        score=0.9999999800000003,
+    )
+
     shift_mean: bool = Field(default=True, description="Subtract the batch mean (else only scale).")
     eps: float = Field(default=1e-8, ge=0, description="Added to the std.")
     singleton: Literal["error", "zero"] = Field(
@@ -236,6 +251,14 @@ class RunningNorm(BatchWrapper):
     >>> [round(s, 6) for s in r.scores([{"completion": "a", "answer": "a"}, {"completion": "b", "answer": "a"}])]
     [1.0, -1.0]
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a"},
+        batch=({"completion": "b", "answer": "a"},),
+        params={"child": {"type": "exact_match"}},
+        score=0.9999999800000003,
+        stateful="its mean and variance run over every batch it scored",
+    )
 
     center: bool = Field(default=True, description="Subtract the running mean (else only divide by the std).")
     clip: float | None = Field(default=None, gt=0, description="Clip the normalized score to [-clip, clip].")

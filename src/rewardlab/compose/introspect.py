@@ -73,7 +73,7 @@ def spec_component(spec: Spec, name: str | None) -> Spec:
 
 
 def _node_fields(node: Reward) -> list[str]:
-    reads = list(getattr(type(node), "reads", ()) or ())
+    reads = list(node.sample_fields())
     for fname, finfo in type(node).model_fields.items():
         if not fname.endswith("_field"):
             continue

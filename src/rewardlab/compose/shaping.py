@@ -18,6 +18,7 @@ from typing import Any, ClassVar
 from pydantic import Field
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Outcome, Reward
@@ -70,6 +71,14 @@ class PotentialShaping(Reward):
     """
 
     family: ClassVar[str] = "transform"
+    example: ClassVar[Example] = Example(
+        sample={"steps": ["a", "b c", "d"], "step_rewards": [0, 0, 1]},
+        params={
+            "potential": {"type": "length_band", "min_length": 2, "max_length": 9, "unit": "words"},
+            "terminal_zero": False,
+        },
+        score=2.0,
+    )
 
     potential: RewardNode = Field(description="phi: scores a state (the completion made of the first t steps).")
     child: RewardNode | None = Field(

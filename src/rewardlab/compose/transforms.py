@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.reward import Outcome
 from ..core.sample import Sample
@@ -64,6 +65,12 @@ class Clip(Wrapper):
     -0.5
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "one two three four five six"},
+        params={"child": {"type": "overlong", "max_length": 4, "buffer": 2, "unit": "words"}, "low": -0.5},
+        score=-0.5,
+    )
+
     low: float | None = Field(default=None, description="Lower bound (none if omitted).")
     high: float | None = Field(default=None, description="Upper bound (none if omitted).")
 
@@ -92,6 +99,10 @@ class Affine(Wrapper):
     >>> Affine(child=ExactMatch(), scale=10).score({"completion": "a", "answer": "a"}).score
     10.0
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a"}, params={"child": {"type": "exact_match"}, "scale": 10}, score=10.0
+    )
 
     scale: float = Field(default=1.0, description="Multiplier.")
     shift: float = Field(default=0.0, description="Added after scaling.")
@@ -194,6 +205,12 @@ class Center(_Centered):
     0.75
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a", "baseline": 0.25},
+        params={"child": {"type": "exact_match"}, "reference_field": "baseline"},
+        score=0.75,
+    )
+
     def _apply(self, centred: float) -> float:
         return centred
 
@@ -211,6 +228,12 @@ class PAR(_Centered):
     ...     {"completion": "a", "answer": "a", "ref": ["a", "b"]}).score
     0.6224593312018546
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a", "ref": ["a", "b"]},
+        params={"child": {"type": "exact_match"}, "reference_completion_field": "ref"},
+        score=0.6224593312018546,
+    )
 
     temperature: float = Field(default=1.0, gt=0, description="Divides the centred reward before the sigmoid.")
 
@@ -230,6 +253,12 @@ class LogSigmoid(_Centered):
     -0.3133
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a"},
+        params={"child": {"type": "exact_match"}, "reference": 0.0},
+        score=-0.31326168751822286,
+    )
+
     def _apply(self, centred: float) -> float:
         return log_sigmoid(centred)
 
@@ -247,6 +276,12 @@ class Anneal(Wrapper):
     >>> a.score({"completion": "a", "answer": "a"}, ScoreContext(step=25)).score
     0.25
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a", "answer": "a"},
+        params={"child": {"type": "exact_match"}, "start": 0.0, "end": 1.0, "end_step": 100, "default_step": 25},
+        score=0.25,
+    )
 
     start: float = Field(default=0.0, description="Weight at ``start_step`` and before.")
     end: float = Field(default=1.0, description="Weight at ``end_step`` and after.")

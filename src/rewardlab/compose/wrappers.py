@@ -37,7 +37,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
-from pydantic import PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from ..core.context import ScoreContext
 from ..core.result import RewardResult
@@ -66,7 +66,7 @@ class Wrapper(Reward):
 
     family: ClassVar[str] = "transform"
 
-    child: RewardNode
+    child: RewardNode = Field(description="The reward whose score is transformed.")
 
     def model_post_init(self, __context: Any) -> None:
         check_unique_labels(self)
@@ -120,7 +120,7 @@ class BatchWrapper(Reward):
     family: ClassVar[str] = "normalization"
     batch_dependent: ClassVar[bool] = True
 
-    child: RewardNode
+    child: RewardNode = Field(description="The reward whose scores are normalized over the batch or group.")
 
     _last_warning: float = PrivateAttr(default=-math.inf)
 

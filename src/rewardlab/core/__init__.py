@@ -3,7 +3,9 @@
 Read top to bottom: :mod:`.sample` and :mod:`.result` (what is scored, what comes back),
 :mod:`.reward` (what a reward is), :mod:`.registry` (name -> class), :mod:`.spec` (rewards as
 data: nodes, building, validation, hashing; :mod:`.spec_file` reads the text strictly) and
-:mod:`.catalog` (what ``rewardlab list`` shows).
+:mod:`.catalog` (what ``rewardlab list`` shows). :mod:`.example` is what every registered
+reward declares for the checks they all go through; :mod:`.function` makes a reward of a plain
+Python function (``{type: python, function: "pkg.module:func"}``).
 
 ``core`` imports nothing else from rewardlab; everything else is built on it.
 """
@@ -20,6 +22,8 @@ from .errors import (
     SpecError,
     UnknownRewardError,
 )
+from .example import Example
+from .function import PythonReward, function_reward
 from .policy import ErrorPolicy
 from .registry import get_reward_class, register, register_resolver, registered_names
 from .result import RewardResult, Status
@@ -29,10 +33,12 @@ from .spec import RewardNode, Spec, build_reward, load_spec, resolve, spec_from_
 
 __all__ = [
     "ErrorPolicy",
+    "Example",
     "InputError",
     "Message",
     "NotApplicable",
     "ParameterError",
+    "PythonReward",
     "Reward",
     "RewardFailed",
     "RewardNode",
@@ -47,6 +53,7 @@ __all__ = [
     "UnknownRewardError",
     "as_samples",
     "build_reward",
+    "function_reward",
     "get_reward_class",
     "list_rewards",
     "load_spec",

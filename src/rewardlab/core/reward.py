@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from .context import DEFAULT_CONTEXT, ScoreContext
 from .errors import NotApplicable, RewardFailed, RewardTimeout
+from .example import Example
 from .policy import ErrorPolicy
 from .result import RewardResult
 from .sample import Sample, coerce_each
@@ -66,6 +67,13 @@ class Reward(BaseModel):
     family: ClassVar[str] = "other"
     # True when one sample's score depends on the other samples of the batch (group statistics).
     batch_dependent: ClassVar[bool] = False
+    # Sample fields the reward reads (shown by `rewardlab list`; see also :meth:`sample_fields`).
+    reads: ClassVar[tuple[str, ...]] = ()
+    # One sample this reward scores and how to build it for it: every registered reward declares
+    # one, and the test over every registered reward checks it (see rewardlab.core.example).
+    example: ClassVar[Example | None] = None
+    # Why a public reward class is not registered (it cannot be a spec node); empty for most.
+    not_registered: ClassVar[str] = ""
 
     name: str | None = Field(
         default=None, description="Label of this reward in `components` and logs (default: its type name)."
@@ -266,6 +274,11 @@ class Reward(BaseModel):
 
     def leaves(self) -> list[Reward]:
         return [r for r in self.walk() if not r.sub_rewards()]
+
+    def sample_fields(self) -> tuple[str, ...]:
+        """The sample fields this reward reads: its class's ``reads`` (a reward whose fields depend
+        on its parameters, such as a Python function's signature, overrides this)."""
+        return tuple(type(self).reads)
 
     def stats_report(self) -> dict[str, dict[str, Any]]:
         """Stats of every reward in the tree, by label."""

@@ -23,6 +23,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Outcome
@@ -83,6 +84,12 @@ class DPOImplicitReward(_LMReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "Say hi", "completion": "Hi!"},
+        params={"policy": "smollm2", "reference": "smollm2", "beta": 0.1},
+        score=0.0,
+        skip="scoring loads SmolLM2 twice (policy, reference); tests/models/test_implicit.py scores and pickles it",
+    )
 
     policy: str = Field(description="The trained policy: 'smollm2', a causal LM folder or a .gguf file.")
     reference: str = Field(default="smollm2", description="The reference policy the DPO run started from.")
@@ -154,6 +161,11 @@ class ReferenceLikelihood(_LMReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "answer")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "What is 2+2?", "completion": "2+2 equals 4.", "answer": "4"},
+        params={"answer_prefix": " The answer is "},
+        skip="scoring loads SmolLM2; tests/models/test_implicit.py scores, batches and pickles it",
+    )
 
     model: str = Field(default="smollm2", description="'smollm2', a causal LM folder or a .gguf file.")
     answer_field: str = Field(default="answer", description="Sample field with the reference answer (or a list).")

@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -291,6 +292,9 @@ class Choice(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "answer", "options", "prompt")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "Q?\nA. 1\nB. 2", "completion": "Answer: A", "answer": "A"}, score=1.0
+    )
 
     answer_field: str = Field(default="answer", description="Sample field with the reference letter(s) or text.")
     options_field: str = Field(default="options", description="Sample field with the options (list or mapping).")

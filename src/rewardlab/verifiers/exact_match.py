@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -40,6 +41,9 @@ class ExactMatch(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "answer")
+    example: ClassVar[Example] = Example(
+        sample={"completion": "<answer>4</answer>", "answer": "4"}, params={"extract": "answer_tag"}, score=1.0
+    )
 
     answer_field: str = Field(default="answer", description="Sample field with the reference(s).")
     extract: Extract = Field(default="none", description="How to find the answer in the completion.")

@@ -27,6 +27,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -136,6 +137,9 @@ class Format(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion",)
+    example: ClassVar[Example] = Example(
+        sample={"completion": "<think>2 + 2</think><answer>4</answer>"}, params={"template": "think_answer"}, score=1.0
+    )
 
     template: Literal["think_answer", "answer", "think", "json"] | None = Field(
         default=None, description="A built-in template: think_answer, answer, think (tags) or json."

@@ -19,6 +19,7 @@ from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -114,6 +115,9 @@ class JsonSchema(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "schema")
+    example: ClassVar[Example] = Example(
+        sample={"completion": '{"a": 1}', "schema": {"type": "object", "required": ["a"]}}, score=1.0
+    )
 
     fixed_schema: dict[str, Any] | bool | None = Field(
         default=None, description="A JSON Schema used for every sample instead of the sample's schema field."

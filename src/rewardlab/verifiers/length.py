@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -62,6 +63,10 @@ class Overlong(_LengthReward):
     -0.5
     """
 
+    example: ClassVar[Example] = Example(
+        sample={"completion": "x" * 90}, params={"max_length": 100, "buffer": 20, "unit": "chars"}, score=-0.5
+    )
+
     max_length: int = Field(gt=0, description="L_max: the hard length limit.")
     buffer: int = Field(gt=0, description="L_cache: the soft zone before L_max where the penalty grows.")
 
@@ -91,6 +96,12 @@ class LengthBand(_LengthReward):
     >>> LengthBand(min_length=10, max_length=20, tolerance=10, unit="chars").score({"completion": "x" * 25}).score
     0.5
     """
+
+    example: ClassVar[Example] = Example(
+        sample={"completion": "x" * 25},
+        params={"min_length": 10, "max_length": 20, "tolerance": 10, "unit": "chars"},
+        score=0.5,
+    )
 
     min_length: int = Field(default=0, ge=0, description="Lower end of the band.")
     max_length: int | None = Field(default=None, ge=0, description="Upper end of the band (none: no upper end).")
@@ -133,6 +144,8 @@ class Length(_LengthReward):
     >>> Length().score({"completion": "two words"}).score
     2.0
     """
+
+    example: ClassVar[Example] = Example(sample={"completion": "four"}, params={"unit": "chars"}, score=4.0)
 
     def _score_one(self, sample: Sample, ctx: ScoreContext) -> Any:
         n = self._length(sample)

@@ -20,6 +20,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, model_validator
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -100,6 +101,9 @@ class QA(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "answer", "prompt")
+    example: ClassVar[Example] = Example(
+        sample={"completion": "Paris", "answer": ["Paris", "Paris, France"]}, score=1.0
+    )
 
     answer_field: str = Field(default="answer", description="Sample field with the reference answer(s).")
     metric: Literal["f1", "em"] = Field(default="f1", description="Which metric is the score: f1 or em.")

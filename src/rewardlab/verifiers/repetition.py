@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -46,6 +47,11 @@ class Repetition(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion",)
+    example: ClassVar[Example] = Example(
+        sample={"completion": "a b c a b c a b c"},
+        params={"ngram_size": 3, "max_penalty": -0.5},
+        score=-0.2857142857142857,
+    )
 
     ngram_size: int = Field(default=3, ge=1, description="n of the n-grams.")
     max_penalty: float = Field(default=-1.0, le=0, description="The score of a fully repetitive completion (<= 0).")

@@ -31,6 +31,7 @@ from pydantic import Field, field_validator, model_validator
 
 from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
+from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
 from ..core.reward import Reward
@@ -369,6 +370,14 @@ class ToolCall(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "gold_calls")
+    example: ClassVar[Example] = Example(
+        sample={
+            "completion": '{"name": "f", "arguments": {"x": 1}}',
+            "gold_calls": [{"name": "f", "arguments": {"x": 1}}],
+        },
+        params={"format_weight": 0, "correct_min": 0, "correct_max": 1},
+        score=1.0,
+    )
 
     gold_field: str = Field(default="gold_calls", description="Sample field with the gold calls.")
     format_weight: float = Field(default=1.0, ge=0, description="Weight of the format component (ToolRL: 1).")

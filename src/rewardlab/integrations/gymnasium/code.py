@@ -35,6 +35,7 @@ from pydantic import Field, PrivateAttr, model_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import RewardTimeout
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
@@ -95,6 +96,14 @@ class RewardCode(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(
+        sample={"obs": [0.0], "action": 0, "next_obs": [0.5], "reward": 1.0, "terminated": False},
+        params={
+            "code": "def compute_reward(next_obs, env_reward, **kw):\n    return env_reward - abs(next_obs[0])\n",
+            "min_isolation": "rlimits-only",
+        },
+        score=0.5,
+    )
 
     code: str | None = Field(default=None, description="The program's source (give it or 'path').")
     path: str | None = Field(default=None, description="A file holding the program's source.")

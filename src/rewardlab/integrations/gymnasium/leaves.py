@@ -20,6 +20,7 @@ from pydantic import Field, field_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.reward import Outcome, Reward
 from ...core.sample import Sample
@@ -39,6 +40,7 @@ class EnvReward(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(sample={"obs": 0, "action": 0, "next_obs": 1, "reward": -1.5}, score=-1.5)
 
     def _score_one(self, sample: Sample, ctx: ScoreContext) -> Outcome:
         if not sample.has("reward"):
@@ -62,6 +64,7 @@ class InfoValue(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(sample={"info": {"is_success": True}}, params={"key": "is_success"}, score=1.0)
 
     key: str = Field(description="Key of the value in the env's info (dotted for nested dicts).")
     default: float | None = Field(
@@ -95,6 +98,9 @@ class ObsLinear(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(
+        sample={"obs": [3.0, 1.0]}, params={"weights": [1.0, -2.0], "bias": 0.5}, score=1.5
+    )
 
     weights: list[float] = Field(min_length=1, description="One weight per observation component (flattened).")
     bias: float = Field(default=0.0, description="Added to the weighted sum.")
@@ -133,6 +139,9 @@ class StateTable(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(
+        sample={"obs": 5}, params={"table": {"0": 0.0, "5": 0.5}, "default": 0.0}, score=0.5
+    )
 
     table: dict[str, float] = Field(description="State (as text) -> value.")
     default: float | None = Field(

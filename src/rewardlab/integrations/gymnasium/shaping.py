@@ -24,6 +24,7 @@ from pydantic import Field
 from ...compose.base import check_unique_labels
 from ...compose.shaping import shape_rewards
 from ...core.context import ScoreContext
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
@@ -43,6 +44,7 @@ class FunctionPotential(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    not_registered: ClassVar[str] = "it holds a Python callable (a lambda), which a spec node cannot"
 
     fn: Callable[[Any], float] = Field(description="phi(obs) -> float.")
 
@@ -90,6 +92,11 @@ class StateShaping(Reward):
     """
 
     family: ClassVar[str] = "agents"
+    example: ClassVar[Example] = Example(
+        sample={"obs": [1.0], "next_obs": [3.0], "terminated": False},
+        params={"potential": {"type": "obs_linear", "weights": [1.0]}, "gamma": 1.0},
+        score=2.0,
+    )
 
     potential: RewardNode = Field(description="phi: scores a state (a sample whose field 'obs' is the state).")
     child: RewardNode | None = Field(default=None, description="Base reward of the transition (e.g. env_reward).")

@@ -25,6 +25,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
 from ...core.reward import Outcome
@@ -33,6 +34,13 @@ from ..fallback import batch_fallback
 from ..lazy import LazyModelReward
 
 __all__ = ["RewardModel"]
+
+
+def _untrained_folder(scratch: Path) -> dict[str, Any]:
+    """An untrained reward-model folder on MiniLM under ``scratch``: the example's tiny instance."""
+    from .checkpoint import create_reward_model
+
+    return {"path": str(create_reward_model(scratch / "rm", max_length=32))}
 
 
 @register("reward_model", aliases=("rm",), family="model")
@@ -57,6 +65,7 @@ class RewardModel(LazyModelReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion")
+    example: ClassVar[Example] = Example(sample={"prompt": "Hi", "completion": "Hello!"}, setup=_untrained_folder)
 
     path: str = Field(description="Reward-model folder written by `rewardlab train bt`.")
     batch_size: int = Field(default=32, ge=1, description="Samples per forward pass (batches are length-bucketed).")

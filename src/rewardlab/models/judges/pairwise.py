@@ -17,6 +17,7 @@ from pydantic import Field
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome
@@ -50,6 +51,11 @@ class PairwiseJudge(JudgeReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "baseline")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "Say hi", "completion": "Hi there!", "rejected": "Go away."},
+        params={"baseline_field": "rejected"},
+        skip="scoring runs SmolLM2 (or calls an endpoint) as the judge; tests/models/judges/ score it on both",
+    )
 
     baseline_field: str = Field(default="baseline", description="Sample field with the response to compare against.")
     both_orders: bool = Field(default=True, description="Judge (completion, baseline) and (baseline, completion).")

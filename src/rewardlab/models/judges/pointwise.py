@@ -14,6 +14,7 @@ from pydantic import Field, model_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome
@@ -47,6 +48,11 @@ class PointwiseJudge(JudgeReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "answer")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "What is 2+2?", "completion": "2 + 2 = 4."},
+        params={"scale_max": 5},
+        skip="scoring runs SmolLM2 (or calls an endpoint) as the judge; tests/models/judges/ score it on both",
+    )
 
     scale_min: int = Field(default=1, description="Lowest rating.")
     scale_max: int = Field(default=10, description="Highest rating.")

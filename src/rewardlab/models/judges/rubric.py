@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome
@@ -64,6 +65,11 @@ class RubricJudge(JudgeReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "rubric", "answer")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "What is 2+2?", "completion": "Sure, 2+2 is 4."},
+        params={"criteria": [{"text": "Is polite.", "weight": 2}, "Answers the question."]},
+        skip="scoring runs SmolLM2 (or calls an endpoint) as the judge; tests/models/judges/ score it on both",
+    )
 
     criteria: list[Criterion] = Field(default_factory=list, description="The rubric used when the sample has none.")
     criteria_field: str | None = Field(default="rubric", description="Sample field with per-sample criteria.")

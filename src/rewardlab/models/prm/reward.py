@@ -19,6 +19,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
 from ...core.reward import Outcome
@@ -50,6 +51,12 @@ class ProcessReward(LazyModelReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "steps")
+    example: ClassVar[Example] = Example(
+        sample={"prompt": "1+1?", "completion": "1+1 = 2\nA: 2"},
+        params={"path": "models/gsm8k-prm"},
+        build=False,
+        skip="building needs a PRM folder (an untrained one loads SmolLM2); tests/models/prm/ train and score one",
+    )
 
     path: str = Field(description="PRM folder written by `rewardlab train prm`.")
     aggregate: Aggregation | None = Field(

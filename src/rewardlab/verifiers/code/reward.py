@@ -18,6 +18,7 @@ from pydantic import Field, model_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import InputError, NotApplicable, RewardTimeout
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
@@ -103,6 +104,11 @@ class CodeReward(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "prompt", "tests")
+    example: ClassVar[Example] = Example(
+        sample={"completion": "def inc(x):\n    return x + 1\n", "tests": ["assert inc(1) == 2", "assert inc(0) == 1"]},
+        params={"min_isolation": "rlimits-only"},
+        score=1.0,
+    )
 
     tests_field: str = Field(
         default="tests", description="Sample field with the tests (HumanEval rows: 'test' + 'entry_point' also work)."

@@ -9,6 +9,7 @@ from pydantic import Field
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Reward
@@ -86,6 +87,10 @@ class IFEval(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "constraints", "prompt")
+    example: ClassVar[Example] = Example(
+        sample={"completion": "all lower case", "constraints": [{"type": "lowercase"}, {"type": "no_commas"}]},
+        score=1.0,
+    )
 
     constraints_field: str = Field(default="constraints", description="Sample field with the constraints.")
     aggregate: Literal["fraction", "all"] = Field(

@@ -18,6 +18,7 @@ from pydantic import Field, PrivateAttr, field_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable, RewardTimeout
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome, Reward
@@ -77,6 +78,9 @@ class MathAnswer(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "answer", "prompt")
+    example: ClassVar[Example] = Example(
+        sample={"completion": "So the total is \\boxed{1250}.", "answer": "1250"}, score=1.0
+    )
 
     answer_field: str = Field(default="answer", description="Sample field with the reference answer(s).")
     mode: Mode = Field(

@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
+from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Reward
@@ -83,6 +84,14 @@ class Sql(Reward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("completion", "db", "gold_sql")
+    example: ClassVar[Example] = Example(
+        sample={
+            "completion": "SELECT a FROM t",
+            "db": "CREATE TABLE t(a); INSERT INTO t VALUES (1);",
+            "gold_sql": "SELECT a FROM t",
+        },
+        score=1.0,
+    )
 
     db_field: str = Field(default="db", description="Sample field with the database (file path or inline SQL).")
     gold_field: str = Field(default="gold_sql", description="Sample field with the gold query.")

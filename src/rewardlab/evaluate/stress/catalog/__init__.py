@@ -12,7 +12,15 @@ from typing import Any
 
 from ..probe import ProbeSet, Unprobeable
 
-__all__ = ["BUILDERS", "DEFAULT_CONFIGS", "build_probe_set", "probed_kinds"]
+__all__ = [
+    "BUILDERS",
+    "DEFAULT_CONFIGS",
+    "NOT_PROBED",
+    "NOT_PROBED_FAMILIES",
+    "build_probe_set",
+    "probed_kinds",
+    "why_not_probed",
+]
 
 BUILDERS: dict[str, str] = {
     "math": "math",
@@ -52,14 +60,40 @@ NOT_PROBED = {
     "repetition": "a repetition penalty, not a correctness check",
 }
 
+# Families of rewards `rewardlab stress` does not probe, and why: it attacks the verifiers of a
+# reward tree, so a composite is probed through the verifiers below it.
+NOT_PROBED_FAMILIES = {
+    "combinator": "a combinator: stress probes the verifiers it combines",
+    "ensemble": "an ensemble: stress probes the verifiers among its members",
+    "transform": "a transform of its child's score: stress probes the verifiers below it",
+    "normalization": "a batch statistic of its child's scores: stress probes the verifiers below it",
+    "model": "a learned reward: its robustness is measured by `rewardlab eval robustness`, not by probes",
+    "function": "a user's function: rewardlab has no probe set that knows what it checks",
+    "label_free": "a label-free group statistic over a verifier: stress probes the verifier it uses",
+    "agents": "a reward of environment transitions, not of text: stress probes text verifiers",
+    "intrinsic": "an exploration bonus of environment transitions, not of text: stress probes text verifiers",
+}
+
 
 def probed_kinds() -> list[str]:
     return sorted(BUILDERS)
 
 
+def why_not_probed(kind: str, family: str) -> str | None:
+    """Why rewards of type ``kind`` (of ``family``) have no probe set; ``None`` when they have one.
+
+    >>> why_not_probed("math", "verifier") is None, why_not_probed("length", "verifier")
+    (True, 'the raw length, not a correctness check')
+    """
+    if kind in BUILDERS:
+        return None
+    return NOT_PROBED.get(kind) or NOT_PROBED_FAMILIES.get(family)
+
+
 def build_probe_set(kind: str, reward: Any) -> ProbeSet:
     """The probe set of ``reward`` (of registered type ``kind``); raises :class:`Unprobeable`."""
     if kind not in BUILDERS:
-        raise Unprobeable(NOT_PROBED.get(kind, f"no probe set for reward type '{kind}'"))
+        reason = why_not_probed(kind, getattr(type(reward), "family", ""))
+        raise Unprobeable(reason or f"no probe set for reward type '{kind}'")
     module = importlib.import_module(f"{__name__}.{BUILDERS[kind]}")
     return module.build(reward)

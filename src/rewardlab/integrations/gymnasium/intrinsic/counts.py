@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
+from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
 from ..transition import read_field, state_key
@@ -45,6 +46,20 @@ class CountBonus(IntrinsicReward):
     >>> b.observe([t, t, t, t]); b.score(t).score
     0.25
     """
+
+    example: ClassVar[Example] = Example(
+        sample={
+            "obs": [0.0, 0.0],
+            "action": 0,
+            "next_obs": [1.0, -1.0],
+            "reward": 0.0,
+            "terminated": False,
+            "truncated": False,
+            "info": {},
+        },
+        params={"beta": 0.5, "key": "state_action"},
+        score=0.5,
+    )
 
     key: Literal["state", "state_action"] = Field(
         default="state", description="Count next states ('state') or (obs, action) pairs ('state_action')."
@@ -87,6 +102,20 @@ class SimHashBonus(IntrinsicReward):
     >>> b.observe(near); b.scores(near) == [1 / math.sqrt(2)] * 2
     True
     """
+
+    example: ClassVar[Example] = Example(
+        sample={
+            "obs": [0.0, 0.0],
+            "action": 0,
+            "next_obs": [1.0, -1.0],
+            "reward": 0.0,
+            "terminated": False,
+            "truncated": False,
+            "info": {},
+        },
+        params={"bits": 8},
+        score=0.01,
+    )
 
     beta: float = Field(default=0.01, ge=0, description="Weight of the bonus at the start.")
     bits: int = Field(default=32, ge=1, le=1024, description="Length k of the hash code (granularity).")

@@ -15,11 +15,12 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
+from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
 from ..transition import as_vector, read_field
@@ -39,6 +40,19 @@ class ICMBonus(IntrinsicReward):
     >>> ICMBonus(actions=4, feature_dim=8).feature_dim
     8
     """
+
+    example: ClassVar[Example] = Example(
+        sample={
+            "obs": [0.0, 0.0],
+            "action": 0,
+            "next_obs": [1.0, -1.0],
+            "reward": 0.0,
+            "terminated": False,
+            "truncated": False,
+            "info": {},
+        },
+        params={"actions": 4, "feature_dim": 8, "seed": 0},
+    )
 
     beta: float = Field(default=0.01, ge=0, description="eta: weight of the forward model's error.")
     actions: int | None = Field(

@@ -17,11 +17,12 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
+from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
 from .base import IntrinsicReward, RunningVectorStats, stack_field
@@ -44,6 +45,19 @@ class RNDBonus(IntrinsicReward):
     >>> rnd.observe([t]); rnd.score(t).score > 0
     True
     """
+
+    example: ClassVar[Example] = Example(
+        sample={
+            "obs": [0.0, 0.0],
+            "action": 0,
+            "next_obs": [1.0, -1.0],
+            "reward": 0.0,
+            "terminated": False,
+            "truncated": False,
+            "info": {},
+        },
+        params={"seed": 1, "normalize_obs": False},
+    )
 
     beta: float = Field(default=1.0, ge=0, description="Weight of the bonus at the start.")
     hidden: list[int] = Field(default_factory=lambda: [64, 64], description="Hidden layer widths of both networks.")
