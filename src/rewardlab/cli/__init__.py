@@ -15,7 +15,19 @@ def _register_commands() -> None:
     from . import demo, rewards, score  # noqa: F401  (each module adds its commands to `app`)
 
     # Command groups added by later capabilities; each is its own module.
-    for optional in ("stress", "train", "train_prm", "judge", "evaluate", "runs", "serve", "sample", "select"):
+    optional_commands = (
+        "stress",
+        "train",
+        "train_prm",
+        "judge",
+        "evaluate",
+        "runs",
+        "serve",
+        "sample",
+        "select",
+        "agents",
+    )
+    for optional in optional_commands:
         try:
             __import__(f"{__name__}.{optional}")
         except ModuleNotFoundError as exc:

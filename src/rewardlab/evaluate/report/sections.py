@@ -6,6 +6,7 @@ plots. Accuracies and gold are shown x100 (percentages / AlpacaEval-style win ra
 
 from __future__ import annotations
 
+import html
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -519,10 +520,66 @@ def distance_section(page: Page, summary: dict[str, Any], rows: list[dict[str, A
         )
 
 
+# ---- reward_search ------------------------------------------------------------------------------
+def reward_search_section(page: Page, summary: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    """Candidates of a reward search: status, fitness, errors; the best one's code and components."""
+    params = summary.get("params") or {}
+    page.h2("Candidates")
+    page.table(
+        ["round", "candidate", "status", "success rate", "env return", "seconds", "error"],
+        [
+            [
+                r.get("round"),
+                r.get("name"),
+                r.get("status"),
+                r.get("fitness"),
+                r.get("env_return"),
+                r.get("seconds"),
+                (r.get("error") or "")[:160],
+            ]
+            for r in rows
+        ],
+        numeric_from=3,
+    )
+    page.note(
+        f"Fitness: success rate ({params.get('success')}) of the greedy policy trained with the candidate "
+        f"({params.get('trainer')}, {params.get('train_steps')} env steps, {params.get('seeds')} seed(s)), on the "
+        "task's own criterion. Statuses: crash (raised), timeout (hung), nan (a non-finite reward), escape (refused "
+        "by the screen without running); every candidate ran only in the sandbox."
+    )
+    curves = {str(r.get("name")): r.get("curve") or [] for r in rows if r.get("status") == "ok"}
+    longest = max((len(c) for c in curves.values()), default=0)
+    if longest:
+        xs = list(range(1, longest + 1))
+        padded = {k: [*c, *([None] * (longest - len(c)))] for k, c in curves.items()}
+        page.figure(
+            "training_curves",
+            plots.bon_curve(
+                xs,
+                padded,
+                title="Training success (moving average, first seed)",
+                xlabel="training episode",
+                ylabel="success",
+            ),
+            "Share of the last 10 training episodes that reached the task's success, per candidate.",
+        )
+    best = summary.get("best")
+    if best:
+        page.h2(f"Best candidate: {best.get('name')}")
+        components = best.get("components") or {}
+        if components:
+            page.table(
+                ["component", "mean", "std", "min", "max"],
+                [[k, v.get("mean"), v.get("std"), v.get("min"), v.get("max")] for k, v in sorted(components.items())],
+            )
+        page.raw(f"<pre>{html.escape(str(best.get('code') or ''))}</pre>")
+
+
 SECTIONS: dict[str, Callable[[Page, dict[str, Any], list[dict[str, Any]]], None]] = {
     "prefs": prefs_section,
     "bon": bon_section,
     "robustness": robustness_section,
     "agreement": agreement_section,
     "distance": distance_section,
+    "reward_search": reward_search_section,
 }

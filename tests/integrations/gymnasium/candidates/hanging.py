@@ -1,0 +1,3 @@
+def compute_reward(obs, **kwargs):
+    while True:
+        obs += 1

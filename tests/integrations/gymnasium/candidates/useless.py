@@ -1,0 +1,3 @@
+# Pays the same for everything: nothing to learn from.
+def compute_reward(**kwargs):
+    return 0.0
