@@ -105,7 +105,13 @@ class KeyDoorGrid(gym.Env):  # type: ignore[type-arg]
         return 2 if pos[0] >= self.wall_x and pos != self.door else 1
 
     def potential(self, obs: Any) -> float:
-        """``stage - distance to the stage's target / (width + height)``: grows with progress."""
+        """``stage - distance to the stage's target / (width + height)``: grows with progress.
+
+        Keep it above the values it shapes toward (here >= -1/3, against values of at most 1): for
+        Q-learning, shaping with ``phi`` is the same as starting the Q-table at ``phi`` (Wiewiora
+        2003). A potential shifted well below 0 (``- 3``) is a pessimistic start, under which
+        bumping into a wall looks best (``gamma * Q > Q`` for ``Q < 0``) and epsilon-greedy
+        Q-learning never finds the goal; the optimal policy is the same either way."""
         pos, _ = self.decode(obs)
         stage = self.stage(obs)
         target = (self.key, self.door, self.goal)[stage]
