@@ -79,7 +79,9 @@ def test_the_data_folder_entry_points_and_adapters_are_described_as_they_are() -
     assert ENTRY_POINT_GROUP in README and "--import MODULE" in README
     adapters = {p.stem for p in (REPO / "src/rewardlab/integrations").glob("*.py")}
     assert not any("gym" in name for name in adapters)
-    assert "gymnasium adapters" not in README and "gymnasium reward wrappers: not built yet" in README
+    # the gymnasium integration is a package (integrations/gymnasium/, since issue 13), not an adapter module
+    assert "gymnasium adapters" not in README and "not built yet" not in README
+    assert (REPO / "src/rewardlab/integrations/gymnasium/__init__.py").exists() and "gymnasium/" in README
 
 
 @pytest.mark.parametrize("package", ["bubblewrap", "chromium", "redis-server"])
