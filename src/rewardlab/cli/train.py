@@ -42,10 +42,14 @@ _OWN_OUTPUTS = ("reward_model.json", "card.json", "MODEL_CARD.md")
         "  rewardlab train bt -d gsm8k_solution_pairs.jsonl.gz --split-by question_id -o models/gsm8k-bt\n\n"
         "  rewardlab train bt -d prefs.jsonl --ensemble 3 --ensemble-mode heads -o models/rm-ens\n\n"
         "  rewardlab train bt -d prefs.jsonl --backbone smollm2 --max-length 512 -o models/rm-smol\n\n"
+        "  rewardlab train bt -d ../shared/data/alpaca_bon16.jsonl.gz -o models/alpaca-bt   (candidate lists with "
+        "scores: pairs above a score margin, prompt-disjoint held-out split, defaults for this data)\n\n"
         "Then score with it: rewardlab score -r rm:models/rm -i samples.jsonl\n\n"
         "Data formats (detected per row): prompt + chosen/rejected strings; chosen/rejected chat "
         "conversations (UltraFeedback-binarized); raw HH-RLHF transcripts; prompt + response_a/response_b "
-        "+ a label; RewardBench 2 rows (chosen/rejected lists).\n\n"
+        "+ a label; RewardBench 2 rows (chosen/rejected lists); candidate lists with a score per candidate "
+        "(prompt/instruction + candidates + gold/scores, as alpaca_bon16: made into pairs by --pairs and "
+        "--min-margin).\n\n"
         "Exit status: 0 trained and saved; 2 bad arguments, unreadable data or output folder in use; "
         "130 interrupted."
     ),
@@ -67,15 +71,22 @@ def train_bt_command(
         "--split-by",
         help="What keeps pairs together in the split: prompt, first_user, id, or a field such as question_id.",
     ),
-    epochs: int = typer.Option(1, "--epochs", "-e", min=1, help="Passes over the training pairs."),
+    epochs: int | None = typer.Option(
+        None, "--epochs", "-e", min=1, help="Passes over the training pairs (default 1; candidate lists: see below)."
+    ),
     learning_rate: float = typer.Option(5e-5, "--lr", "--learning-rate", help="Peak learning rate of the backbone."),
     head_learning_rate: float | None = typer.Option(
         None, "--head-lr", help="Learning rate of the head (default 10x --lr)."
     ),
-    batch_size: int = typer.Option(16, "--batch-size", min=1, help="Pairs per micro-batch."),
+    batch_size: int | None = typer.Option(
+        None, "--batch-size", min=1, help="Pairs per micro-batch (default 16; candidate lists: see below)."
+    ),
     grad_accum: int = typer.Option(1, "--grad-accum", min=1, help="Micro-batches per optimizer step."),
     max_length: int | None = typer.Option(
-        None, "--max-length", min=8, help="Token limit per sample (default: 256 for MiniLM)."
+        None,
+        "--max-length",
+        min=8,
+        help="Token limit per sample (default: 256 for MiniLM; candidate lists: see below).",
     ),
     margin: float = typer.Option(0.0, "--margin", min=0.0, help="Constant margin in -log sigmoid(r_c - r_r - m)."),
     margin_from_data: bool = typer.Option(
@@ -95,11 +106,21 @@ def train_bt_command(
     bf16: bool = typer.Option(
         False, "--bf16", help="bfloat16 autocast while training (faster on GPUs and CPUs with AVX512-BF16)."
     ),
-    freeze_layers: int = typer.Option(
-        0,
+    freeze_layers: int | None = typer.Option(
+        None,
         "--freeze-layers",
         min=0,
-        help="Freeze the embeddings and the first N transformer layers (all of them: a fast linear probe).",
+        help="Freeze the embeddings and the first N transformer layers (all of them: a fast linear probe; "
+        "default 0, candidate lists: see below).",
+    ),
+    pair_strategy: str | None = typer.Option(
+        None,
+        "--pairs",
+        help="Candidate lists only: 'all' (every two candidates whose scores differ by more than --min-margin) "
+        "or 'best' (the best candidate against each other one). Default: see below.",
+    ),
+    min_margin: float | None = typer.Option(
+        None, "--min-margin", min=0.0, help="Candidate lists only: the score difference a pair needs (default below)."
     ),
     ensemble: int = typer.Option(1, "--ensemble", "-k", min=1, max=32, help="Train an ensemble of K members."),
     ensemble_mode: str = typer.Option(
@@ -124,7 +145,13 @@ def train_bt_command(
         None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
     ),
 ) -> None:
-    """Train a Bradley-Terry reward model on preference pairs.
+    """Train a Bradley-Terry reward model on preference pairs, or on candidate lists with scores.
+
+    Candidate lists (a prompt, candidates, a score per candidate) become pairs (--pairs, --min-margin) and
+    the held-out share is a set of whole prompts. Options left unset take the candidate-list defaults
+    (rewardlab.models.bt.candidates.CANDIDATE_DEFAULTS: a linear probe on MiniLM at 512 tokens, 8 epochs,
+    all pairs whose scores differ by more than 0.25), the setting measured on alpaca_bon16 in
+    benchmarks/RESULTS.md.
 
     The loss is -log sigmoid(r_chosen - r_rejected - margin), plus lambda*(r_chosen + r_rejected)^2
     with --center-coef. The held-out accuracy is printed after every epoch. The folder gets the
@@ -137,19 +164,44 @@ def train_bt_command(
     from ..core.errors import InputError, RewardlabError
     from ..data.preferences import FORMATS, load_preferences
     from ..data.splits import split_pairs
+    from ..models.bt.candidates import (
+        CANDIDATE_DEFAULTS,
+        candidate_pairs,
+        file_holds_candidate_lists,
+        load_candidate_lists,
+        probe_layers,
+        split_lists,
+    )
     from ..models.bt.config import BTTrainConfig
 
     if data_format not in ("auto", *FORMATS):
         fail(f"--format '{data_format}': expected one of auto, {', '.join(FORMATS)}")
+    lists_mode = data_format == "auto" and file_holds_candidate_lists(data)
+    if not lists_mode and (pair_strategy is not None or min_margin is not None):
+        fail("--pairs and --min-margin apply to candidate lists with scores only; this file holds pairs")
+    if pair_strategy is not None and pair_strategy not in ("all", "best"):
+        fail(f"--pairs '{pair_strategy}': expected all or best")
+    if lists_mode:
+        defaults = CANDIDATE_DEFAULTS
+        epochs = defaults["epochs"] if epochs is None else epochs
+        max_length = defaults["max_length"] if max_length is None else max_length
+        if freeze_layers is None:
+            freeze_layers = probe_layers(backbone) if defaults["probe"] else 0
+        if head_learning_rate is None and freeze_layers and freeze_layers == probe_layers(backbone):
+            head_learning_rate = defaults["head_learning_rate"]
+        batch_size = defaults["batch_size"] if batch_size is None else batch_size
+        margin_from_data = margin_from_data or defaults["margin_from_data"]
+        pair_strategy = pair_strategy or defaults["pairs"]
+        min_margin = defaults["min_margin"] if min_margin is None else min_margin
     try:
         config = BTTrainConfig(
             backbone=backbone,
-            epochs=epochs,
+            epochs=1 if epochs is None else epochs,
             learning_rate=learning_rate,
             head_learning_rate=head_learning_rate,
             weight_decay=weight_decay,
             warmup_ratio=warmup_ratio,
-            batch_size=batch_size,
+            batch_size=16 if batch_size is None else batch_size,
             grad_accum=grad_accum,
             max_length=max_length,
             margin=margin,
@@ -157,7 +209,7 @@ def train_bt_command(
             center_coef=center_coef,
             pooling=pooling,
             mixed_precision="bf16" if bf16 else "no",
-            freeze_layers=freeze_layers,
+            freeze_layers=freeze_layers or 0,
             ensemble=ensemble,
             ensemble_mode=ensemble_mode,
             select=select,
@@ -169,32 +221,34 @@ def train_bt_command(
         fail_options(exc)
     _check_out(out, overwrite)
 
-    try:
-        train_set = load_preferences(data, format=data_format, strict=strict)  # type: ignore[arg-type]
-        held_set = load_preferences(eval_data, format=data_format, strict=strict) if eval_data else None  # type: ignore[arg-type]
-    except InputError as exc:
-        fail(exc)
-    for source in (train_set, held_set):
-        if source is not None and source.skipped:
-            err_console.print(f"[yellow]warning:[/] {len(source.skipped)} unreadable rows skipped, e.g.")
-            for line in source.skipped[:3]:
-                err_console.print(f"  {line}", highlight=False)
-    pairs = train_set.pairs[:limit] if limit else train_set.pairs
-    info: dict[str, Any] = {"train_file": data, "skipped_rows": len(train_set.skipped)}
-    if held_set is not None:
-        train_pairs, eval_pairs = pairs, held_set.pairs
-        info["eval_source"] = f"file {eval_data}"
-        info["skipped_rows"] += len(held_set.skipped)
-    elif eval_fraction > 0:
-        try:
-            train_pairs, eval_pairs = split_pairs(pairs, eval_fraction=eval_fraction, by=split_by, seed=seed)
-        except ValueError as exc:
-            fail(f"--split-by {split_by}: {exc}")
-        info["eval_source"] = f"{eval_fraction:.0%} of the training file held out, grouped by {split_by}, seed {seed}"
+    if lists_mode:
+        train_pairs, eval_pairs, info = _candidate_list_pairs(
+            data,
+            eval_data,
+            eval_fraction=eval_fraction,
+            strategy=pair_strategy or "all",
+            min_margin=min_margin or 0.0,
+            seed=seed,
+            strict=strict,
+            limit=limit,
+            load=load_candidate_lists,
+            make_pairs=candidate_pairs,
+            split=split_lists,
+        )
     else:
-        train_pairs, eval_pairs = pairs, []
-        info["eval_source"] = "none"
-        err_console.print("[yellow]warning:[/] no held-out pairs (--eval-fraction 0, no --eval-data): no accuracy")
+        train_pairs, eval_pairs, info = _pair_file_pairs(
+            data,
+            eval_data,
+            eval_fraction=eval_fraction,
+            split_by=split_by,
+            seed=seed,
+            strict=strict,
+            limit=limit,
+            data_format=data_format,
+            load=load_preferences,
+            split=split_pairs,
+            input_error=InputError,
+        )
     if not train_pairs:
         fail(f"{data}: no training pairs")
 
@@ -214,6 +268,86 @@ def train_bt_command(
         fail(str(exc))
     _summary(report)
     raise typer.Exit(EXIT_OK)
+
+
+def _warn_skipped(skipped: list[str]) -> None:
+    if skipped:
+        err_console.print(f"[yellow]warning:[/] {len(skipped)} unreadable rows skipped, e.g.")
+        for line in skipped[:3]:
+            err_console.print(f"  {line}", highlight=False)
+
+
+def _pair_file_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Training and held-out pairs from preference-pair files."""
+    load, split, input_error = kw["load"], kw["split"], kw["input_error"]
+    fmt, strict, limit, seed, split_by = kw["data_format"], kw["strict"], kw["limit"], kw["seed"], kw["split_by"]
+    try:
+        train_set = load(data, format=fmt, strict=strict)
+        held_set = load(eval_data, format=fmt, strict=strict) if eval_data else None
+    except input_error as exc:
+        fail(exc)
+    for source in (train_set, held_set):
+        if source is not None:
+            _warn_skipped(source.skipped)
+    pairs = train_set.pairs[:limit] if limit else train_set.pairs
+    info: dict[str, Any] = {"train_file": data, "skipped_rows": len(train_set.skipped)}
+    if held_set is not None:
+        info["eval_source"] = f"file {eval_data}"
+        info["skipped_rows"] += len(held_set.skipped)
+        return pairs, held_set.pairs, info
+    if kw["eval_fraction"] > 0:
+        try:
+            train_pairs, eval_pairs = split(pairs, eval_fraction=kw["eval_fraction"], by=split_by, seed=seed)
+        except ValueError as exc:
+            fail(f"--split-by {split_by}: {exc}")
+        info["eval_source"] = (
+            f"{kw['eval_fraction']:.0%} of the training file held out, grouped by {split_by}, seed {seed}"
+        )
+        return train_pairs, eval_pairs, info
+    info["eval_source"] = "none"
+    err_console.print("[yellow]warning:[/] no held-out pairs (--eval-fraction 0, no --eval-data): no accuracy")
+    return pairs, [], info
+
+
+def _candidate_list_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Training and held-out pairs from candidate lists with scores; the held-out side is whole prompts."""
+    from ..core.errors import InputError
+
+    load, make_pairs, split = kw["load"], kw["make_pairs"], kw["split"]
+    strategy, min_margin, seed, limit = kw["strategy"], kw["min_margin"], kw["seed"], kw["limit"]
+    try:
+        train_set = load(data, strict=kw["strict"])
+        held_set = load(eval_data, strict=kw["strict"]) if eval_data else None
+    except InputError as exc:
+        fail(exc)
+    _warn_skipped(train_set.skipped)
+    lists = train_set.lists[:limit] if limit else train_set.lists
+    info: dict[str, Any] = {
+        "train_file": data,
+        "skipped_rows": len(train_set.skipped),
+        "candidate_lists": len(lists),
+        "pairs_from_lists": f"{strategy} pairs with a score difference above {min_margin:g}",
+    }
+    if held_set is not None:
+        _warn_skipped(held_set.skipped)
+        train_lists, eval_lists = lists, held_set.lists
+        info["eval_source"] = f"file {eval_data}"
+    elif kw["eval_fraction"] > 0 and len(lists) > 1:
+        train_lists, eval_lists = split(lists, eval_fraction=kw["eval_fraction"], seed=seed)
+        info["eval_source"] = f"{kw['eval_fraction']:.0%} of the prompts held out (prompt-disjoint), seed {seed}"
+    else:
+        train_lists, eval_lists = lists, []
+        info["eval_source"] = "none"
+        err_console.print("[yellow]warning:[/] no held-out prompts (--eval-fraction 0, no --eval-data): no accuracy")
+    info["eval_lists"] = len(eval_lists)
+    train_pairs = make_pairs(train_lists, strategy=strategy, min_margin=min_margin)
+    eval_pairs = make_pairs(eval_lists, strategy=strategy, min_margin=min_margin)
+    err_console.print(
+        f"{len(lists)} candidate lists: {len(train_pairs)} training pairs from {len(train_lists)} prompts, "
+        f"{len(eval_pairs)} held-out pairs from {len(eval_lists)} prompts ({strategy}, score margin > {min_margin:g})",
+        highlight=False,
+    )
+    return train_pairs, eval_pairs, info
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
