@@ -2,5 +2,6 @@
 rewards. Importing this package must stay light: torch and transformers load inside methods."""
 
 # Each import registers rewards: `reward_model` and the `rm:` scheme (bt); dpo_implicit,
-# reference_likelihood; the judges; `prm` and the `prm:` scheme.
-from . import bt, implicit, judges, prm  # noqa: F401
+# reference_likelihood; the judges; `prm` and the `prm:` scheme; hf_reward_model and hf_prm
+# (Hugging Face classification folders, which `rm:` and `prm:` also accept).
+from . import bt, hf, implicit, judges, prm  # noqa: F401

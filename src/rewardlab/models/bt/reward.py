@@ -31,6 +31,7 @@ from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
+from ..folders import rm_node
 from ..lazy import LazyModelReward
 
 __all__ = ["RewardModel"]
@@ -134,6 +135,6 @@ def _result(members: list[float], truncated: bool) -> Outcome:
 
 register_resolver(
     "rm",
-    lambda argument: {"type": "reward_model", "path": argument},
-    "a reward-model folder written by `rewardlab train bt` (rm:DIR)",
+    rm_node,
+    "a reward-model folder written by `rewardlab train bt`, or a Hugging Face sequence-classification folder (rm:DIR)",
 )

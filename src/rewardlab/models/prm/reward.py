@@ -25,6 +25,7 @@ from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
+from ..folders import prm_node
 from ..lazy import LazyModelReward
 from .aggregate import Aggregation, aggregate, step_returns
 from .steps import split_steps
@@ -143,6 +144,7 @@ class ProcessReward(LazyModelReward):
 
 register_resolver(
     "prm",
-    lambda argument: {"type": "prm", "path": argument},
-    "a process reward model folder written by `rewardlab train prm` (prm:DIR)",
+    prm_node,
+    "a process reward model folder written by `rewardlab train prm`, or a Hugging Face token-classification "
+    "folder (prm:DIR)",
 )

@@ -1,0 +1,146 @@
+"""Loading a Hugging Face classification folder once per process (offline, safetensors or not).
+
+Rewards, specs and server workers that name the same folder share one loaded copy (scoring does
+not change the weights). The key holds the modification time of ``config.json``, so a folder
+saved again in place is loaded afresh; at most four models are kept.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..backbones import backbone_kind_of_config
+from ..folders import HFTask, hf_task, read_hf_config
+
+__all__ = ["LoadedHFModel", "load_hf_model", "shared_hf_model"]
+
+
+@dataclass
+class LoadedHFModel:
+    """A classification model in eval mode, its tokenizer and what scoring needs to know."""
+
+    path: Path
+    task: HFTask
+    model: Any
+    tokenizer: Any
+    config: dict[str, Any]
+    device: str
+    decoder: bool
+    """A decoder-only model (its head reads the last non-padding token)."""
+    max_length: int
+
+    @property
+    def num_labels(self) -> int:
+        return int(self.model.config.num_labels)
+
+    @property
+    def labels(self) -> list[str]:
+        """The head's output names (``id2label``), in order."""
+        id2label = getattr(self.model.config, "id2label", None) or {}
+        return [str(id2label.get(i, id2label.get(str(i), f"LABEL_{i}"))) for i in range(self.num_labels)]
+
+    @property
+    def pad_id(self) -> int | None:
+        """The id padding uses, or ``None`` when a decoder has none (it is then scored one sample at a time).
+
+        A decoder's head finds each row's last token as the last one that is not
+        ``config.pad_token_id``, so only that id may pad its batches.
+        """
+        config_pad = getattr(self.model.config, "pad_token_id", None)
+        if self.decoder:
+            return int(config_pad) if isinstance(config_pad, int) else None
+        tok_pad = getattr(self.tokenizer, "pad_token_id", None)
+        for candidate in (tok_pad, config_pad, 0):
+            if isinstance(candidate, int):
+                return candidate
+        return 0  # pragma: no cover
+
+
+def _default_max_length(model: Any, tokenizer: Any) -> int:
+    limits = [getattr(model.config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    usable = [int(v) for v in limits if isinstance(v, int) and 0 < v < 1_000_000]
+    return min(usable) if usable else 512
+
+
+def load_hf_model(
+    folder: str | Path,
+    *,
+    task: HFTask,
+    device: str | None = "auto",
+    threads: int | None = None,
+    max_length: int | None = None,
+) -> LoadedHFModel:
+    """Load ``folder`` with ``AutoModelFor{Sequence,Token}Classification`` (offline, float32)."""
+    import torch
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoModelForTokenClassification,
+        AutoTokenizer,
+    )
+
+    from ..runtime import choose_device, configure_threads, quiet_transformers
+
+    path = Path(folder).expanduser()
+    config = read_hf_config(path)
+    found = hf_task(config)
+    if found != task:
+        raise ValueError(
+            f"{path}: config.json describes {config.get('architectures')}, not a {task.replace('_', '-')} model"
+        )
+    chosen = choose_device(device)
+    if chosen == "cpu":
+        configure_threads(threads)
+    auto = AutoModelForSequenceClassification if task == "sequence_classification" else AutoModelForTokenClassification
+    with quiet_transformers():
+        tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
+        model = auto.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
+    model.to(chosen)
+    model.eval()
+    return LoadedHFModel(
+        path=path,
+        task=task,
+        model=model,
+        tokenizer=tokenizer,
+        config=config,
+        device=chosen,
+        decoder=backbone_kind_of_config(config) == "causal_lm",
+        max_length=max_length or _default_max_length(model, tokenizer),
+    )
+
+
+_SHARED: OrderedDict[tuple[Any, ...], LoadedHFModel] = OrderedDict()
+_LOCK = threading.Lock()
+_MAX = 4
+
+
+def shared_hf_model(
+    folder: str | Path,
+    *,
+    task: HFTask,
+    device: str | None = "auto",
+    threads: int | None = None,
+    max_length: int | None = None,
+) -> LoadedHFModel:
+    """A process-wide loaded copy of ``folder`` (see the module docstring)."""
+    from ..runtime import choose_device
+
+    path = Path(folder).expanduser().resolve()
+    file = path / "config.json"
+    stamp = file.stat().st_mtime_ns if file.is_file() else None
+    key = (str(path), stamp, task, choose_device(device), threads, max_length)
+    with _LOCK:
+        found = _SHARED.get(key)
+        if found is not None:
+            _SHARED.move_to_end(key)
+            return found
+    loaded = load_hf_model(path, task=task, device=device, threads=threads, max_length=max_length)
+    with _LOCK:
+        _SHARED[key] = loaded
+        _SHARED.move_to_end(key)
+        while len(_SHARED) > _MAX:
+            _SHARED.popitem(last=False)
+    return loaded
