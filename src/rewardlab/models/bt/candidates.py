@@ -20,7 +20,7 @@ difference, its ``group`` the list's id, so a split by group keeps a prompt on o
 >>> row = {"id": "q1", "instruction": "Say hi", "candidates": ["hi", "hello there", "no"], "gold": [0.5, 0.9, 0.0]}
 >>> lst = parse_candidate_row(row)
 >>> [(p.chosen, p.rejected, round(p.margin, 2)) for p in candidate_pairs([lst], min_margin=0.3)]
-[('hi', 'no', 0.5), ('hello there', 'no', 0.9)]
+[('hello there', 'hi', 0.4), ('hi', 'no', 0.5), ('hello there', 'no', 0.9)]
 >>> [(p.chosen, p.rejected) for p in candidate_pairs([lst], strategy="best", min_margin=0.0)]
 [('hello there', 'hi'), ('hello there', 'no')]
 >>> parse_candidate_row({"prompt": "q", "candidates": ["a", "b"], "gold": [1]}, line=3, source="c.jsonl")
