@@ -20,11 +20,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.context import ScoreContext
+from ..core.example import Example
 from ..core.result import RewardResult, Status
 from ..core.reward import Outcome, Reward
 from ..core.sample import Sample
 
-__all__ = ["Combinator", "Gathered", "check_unique_labels", "gather", "merge_components"]
+__all__ = ["Combinator", "Gathered", "check_unique_labels", "disagreement_example", "gather", "merge_components"]
+
+
+def disagreement_example(score: float, **params: Any) -> Example:
+    """An example (:mod:`rewardlab.core.example`) for a combinator of two children that disagree:
+    'X' against the answer 'x' pays ``a`` (case-blind) 1.0 and ``b`` (case-sensitive) 0.0."""
+    children = [{"type": "exact_match", "name": "a"}, {"type": "exact_match", "name": "b", "ignore_case": False}]
+    return Example(sample={"completion": "X", "answer": "x"}, params={"children": children, **params}, score=score)
 
 
 def merge_components(results: Sequence[RewardResult | None]) -> dict[str, float | None]:

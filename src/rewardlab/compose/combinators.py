@@ -24,7 +24,7 @@ from ..core.result import RewardResult, Status
 from ..core.reward import Outcome
 from ..core.sample import Sample
 from ..core.spec import RewardNode
-from .base import Combinator, Gathered, gather, merge_components
+from .base import Combinator, Gathered, disagreement_example, gather, merge_components
 
 __all__ = ["Cascade", "Gate", "Lexicographic", "Max", "Min", "Product", "WeightedSum"]
 
@@ -146,16 +146,7 @@ class Min(_Extremum):
     'b'
     """
 
-    example: ClassVar[Example] = Example(
-        sample={"completion": "X", "answer": "x"},
-        params={
-            "children": [
-                {"type": "exact_match", "name": "a"},
-                {"type": "exact_match", "name": "b", "ignore_case": False},
-            ]
-        },
-        score=0.0,
-    )
+    example: ClassVar[Example] = disagreement_example(0.0)
 
     def _pick(self, values: list[float]) -> float:
         return min(values)
@@ -171,16 +162,7 @@ class Max(_Extremum):
     1.0
     """
 
-    example: ClassVar[Example] = Example(
-        sample={"completion": "X", "answer": "x"},
-        params={
-            "children": [
-                {"type": "exact_match", "name": "a"},
-                {"type": "exact_match", "name": "b", "ignore_case": False},
-            ]
-        },
-        score=1.0,
-    )
+    example: ClassVar[Example] = disagreement_example(1.0)
 
     def _pick(self, values: list[float]) -> float:
         return max(values)

@@ -29,7 +29,7 @@ from ..core.result import RewardResult
 from ..core.reward import Outcome
 from ..core.sample import Sample
 from ..core.spec import RewardNode
-from .base import Combinator, gather
+from .base import Combinator, disagreement_example, gather
 
 __all__ = ["Ensemble", "combine_members"]
 
@@ -74,17 +74,7 @@ class Ensemble(Combinator):
     {'a': 1.0, 'b': 0.0}
     """
 
-    example: ClassVar[Example] = Example(
-        sample={"completion": "X", "answer": "x"},
-        params={
-            "children": [
-                {"type": "exact_match", "name": "a"},
-                {"type": "exact_match", "name": "b", "ignore_case": False},
-            ],
-            "method": "mean",
-        },
-        score=0.5,
-    )
+    example: ClassVar[Example] = disagreement_example(0.5, method="mean")
 
     family = "ensemble"
 

@@ -24,17 +24,35 @@ and normalize with the ordinary spec nodes::
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 from pydantic import Field, PrivateAttr
 
 from ....core.context import ScoreContext
+from ....core.example import Example
 from ....core.result import RewardResult
 from ....core.reward import Outcome, Reward
 from ....core.sample import Sample
 
-__all__ = ["IntrinsicReward", "RunningVectorStats", "learners_in", "stack_field"]
+__all__ = ["IntrinsicReward", "RunningVectorStats", "learners_in", "stack_field", "transition_example"]
+
+# The transition every bonus's example scores: a first step in a 2-D observation space.
+_EXAMPLE_TRANSITION: dict[str, Any] = {
+    "obs": [0.0, 0.0],
+    "action": 0,
+    "next_obs": [1.0, -1.0],
+    "reward": 0.0,
+    "terminated": False,
+    "truncated": False,
+    "info": {},
+}
+
+
+def transition_example(params: dict[str, Any], score: float | None = None) -> Example:
+    """The example an intrinsic bonus declares (:mod:`rewardlab.core.example`): one transition,
+    the bonus's parameters and, where it is known in closed form, its first bonus."""
+    return Example(sample=dict(_EXAMPLE_TRANSITION), params=params, score=score)
 
 
 class IntrinsicReward(Reward):

@@ -30,7 +30,7 @@ from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
 from ..transition import read_field, state_key
-from .base import IntrinsicReward, stack_field
+from .base import IntrinsicReward, stack_field, transition_example
 
 __all__ = ["CountBonus", "SimHashBonus"]
 
@@ -47,19 +47,7 @@ class CountBonus(IntrinsicReward):
     0.25
     """
 
-    example: ClassVar[Example] = Example(
-        sample={
-            "obs": [0.0, 0.0],
-            "action": 0,
-            "next_obs": [1.0, -1.0],
-            "reward": 0.0,
-            "terminated": False,
-            "truncated": False,
-            "info": {},
-        },
-        params={"beta": 0.5, "key": "state_action"},
-        score=0.5,
-    )
+    example: ClassVar[Example] = transition_example({"beta": 0.5, "key": "state_action"}, score=0.5)
 
     key: Literal["state", "state_action"] = Field(
         default="state", description="Count next states ('state') or (obs, action) pairs ('state_action')."
@@ -103,19 +91,7 @@ class SimHashBonus(IntrinsicReward):
     True
     """
 
-    example: ClassVar[Example] = Example(
-        sample={
-            "obs": [0.0, 0.0],
-            "action": 0,
-            "next_obs": [1.0, -1.0],
-            "reward": 0.0,
-            "terminated": False,
-            "truncated": False,
-            "info": {},
-        },
-        params={"bits": 8},
-        score=0.01,
-    )
+    example: ClassVar[Example] = transition_example({"bits": 8}, score=0.01)
 
     beta: float = Field(default=0.01, ge=0, description="Weight of the bonus at the start.")
     bits: int = Field(default=32, ge=1, le=1024, description="Length k of the hash code (granularity).")

@@ -24,7 +24,7 @@ from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
 from ..transition import as_vector, read_field
-from .base import IntrinsicReward, stack_field
+from .base import IntrinsicReward, stack_field, transition_example
 from .nets import mlp, optimizer, seeded
 
 __all__ = ["ICMBonus"]
@@ -41,18 +41,7 @@ class ICMBonus(IntrinsicReward):
     8
     """
 
-    example: ClassVar[Example] = Example(
-        sample={
-            "obs": [0.0, 0.0],
-            "action": 0,
-            "next_obs": [1.0, -1.0],
-            "reward": 0.0,
-            "terminated": False,
-            "truncated": False,
-            "info": {},
-        },
-        params={"actions": 4, "feature_dim": 8, "seed": 0},
-    )
+    example: ClassVar[Example] = transition_example({"actions": 4, "feature_dim": 8, "seed": 0})
 
     beta: float = Field(default=0.01, ge=0, description="eta: weight of the forward model's error.")
     actions: int | None = Field(

@@ -25,7 +25,7 @@ from pydantic import Field, PrivateAttr
 from ....core.example import Example
 from ....core.registry import register
 from ....core.sample import Sample
-from .base import IntrinsicReward, RunningVectorStats, stack_field
+from .base import IntrinsicReward, RunningVectorStats, stack_field, transition_example
 from .nets import mlp, optimizer, seeded
 
 __all__ = ["RNDBonus"]
@@ -46,18 +46,7 @@ class RNDBonus(IntrinsicReward):
     True
     """
 
-    example: ClassVar[Example] = Example(
-        sample={
-            "obs": [0.0, 0.0],
-            "action": 0,
-            "next_obs": [1.0, -1.0],
-            "reward": 0.0,
-            "terminated": False,
-            "truncated": False,
-            "info": {},
-        },
-        params={"seed": 1, "normalize_obs": False},
-    )
+    example: ClassVar[Example] = transition_example({"seed": 1, "normalize_obs": False})
 
     beta: float = Field(default=1.0, ge=0, description="Weight of the bonus at the start.")
     hidden: list[int] = Field(default_factory=lambda: [64, 64], description="Hidden layer widths of both networks.")
