@@ -132,7 +132,12 @@ class CodeReward(Reward):
     cpu_seconds: float | None = Field(
         default=None, gt=0, description="CPU-time limit of one program process (default: total_timeout_s)."
     )
-    memory_mb: int = Field(default=1024, ge=64, description="Address-space limit of the program, in MiB.")
+    memory_mb: int = Field(
+        default=1024,
+        ge=64,
+        description="Memory limit of the whole run, in MiB: all the program's processes together (a memory cgroup "
+        "per run, else the sandbox's accounting, its /tmp included), and each process's address space.",
+    )
     file_size_mb: int = Field(default=16, ge=0, description="Largest file the program may write, in MiB.")
     processes: int = Field(default=16, ge=1, description="Processes and threads the program may run.")
     isolation: Isolation = Field(
