@@ -84,6 +84,34 @@ def test_a_bare_reward_is_told_everything_it_lacks() -> None:
     assert "no stress probe set for 't_checker_bare'" in problems and "NOT_PROBED" in problems
 
 
+def test_a_reward_added_to_the_package_without_its_declarations_fails_the_walk(tmp_path: Path) -> None:
+    """As if a module of rewardlab registered a bare reward: the walk finds it and says what to add."""
+    newcomer = type("Newcomer", (Bare,), {"__module__": "rewardlab.verifiers.newcomer"})
+    register("t_checker_newcomer", family="verifier")(newcomer)
+    try:
+        assert newcomer in rewardlab_rewards()
+        problems = check_reward_class(newcomer, tmp_path)
+        unregister("t_checker_newcomer")
+        unnamed = unregistered([newcomer])
+    finally:
+        unregister("t_checker_newcomer")
+        newcomer.__module__ = __name__  # the class outlives the test: no longer the package's
+    where = "rewardlab.verifiers.newcomer.Newcomer"
+    assert problems == [
+        f"{where}: no docstring (say what it pays, with a `>>>` example)",
+        f"{where}: parameters without a description: field (Field(description=...))",
+        f"{where}: no example sample -- declare `example: ClassVar[Example] = Example(sample=..., params=..., "
+        "score=...)` on the class (rewardlab.core.example)",
+        f"{where}: no stress probe set for 't_checker_newcomer' -- add a builder to BUILDERS in "
+        "rewardlab/evaluate/stress/catalog/__init__.py, or the reason it has none to NOT_PROBED there",
+    ]
+    assert unnamed == [
+        f"{where}: a Reward that is not registered -- decorate it with @register('name', family=...), name it "
+        "_Private if it is a helper, or give the class a `not_registered: ClassVar[str]` saying why it cannot be "
+        "a spec node"
+    ]
+
+
 def test_an_unregistered_reward_is_named() -> None:
     problems = unregistered([Documented])
     assert len(problems) == 1 and "Documented: a Reward that is not registered" in problems[0]
