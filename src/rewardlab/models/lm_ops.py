@@ -39,6 +39,7 @@ __all__ = [
     "choice_plan",
     "completion_logprobs",
     "generate",
+    "head_logits",
 ]
 
 # Positions passed through the LM head at once (bounds the [positions, vocabulary] logits).
@@ -90,6 +91,12 @@ def _head_logits(model: Any, hidden: torch.Tensor) -> torch.Tensor:
     if softcap:
         logits = torch.tanh(logits / softcap) * softcap
     return logits
+
+
+def head_logits(model: Any, hidden: torch.Tensor) -> torch.Tensor:
+    """The LM head's float32 logits ``[positions, vocabulary]`` for hidden states ``[positions, width]``
+    (with the model's logit soft-capping): full next-token distributions, e.g. for entropies."""
+    return _head_logits(model, hidden)
 
 
 def _head_logprobs(model: Any, hidden: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
