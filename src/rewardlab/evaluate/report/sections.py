@@ -545,7 +545,8 @@ def reward_search_section(page: Page, summary: dict[str, Any], rows: list[dict[s
         f"Fitness: success rate ({params.get('success')}) of the greedy policy trained with the candidate "
         f"({params.get('trainer')}, {params.get('train_steps')} env steps, {params.get('seeds')} seed(s)), on the "
         "task's own criterion. Statuses: crash (raised), timeout (hung), nan (a non-finite reward), escape (refused "
-        "by the screen without running); every candidate ran only in the sandbox."
+        "by the screen without running), invalid (no program: the proposer failed, or the code does not parse or "
+        "defines no compute_reward); every candidate that ran, ran only in the sandbox."
     )
     curves = {str(r.get("name")): r.get("curve") or [] for r in rows if r.get("status") == "ok"}
     longest = max((len(c) for c in curves.values()), default=0)
