@@ -10,6 +10,7 @@ Every node here is a registered reward, so a spec composes them by name. Imports
 - :mod:`.group` (with :mod:`.normalize`, the array functions): group, batch and running
   normalization (batch wrappers);
 - :mod:`.shaping`: potential-based shaping of step rewards;
+- :mod:`.noise`: label noise (flip or perturb a score with probability p, seeded per sample);
 - :mod:`.introspect`: questions about a tree (which nodes normalize, which fields it reads).
 """
 
@@ -17,6 +18,7 @@ from .base import Combinator
 from .combinators import Cascade, Gate, Lexicographic, Max, Min, Product, WeightedSum
 from .ensemble import Ensemble, combine_members
 from .group import BatchNorm, GroupNorm, RunningNorm
+from .noise import Noise
 from .normalize import (
     RunningMeanStd,
     group_center,
@@ -48,6 +50,7 @@ __all__ = [
     "LogSigmoid",
     "Max",
     "Min",
+    "Noise",
     "PotentialShaping",
     "Product",
     "RunningMeanStd",
