@@ -227,7 +227,7 @@ def test_shared_anchors_that_are_not_cycles_still_work(tmp_path: Path) -> None:
 
 # ---- paths -----------------------------------------------------------------------------------------
 def test_path_errors_exit_2_naming_the_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))  # eval makes a run folder first
+    monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))  # (no run folder is made before a path error)
     src = tmp_path / "in.jsonl"
     src.write_bytes(good(1) + b"\n")
     cases = [
@@ -257,17 +257,85 @@ def preference_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_eval_prefs_reports_bad_lines_and_evaluates_the_rest(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("command", ["prefs", "robustness"])
+def test_eval_reports_bad_lines_evaluates_the_rest_and_exits_1(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
     monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))
     data = preference_file(tmp_path)
-    args = ["eval", "prefs", "-r", "length_band", "-p", "min_length=5", "-p", "unit=chars", "--data", str(data)]
+    args = ["eval", command, "-r", "length_band", "-p", "min_length=5", "-p", "unit=chars", "--data", str(data)]
+    if command == "robustness":
+        args += ["-t", "whitespace"]
     res = run(*args, "--no-record")
-    assert res.exit_code == 0, res.output
+    # evaluated, but lines were lost: visible in the exit status as in `score` (was 0)
+    assert res.exit_code == 1, res.output
     assert res.exception is None or isinstance(res.exception, SystemExit)
     text = " ".join(res.output.split())
-    assert f"{len(BAD_LINES) + 1} line(s) of {data} could not be read" in text
+    bad = len(BAD_LINES) + 1
+    assert f"{bad} of {bad + 6} line(s) of {data} could not be read and were skipped (--strict" in text
     assert f"{data}:4: not UTF-8 text" in text  # line 1 has a BOM and is a good row
-    assert "pairs │ 6" in text
+    if command == "prefs":
+        assert "pairs │ 6" in text
+
+
+@pytest.mark.parametrize("command", ["prefs", "robustness"])
+def test_eval_strict_stops_at_the_first_bad_line_before_any_run_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("REWARDLAB_HOME", str(home))
+    data = preference_file(tmp_path)
+    out = tmp_path / "run"
+    res = run("eval", command, "-r", "length_band", "--data", str(data), "--out", str(out), "--strict")
+    assert res.exit_code == 2, res.output
+    assert f"{data}:4:" in res.output and "not UTF-8 text" in res.output
+    assert not out.exists()
+    assert not (home / "runs").exists() or not any((home / "runs").iterdir())
+
+
+def _samples_file(tmp_path: Path) -> Path:
+    path = tmp_path / "samples.jsonl"
+    path.write_text(json.dumps({"prompt": "q", "completion": "a", "answer": "a"}) + "\n", encoding="utf-8")
+    return path
+
+
+EVAL_WITH_DATA = {
+    "prefs": ["-r", "exact_match"],
+    "robustness": ["-r", "exact_match"],
+    "bon": ["-r", "length"],
+    "agreement": ["-a", "exact_match", "-b", "length"],
+    "distance": ["-a", "exact_match", "-b", "length"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(EVAL_WITH_DATA))
+@pytest.mark.parametrize("problem", ["missing file", "a directory"])
+def test_eval_data_path_errors_leave_no_run_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, problem: str
+) -> None:
+    home = tmp_path / "home"
+    monkeypatch.setenv("REWARDLAB_HOME", str(home))
+    data = tmp_path / "nope.jsonl" if problem == "missing file" else tmp_path
+    for out in (None, tmp_path / "run"):  # the default folder under $REWARDLAB_HOME/runs, and --out
+        args = ["eval", command, *EVAL_WITH_DATA[command], "--data", str(data), "--no-record"]
+        res = run(*args, *(["--out", str(out)] if out else []))
+        assert res.exit_code == 2, (command, res.output, res.exception)
+        assert "error" in res.output and str(data) in " ".join(res.output.split()).replace(" ", ""), res.output
+        assert out is None or not out.exists(), f"{command} made --out before reading {data}"
+        assert not (home / "runs").exists() or not any((home / "runs").iterdir()), f"{command} made a run folder"
+
+
+def test_eval_bad_out_is_refused_before_the_data_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))
+    busy = tmp_path / "busy"
+    busy.mkdir()
+    (busy / "notes.txt").write_text("mine", encoding="utf-8")
+    res = run("eval", "agreement", "-a", "exact_match", "-b", "length", "--data", str(_samples_file(tmp_path)))
+    assert res.exit_code == 0, res.output  # the data is fine
+    args = ["eval", "agreement", "-a", "exact_match", "-b", "length", "--data", str(tmp_path / "nope.jsonl")]
+    res = run(*args, "--out", str(busy), "--no-record")
+    assert res.exit_code == 2 and "not empty" in " ".join(res.output.split()), res.output
+    assert sorted(p.name for p in busy.iterdir()) == ["notes.txt"]
 
 
 def test_train_bt_strict_stops_at_the_first_bad_line_with_exit_2(tmp_path: Path) -> None:

@@ -36,8 +36,10 @@ app.add_typer(eval_app, name="eval")
 
 _EXIT_HELP = (
     "Exit status: 0 evaluated; 1 evaluated, but the reward failed on some samples (counted in the summary, "
-    "never read as 0); 2 bad reward, arguments or data."
+    "never read as 0) or malformed data lines were skipped (counted; --strict makes them fatal); 2 bad reward, "
+    "arguments or data, or a malformed line under --strict (no run directory is made)."
 )
+_STRICT_HELP = "Stop at the first malformed data line (exit 2, no run directory) instead of skipping it."
 
 
 def _resolve(reward: str, params: list[str] | None) -> Any:
@@ -63,7 +65,24 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
         raise typer.Exit(130) from None
 
 
-def _finish(outcome: Any, as_json: bool, failed: int) -> None:
+def _warn_skipped(outcome: Any, data: str) -> int:
+    """Print how many data lines were skipped (and the first few reasons); return the count."""
+    info = outcome.summary["data"]
+    skipped = int(info.get("skipped_lines") or 0)
+    if skipped:
+        read = info.get("lines_read")
+        of = f" of {skipped + read}" if isinstance(read, int) else ""
+        err_console.print(
+            f"[yellow]warning:[/] {skipped}{of} line(s) of {data} could not be read and were skipped "
+            "(--strict stops at the first one):",
+            highlight=False,
+        )
+        for line in info.get("skipped_examples", []):
+            err_console.print(f"  {line}", highlight=False)
+    return skipped
+
+
+def _finish(outcome: Any, as_json: bool, failed: int, skipped: int = 0) -> None:
     from rich.markup import escape
     from rich.table import Table
 
@@ -91,7 +110,7 @@ def _finish(outcome: Any, as_json: bool, failed: int) -> None:
         )
     else:
         sys.stdout.write(f"{outcome.run_dir}\n")
-    raise typer.Exit(EXIT_FAILURES if failed else EXIT_OK)
+    raise typer.Exit(EXIT_FAILURES if failed or skipped else EXIT_OK)
 
 
 def _fmt(value: Any) -> str:
@@ -138,6 +157,7 @@ def prefs_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    strict: bool = typer.Option(False, "--strict", help=_STRICT_HELP),
     imports: list[str] = typer.Option(
         None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
     ),
@@ -175,13 +195,10 @@ def prefs_command(
         limit=limit,
         subset_field=subset_field,
         record=record,
+        strict=strict,
     )
-    skipped = outcome.summary["data"].get("skipped_lines", 0)
-    if skipped:
-        err_console.print(f"[yellow]warning:[/] {skipped} line(s) of {data} could not be read and were skipped:")
-        for line in outcome.summary["data"].get("skipped_examples", []):
-            err_console.print(f"  {line}", highlight=False)
-    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0))
+    skipped = _warn_skipped(outcome, data)
+    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0), skipped)
 
 
 @eval_app.command(
@@ -264,6 +281,7 @@ def robustness_command(
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
     record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
     as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
+    strict: bool = typer.Option(False, "--strict", help=_STRICT_HELP),
     imports: list[str] = typer.Option(
         None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
     ),
@@ -303,8 +321,19 @@ def robustness_command(
         progress=progress,
         pairwise_field=pairwise_field,
     )
-    outcome = _run(run_robustness, spec, data, reward_ref=reward, out=out, options=options, limit=limit, record=record)
-    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0))
+    outcome = _run(
+        run_robustness,
+        spec,
+        data,
+        reward_ref=reward,
+        out=out,
+        options=options,
+        limit=limit,
+        record=record,
+        strict=strict,
+    )
+    skipped = _warn_skipped(outcome, data)
+    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0), skipped)
 
 
 def _two(a: str, b: str, pa: list[str] | None, pb: list[str] | None) -> tuple[Any, Any]:

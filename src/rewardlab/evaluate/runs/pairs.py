@@ -62,6 +62,8 @@ class PreferenceSet:
     ranked: list[RankedItem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     source: str | None = None
+    read: int = 0
+    """Lines read into pairs or ranked items (the skipped ones not counted)."""
 
     def __len__(self) -> int:
         return len(self.pairs) + len(self.ranked)
@@ -154,4 +156,5 @@ def load_preferences(
                     out.ranked.append(record)
                 else:
                     out.pairs.append(record)
+    out.read = rows
     return out

@@ -283,8 +283,12 @@ def run_prefs(
     limit: int | None = None,
     subset_field: str = "subset",
     record: bool = True,
+    strict: bool = False,
 ) -> RunOutcome:
-    """Evaluate ``spec`` on a preference file and write a run directory (see :mod:`.rundir`)."""
+    """Evaluate ``spec`` on a preference file and write a run directory (see :mod:`.rundir`).
+
+    A malformed line is skipped and counted (``data.skipped_lines``); with ``strict`` it raises
+    :class:`~rewardlab.core.errors.InputError` before the run directory is made."""
     import os
 
     opt = options or PrefsOptions()
@@ -294,6 +298,7 @@ def run_prefs(
             "path": os.path.abspath(data_path),
             "pairs": len(data.pairs),
             "ranked_items": len(data.ranked),
+            "lines_read": data.read,
             "skipped_lines": len(data.skipped),
             "skipped_examples": data.skipped[:5],
             "limit": limit,
@@ -304,7 +309,7 @@ def run_prefs(
     return write_evaluation(
         "prefs",
         out,
-        load=lambda: load_preferences(data_path, subset_field=subset_field, limit=limit),
+        load=lambda: load_preferences(data_path, subset_field=subset_field, limit=limit, strict=strict),
         evaluate=lambda data: evaluate_preferences(spec, data, opt),
         header=header,
         record=record,

@@ -189,12 +189,14 @@ def run_robustness(
     options: RobustnessOptions | None = None,
     limit: int | None = None,
     record: bool = True,
+    strict: bool = False,
 ) -> RunOutcome:
-    """Evaluate ``spec``'s robustness on a preference file and write a run directory."""
+    """Evaluate ``spec``'s robustness on a preference file and write a run directory (a malformed
+    line is skipped and counted; with ``strict`` it raises before the run directory is made)."""
     opt = options or RobustnessOptions()
 
     def load() -> PreferenceSet:
-        data = load_preferences(data_path, limit=limit)
+        data = load_preferences(data_path, limit=limit, strict=strict)
         if not data.pairs:
             raise ValueError(f"{data_path}: no chosen/rejected pairs (robustness needs pairs)")
         return data
@@ -203,7 +205,9 @@ def run_robustness(
         info = {
             "path": os.path.abspath(data_path),
             "pairs": len(data.pairs),
+            "lines_read": data.read,
             "skipped_lines": len(data.skipped),
+            "skipped_examples": data.skipped[:5],
             "limit": limit,
         }
         params = asdict(opt) | {"progress": None, "transforms": list(opt.transforms)}

@@ -32,6 +32,7 @@ __all__ = [
     "SUMMARY_FILE",
     "RunOutcome",
     "build_report",
+    "check_run_dir",
     "iter_samples",
     "new_run_id",
     "pair_reward_info",
@@ -73,8 +74,8 @@ def new_run_id(kind: str) -> str:
     return f"{kind}-{stamp}-{secrets.token_hex(2)}"
 
 
-def prepare_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
-    """Create the run directory (``out``, or the default under the store) and return it.
+def check_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
+    """The run directory ``out`` (or the default under the store) would be, checked, nothing created.
 
     An existing ``out`` is accepted only when it is empty or already a run directory (it holds a
     ``summary.json``), so a typo cannot scatter files into an unrelated folder.
@@ -93,8 +94,15 @@ def prepare_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
                 f"--out {path}: the directory is not empty and is not a run directory; "
                 "expected a new or empty directory (or an earlier run's directory, which is replaced)"
             )
-        if (path / SUMMARY_FILE).exists():  # the earlier run is replaced: drop it from the index
-            _forget(path)
+    return path
+
+
+def prepare_run_dir(out: str | os.PathLike[str] | None, run_id: str) -> Path:
+    """Create the run directory (``out``, or the default under the store) and return it (see
+    :func:`check_run_dir`; an earlier run in ``out`` is replaced)."""
+    path = check_run_dir(out, run_id)
+    if (path / SUMMARY_FILE).exists():  # the earlier run is replaced: drop it from the index
+        _forget(path)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -164,10 +172,15 @@ def write_evaluation(
     """One evaluation run from start to end: a new run id and directory, the data loaded, then
     scored and measured (``evaluate``: the summary's results and the sample rows; timed), the
     summary (``header``: its ``reward``, ``data`` and ``params``) and samples written, the report
-    built and the run recorded."""
+    built and the run recorded.
+
+    The data is loaded (and ``out`` checked) before the directory is made: a bad data path or a
+    bad ``--out`` leaves nothing behind.
+    """
     run_id = new_run_id(kind)
-    run_dir = prepare_run_dir(out, run_id)
+    check_run_dir(out, run_id)
     data = load()
+    run_dir = prepare_run_dir(out, run_id)
     started = time.perf_counter()
     result, rows = evaluate(data)
     summary = summary_header(kind, run_id, **header(data, result))
