@@ -6,6 +6,7 @@ with TRL's reward-function convention (lists ``prompts``, ``completions`` and on
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 import os
 import pickle
@@ -218,6 +219,36 @@ def test_a_bad_import_path_is_a_spec_error_that_says_why(path: str, message: str
     with pytest.raises(ParameterError, match=r"reward\.function") as info:
         build_reward({"type": "python", "function": path})
     assert message in str(info.value)
+
+
+def test_a_module_off_the_path_is_told_how_to_reach_it(tmp_path: Path) -> None:
+    """The three-line reward next to its spec, scored by the `rewardlab` command from that folder."""
+    (tmp_path / "myrewards.py").write_text(
+        "def exact(completion, answer, **kw):\n    return float(completion == answer)\n"
+    )
+    (tmp_path / "spec.yaml").write_text('reward: {type: python, function: "myrewards:exact"}\n')
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "COLUMNS": "1000"}  # no wrapped lines
+    command = [sys.executable, "-P", "-m", "rewardlab"]  # -P: as the console script, not the current folder
+    args = ["score", "-r", "spec.yaml", "-i", "-"]
+    off = subprocess.run(
+        [*command, *args],
+        input='{"completion": "4", "answer": "4"}\n',
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+    )
+    assert off.returncode == 2 and "cannot import module 'myrewards'" in off.stderr and "PYTHONPATH" in off.stderr
+    on = subprocess.run(
+        [*command, *args],
+        input='{"completion": "4", "answer": "4"}\n',
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(tmp_path)},
+    )
+    assert on.returncode == 0, on.stderr
+    assert json.loads(on.stdout)["reward"]["components"] == {"exact": 1.0}
 
 
 def test_function_reward_needs_an_importable_function() -> None:

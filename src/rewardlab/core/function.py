@@ -67,8 +67,14 @@ def import_function(path: str) -> Callable[..., Any]:
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # not found, or the module failed while importing
+        hint = ""
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module_name.split(".")[0]:
+            hint = (
+                " -- is its folder on the path? The `rewardlab` command does not look in the current folder: "
+                "install the package, set PYTHONPATH, or run `python -m rewardlab`"
+            )
         raise ValueError(
-            f"function '{path}': cannot import module '{module_name}' ({type(exc).__name__}: {exc})"
+            f"function '{path}': cannot import module '{module_name}' ({type(exc).__name__}: {exc}){hint}"
         ) from exc
     obj: Any = module
     for part in attr_path.split("."):
