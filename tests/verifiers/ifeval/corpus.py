@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import random
 import re
 from collections.abc import Callable, Iterator
@@ -31,7 +32,9 @@ from .texts import ENGLISH_SENTENCES, LANGUAGE_TEXTS, SHORT_TEXTS
 __all__ = ["DEFAULT_PROMPTS", "GENERATIONS", "Case", "build_corpus", "load_generations", "load_rows", "sample_corpus"]
 
 HERE = Path(__file__).resolve().parent
-DEFAULT_PROMPTS = HERE.parents[2].parent / "shared" / "data" / "ifeval_input_data.jsonl.gz"
+SHARED_DATA = Path(os.environ.get("REWARDLAB_SHARED_DATA", HERE.parents[2].parent / "shared" / "data"))
+"""The shared data: ``$REWARDLAB_SHARED_DATA``, else ``../shared/data`` beside the checkout (as tests/conftest.py)."""
+DEFAULT_PROMPTS = SHARED_DATA / "ifeval_input_data.jsonl.gz"
 GENERATIONS = HERE / "data" / "smollm2_responses.jsonl.gz"
 
 

@@ -19,13 +19,16 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-DEFAULT_PROMPTS = REPO.parent / "shared" / "data" / "ifeval_input_data.jsonl.gz"
+DEFAULT_PROMPTS = (
+    Path(os.environ.get("REWARDLAB_SHARED_DATA", REPO.parent / "shared" / "data")) / "ifeval_input_data.jsonl.gz"
+)
 DEFAULT_OUT = HERE / "data" / "smollm2_responses.jsonl.gz"
 
 

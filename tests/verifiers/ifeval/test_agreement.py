@@ -18,7 +18,11 @@ from .reference import Reference, load_reference
 pytest.importorskip("lm_eval", reason="the reference checkers come with lm-eval (the dev extra)")
 pytest.importorskip("nltk", reason="lm-eval's IFEval checkers import nltk (the dev extra)")
 if not DEFAULT_PROMPTS.is_file():
-    pytest.skip(f"the IFEval prompts are not at {DEFAULT_PROMPTS} (../shared/data)", allow_module_level=True)
+    pytest.skip(
+        f"the IFEval prompts are not at {DEFAULT_PROMPTS} (../shared/data; set REWARDLAB_SHARED_DATA to use another "
+        "folder)",
+        allow_module_level=True,
+    )
 if not GENERATIONS.is_file():
     pytest.skip(f"the SmolLM2 answers are not at {GENERATIONS} (generate_smollm2.py)", allow_module_level=True)
 
