@@ -229,24 +229,20 @@ def test_a_module_off_the_path_is_told_how_to_reach_it(tmp_path: Path) -> None:
     (tmp_path / "spec.yaml").write_text('reward: {type: python, function: "myrewards:exact"}\n')
     env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "COLUMNS": "1000"}  # no wrapped lines
     command = [sys.executable, "-P", "-m", "rewardlab"]  # -P: as the console script, not the current folder
-    args = ["score", "-r", "spec.yaml", "-i", "-"]
-    off = subprocess.run(
-        [*command, *args],
-        input='{"completion": "4", "answer": "4"}\n',
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    )
+
+    def score(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, "score", "-r", "spec.yaml", "-i", "-"],
+            input='{"completion": "4", "answer": "4"}\n',
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env={**env, **extra},
+        )
+
+    off = score()
     assert off.returncode == 2 and "cannot import module 'myrewards'" in off.stderr and "PYTHONPATH" in off.stderr
-    on = subprocess.run(
-        [*command, *args],
-        input='{"completion": "4", "answer": "4"}\n',
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env={**env, "PYTHONPATH": str(tmp_path)},
-    )
+    on = score(PYTHONPATH=str(tmp_path))
     assert on.returncode == 0, on.stderr
     assert json.loads(on.stdout)["reward"]["components"] == {"exact": 1.0}
 
