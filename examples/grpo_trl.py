@@ -15,6 +15,7 @@ components, to ``completions.jsonl`` in the output folder.
 
     python examples/grpo_trl.py --out runs/grpo --steps 150          # about 20 s a step on one CPU core
     python examples/grpo_trl.py --out runs/grpo --steps 300          # resumes from the last checkpoint
+    python examples/grpo_trl.py --export verl data/arith.parquet     # the same problems for verl / OpenRLHF
 
 ``benchmarks/grpo_rise.py`` runs this and measures the rise (held-out evaluations, CIs, the share
 of hedged / empty / multi-answer completions along the way).
@@ -46,8 +47,8 @@ ONE_SHOT = [
 def make_problem(rng: random.Random) -> dict[str, Any]:
     """One word problem: ``question``, ``answer`` (a string, as the math verifier reads it), ``kind``.
 
-    >>> make_problem(random.Random(0))["answer"]
-    '9'
+    >>> make_problem(random.Random(0))["question"]
+    'Gus has 7 marbles and gives away 5. How many marbles are left?'
     """
     name, item = rng.choice(NAMES), rng.choice(ITEMS)
     a, b = rng.randint(2, 9), rng.randint(1, 9)
@@ -81,6 +82,44 @@ def train_and_heldout(n_train: int = 2000, n_heldout: int = 64, seed: int = 0) -
     """Disjoint training and held-out problems."""
     rows = make_rows(n_train + n_heldout, seed)
     return rows[:n_train], rows[n_train:]
+
+
+def verl_row(row: dict[str, Any], index: int, split: str = "train") -> dict[str, Any]:
+    """A row of verl's RL dataset (parquet) for the same problem: no prefill (verl renders the prompt
+    with the generation prompt only, so the policy writes the whole turn, ``<think>`` included).
+
+    >>> r = verl_row(make_rows(1, 0)[0], 0)
+    >>> r["reward_model"]["ground_truth"], r["prompt"][-1]["role"]
+    ('2', 'user')
+    """
+    return {
+        "data_source": "rewardlab/arith",
+        "prompt": row["prompt"][:-1],
+        "ability": "math",
+        "reward_model": {"style": "rule", "ground_truth": row["answer"]},
+        "extra_info": {"split": split, "index": index, "question": row["question"], "kind": row["kind"]},
+    }
+
+
+def openrlhf_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of OpenRLHF's prompt dataset (``--input_key prompt --label_key answer --apply_chat_template``)."""
+    return {"prompt": row["prompt"][:-1], "answer": row["answer"]}
+
+
+def export(kind: str, path: str | Path, n: int, seed: int) -> Path:
+    """The training problems for verl (``.parquet``) or OpenRLHF (``.jsonl``)."""
+    rows, _ = train_and_heldout(n_train=n, seed=seed)
+    out = Path(path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "verl":
+        from datasets import Dataset
+
+        Dataset.from_list([verl_row(r, i) for i, r in enumerate(rows)]).to_parquet(str(out))
+    elif kind == "openrlhf":
+        out.write_text("".join(json.dumps(openrlhf_row(r)) + "\n" for r in rows), encoding="utf-8")
+    else:
+        raise ValueError(f"--export must be 'verl' or 'openrlhf', got {kind!r}")
+    return out
 
 
 # ---- logging -------------------------------------------------------------------------------------
@@ -225,6 +264,13 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="torch threads (1 is fastest on a shared CPU)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-resume", action="store_true", help="start over even if a checkpoint exists")
+    parser.add_argument(
+        "--export",
+        nargs=2,
+        metavar=("KIND", "PATH"),
+        help="write the training problems for another trainer instead of training: 'verl train.parquet' or "
+        "'openrlhf train.jsonl' (README: Trainers)",
+    )
     return parser.parse_args(argv)
 
 
@@ -232,6 +278,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     import torch
 
     args = parse_args(argv)
+    if args.export:
+        print(export(args.export[0], args.export[1], n=2000, seed=args.seed))
+        return 0
     torch.set_num_threads(args.threads)
     trainer = build_trainer(args)
     resume = None if args.no_resume else last_checkpoint(args.out)
