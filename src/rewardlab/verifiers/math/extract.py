@@ -62,7 +62,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from ..common.boxes import BOX_OPEN, is_blank, read_boxes
+from ..common.boxes import BOX_COMMANDS, BOX_OPEN, is_blank, read_boxes
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
@@ -132,7 +132,13 @@ class Extraction:
 _BOX_PROBLEMS = {None: None, "empty": Reason.EMPTY_ANSWER, "nested": Reason.NESTED_BOX}
 
 
+_BOX_HINT = "box"
+assert all(_BOX_HINT in command for command in BOX_COMMANDS), "every box command must hold _BOX_HINT"
+
+
 def _box_candidates(text: str, strategy: str, offset: int = 0) -> list[Candidate]:
+    if _BOX_HINT not in text:  # no box command can be in it (a cheap test before the brace scan)
+        return []
     found = read_boxes(text)
     return [Candidate(b.text, strategy, offset + b.start, offset + b.end, _BOX_PROBLEMS[b.problem]) for b in found]
 
@@ -184,6 +190,8 @@ _ANSWER_IS = re.compile(
     r"(?:\bfinal\s+answer|\banswer)\s*[*_]*\s*(?:\bis\b|\bwould\s+be\b|\bwill\s+be\b|:|=)[ \t]*[*_:]*[ \t]*",
     re.IGNORECASE,
 )
+_ANSWER_WORD = re.compile("answer", re.IGNORECASE)
+"""Every match of :data:`_ANSWER_IS` holds this word (same flags): where the first one is, the scan starts."""
 _SENTENCE_END = re.compile(r"\.(?=\s|$)|!(?=\s|$)(?!\s*=)|\?(?=\s|$)|\n")
 """A sentence ends at ``.``, ``!`` (not a factorial: ``3! = 6``), ``?`` or a line break."""
 _DISPLAY_OPEN = re.compile(r"\s*(\$\$|\\\[)")  # used with .match(text, pos)
@@ -300,9 +308,33 @@ def _line_candidates(text: str, pattern: re.Pattern[str], strategy: str) -> list
     return found
 
 
+def _answer_is_scan_start(text: str) -> int | None:
+    """Where :data:`_ANSWER_IS` can first match (None: nowhere), found with a cheap literal scan.
+
+    A match is "answer" or "final", whitespace, "answer": it starts at the first "answer" or at
+    the "final" that ends where the whitespace before it starts. Scanning from there finds the
+    same matches as scanning the whole text (the slow part of the pattern is its start).
+    """
+    if text.isascii():  # ASCII: lower() is the pattern's case folding, and a plain find is fast
+        j = text.lower().find("answer")
+        if j < 0:
+            return None
+    else:
+        first = _ANSWER_WORD.search(text)
+        if first is None:
+            return None
+        j = first.start()
+    while j > 0 and text[j - 1].isspace():
+        j -= 1
+    return max(0, j - len("final"))
+
+
 def _answer_is_candidates(text: str) -> list[Candidate]:
-    found = []
-    for m in _ANSWER_IS.finditer(text):
+    found: list[Candidate] = []
+    scan_from = _answer_is_scan_start(text)
+    if scan_from is None:
+        return found
+    for m in _ANSWER_IS.finditer(text, scan_from):
         if _HYPOTHETICAL.search(text[max(0, m.start() - 60) : m.start()]):
             continue  # "Let's assume the answer is 19 and check": not a final answer
         start = m.end()

@@ -36,6 +36,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -115,6 +116,10 @@ class Grade:
         return out
 
 
+_UNSIGNED_DECIMAL = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+"""An answer that is only digits (and one decimal point): no hedge, negation, bound or operator can be in it."""
+
+
 def _refuse(reason: Reason, detail: str = "", **kw: Any) -> Grade:
     return Grade(correct=False, reason=reason, detail=detail or explain(reason), **kw)
 
@@ -149,28 +154,26 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
         if c.problem is not None:
             return None, _refuse(c.problem, strategy=ex.strategy, extracted=c.text or None, candidates=shown)
     distinct: list[object] = []
-    for c in cands:
+    for c in cands if len(cands) > 1 else ():
         k = _key(c.text)
         if k not in distinct:
             distinct.append(k)
-    if len(distinct) > policy.max_distinct_answers:
+    n_distinct = len(distinct) if len(cands) > 1 else len(cands)  # one candidate is one answer
+    if n_distinct > policy.max_distinct_answers:
         return None, _refuse(
             Reason.MULTIPLE_ANSWERS,
-            f"{len(distinct)} different final answers (at most {policy.max_distinct_answers} allowed)",
+            f"{n_distinct} different final answers (at most {policy.max_distinct_answers} allowed)",
             strategy=ex.strategy,
             extracted=cands[-1].text,
             candidates=shown,
         )
     chosen = cands[-1]
-    if policy.cross_check and ex.explicit:
+    # several answers of the winning strategy are governed by max_distinct_answers above
+    other_markers = [c for c in ex.explicit if c.strategy != ex.strategy and c.problem is None]
+    if policy.cross_check and other_markers:
         mine = _numeric(chosen.text)
         if mine is not None:
-            # several answers of the winning strategy are governed by max_distinct_answers above
-            others = {
-                v
-                for c in ex.explicit
-                if c.strategy != ex.strategy and c.problem is None and (v := _numeric(c.text)) is not None
-            }
+            others = {v for c in other_markers if (v := _numeric(c.text)) is not None}
             if others - {mine}:
                 return None, _refuse(
                     Reason.MULTIPLE_ANSWERS,
@@ -266,8 +269,9 @@ def grade(
     if not clean_answer(text):
         return _with(base, False, Reason.EMPTY_ANSWER)
 
-    # 4. hedges, negations, restated question
-    problem = hedge_reason(text, refs, prompt=prompt) or bound_reason(clean_answer(text))
+    # 4. hedges, negations, restated question (an unsigned decimal has no word, sign or operator in it)
+    plain = _UNSIGNED_DECIMAL.fullmatch(text) is not None
+    problem = None if plain else hedge_reason(text, refs, prompt=prompt) or bound_reason(clean_answer(text))
     if problem is None and chosen.end and bound_after(ex.completion[chosen.end : chosen.end + 40]):
         problem = Reason.RELATION  # "So the number of guests is $10$ or more.", "\boxed{10} or more"
     if problem is None and chosen.context:  # the sentence around a last number / an explained answer
@@ -277,7 +281,7 @@ def grade(
         )
     if problem is not None:
         return _with(base, False, problem)
-    if options.check_prompt and restates_question(text, prompt, refs):
+    if options.check_prompt and not plain and restates_question(text, prompt, refs):
         return _with(base, False, Reason.RESTATED_QUESTION, f"'{chosen.text}' is copied from the question")
 
     # 5. the fast path
