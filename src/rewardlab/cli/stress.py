@@ -7,8 +7,11 @@ import sys
 
 import typer
 
-from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, isatty, parse_params
+from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
 from .root import app
+
+PROGRESS_EVERY = 20
+"""Probes between two progress lines when stderr is not a terminal (or 10 s, whichever first)."""
 
 
 @app.command(
@@ -35,6 +38,12 @@ def stress_command(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON on stdout."),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show every probe, not only the failing ones."),
+    progress: bool | None = typer.Option(
+        None,
+        "--progress/--no-progress",
+        help="Progress on stderr: a spinner on a terminal (the default there, unless --json), plain lines every "
+        f"{PROGRESS_EVERY} probes or 10 s when stderr is a file or a pipe (--progress).",
+    ),
     imports: list[str] = typer.Option(
         None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
     ),
@@ -71,7 +80,13 @@ def stress_command(
     if not targets:
         fail("no verifier to probe" + (f" of type {', '.join(kind)}" if kind else " in this spec"))
 
-    bar = _progress(isatty() and not as_json)
+    from ..core.progress import PlainProgress, progress_mode
+
+    mode = progress_mode(progress, err_console.file)
+    if progress is None and as_json:
+        mode = None  # --json alone: no spinner over the report's consumer's terminal
+    bar = _progress(mode == "bar")
+    lines = PlainProgress("probing", stream=err_console.file, every_items=PROGRESS_EVERY) if mode == "lines" else None
     on_probe = None
     if bar is not None:
         task = bar.add_task("probing", total=None)
@@ -79,11 +94,18 @@ def stress_command(
         def on_probe(label: str, probe: str) -> None:
             bar.update(task, description=f"{label}: {probe}", advance=1)
 
+    elif lines is not None:
+
+        def on_probe(label: str, probe: str) -> None:
+            lines.advance(verifier=label)
+
     try:
         report = run_stress(targets, timeout_s=timeout, isolation="inline" if inline else "process", on_probe=on_probe)
     finally:
         if bar is not None:
             bar.stop()
+        if lines is not None:
+            lines.close()
     if as_json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2, default=str) + "\n")
     else:

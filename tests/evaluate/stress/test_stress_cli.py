@@ -65,3 +65,39 @@ def test_usage_errors_exit_two() -> None:
     assert run("-p", "strict=false").exit_code == 2
     assert run("-r", "qa", "-k", "sql").exit_code == 2
     assert "Exit status" in runner.invoke(app, ["stress", "--help"]).output
+
+
+def test_progress_lines_when_stderr_is_a_log_file(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    from rewardlab.cli.stress import PROGRESS_EVERY
+
+    log = tmp_path / "stress.log"
+    with log.open("w") as err:
+        done = subprocess.run(
+            [sys.executable, "-m", "rewardlab", "stress", "-k", "choice", "--inline", "--progress", "--json"],
+            stderr=err,
+            stdout=subprocess.PIPE,
+            env={**os.environ, "REWARDLAB_HOME": str(tmp_path / "home")},
+            timeout=300,
+        )
+    assert done.returncode == 0
+    probes = len(json.loads(done.stdout)["verifiers"][0]["probes"])
+    lines = [line for line in log.read_text().splitlines() if line.startswith("probing: ")]
+    assert "\x1b[" not in log.read_text()  # plain lines, no spinner
+    assert len(lines) >= max(1, probes // PROGRESS_EVERY), lines
+    assert "verifier choice" in lines[-1]
+    counts = [int(line.split()[1]) for line in lines]
+    assert counts == sorted(counts) and counts[-1] >= probes, lines
+    # without --progress, a log file gets no progress at all
+    with log.open("w") as err:
+        subprocess.run(
+            [sys.executable, "-m", "rewardlab", "stress", "-k", "choice", "--inline"],
+            stderr=err,
+            stdout=subprocess.DEVNULL,
+            env={**os.environ, "REWARDLAB_HOME": str(tmp_path / "home")},
+            timeout=300,
+        )
+    assert "probing" not in log.read_text()
