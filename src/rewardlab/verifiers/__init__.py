@@ -9,6 +9,7 @@ from .format import Format
 from .ifeval import IFEval
 from .json_schema import JsonSchema
 from .length import Length, LengthBand, Overlong
+from .majority import MajorityVote
 from .math import MathAnswer
 from .qa import QA
 from .repetition import Repetition
@@ -25,6 +26,7 @@ __all__ = [
     "JsonSchema",
     "Length",
     "LengthBand",
+    "MajorityVote",
     "MathAnswer",
     "Overlong",
     "Repetition",
