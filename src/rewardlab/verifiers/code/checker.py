@@ -163,8 +163,12 @@ def run_code_job(job: CodeJob) -> dict[str, Any]:
         )
     deadline = start + job.total_timeout
     info: dict[str, Any] = {"isolation": isolation, "kind": job.suite.kind}
-    # (a backstop on the checker's own CPU: only a checker stuck outside any test reaches it)
-    with code_deadline.deadline(job.total_timeout, grace=_JOB_CPU_GRACE_S, soft=False):
+    # (deadlines for the test code also in a worker whose pool did not prepare it: ``pool: default``;
+    # and a backstop on the checker's own CPU: only a checker stuck outside any test reaches it)
+    with (
+        code_deadline.installed_for(),
+        code_deadline.deadline(job.total_timeout, grace=_JOB_CPU_GRACE_S, soft=False),
+    ):
         if job.suite.kind == "stdio":
             outcomes = _run_stdio(sandbox, job, deadline)
         elif job.suite.kind == "pytest":

@@ -15,8 +15,10 @@ prepared by :func:`install` (the code pool's workers):
   CPU, ``SIGPROF`` ends the checker process; the pool reports the task as timed out and replaces
   the worker (the other samples keep their results, this one is ``timeout``).
 
-Elsewhere -- another thread, a process that did not call :func:`install` -- :func:`deadline` is a
-no-op (the pool's wall-clock timeout is then the only bound).
+A checker in a process that did not call :func:`install` (``pool: default``: a shared pool's
+worker) gets the same deadlines for the length of each job from :func:`installed_for`, which
+takes the two signals over for the job and gives the previous handlers back after it. In another
+thread :func:`deadline` is a no-op (the pool's wall-clock timeout is then the only bound).
 
 >>> with deadline(5.0):  # not installed here: nothing is armed
 ...     sum(range(10))
@@ -29,10 +31,20 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any
 
-__all__ = ["CheckerTimeout", "active", "deadline", "install", "register_test_file", "unregister_test_file"]
+__all__ = [
+    "CheckerTimeout",
+    "active",
+    "deadline",
+    "install",
+    "installed_for",
+    "register_test_file",
+    "unregister_test_file",
+]
 
 _RETRY_S = 0.02  # how soon a deferred alarm tries again
 _AGAIN_S = 0.1  # how soon a test that swallowed the exception gets it again
@@ -64,6 +76,34 @@ def install() -> None:
     signal.signal(signal.SIGPROF, signal.SIG_DFL)
     _STATE.main_ident = threading.get_ident()
     _STATE.installed = True
+
+
+@contextmanager
+def installed_for() -> Iterator[bool]:
+    """Deadlines inside the block, in a process whose checker did not :func:`install` them (a
+    ``pool: default`` worker runs other rewards' tasks too): ``SIGALRM`` and ``SIGPROF`` are taken
+    over for the block, and their previous handlers and timers are given back when it ends.
+    Where deadlines are installed already it changes nothing; off the main thread it is a no-op.
+    Yields whether deadlines are active in the block.
+    """
+    if _STATE.installed or threading.current_thread() is not threading.main_thread():
+        yield active()
+        return
+    handlers = (signal.getsignal(signal.SIGALRM), signal.getsignal(signal.SIGPROF))
+    timers = (signal.setitimer(signal.ITIMER_REAL, 0), signal.setitimer(signal.ITIMER_PROF, 0))
+    install()
+    try:
+        yield True
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        _STATE.installed = False
+        _STATE.deadline = _STATE.boundary = None
+        signal.signal(signal.SIGALRM, handlers[0] if handlers[0] is not None else signal.SIG_DFL)
+        signal.signal(signal.SIGPROF, handlers[1] if handlers[1] is not None else signal.SIG_DFL)
+        for which, (delay, interval) in zip((signal.ITIMER_REAL, signal.ITIMER_PROF), timers, strict=True):
+            if delay > 0:  # (a timer someone else had armed: re-armed with what was left of it)
+                signal.setitimer(which, delay, interval)
 
 
 def active() -> bool:

@@ -161,8 +161,8 @@ class CodeReward(Reward):
     max_program_chars: int = Field(default=200_000, ge=1, description="Longer programs are not run (score 0).")
     pool: Literal["code", "default"] = Field(
         default="code",
-        description="Worker pool of the checkers: 'code' (dedicated; its checkers bound the test code they run "
-        "in time and memory) or 'default' (shared; only the pool's task timeout and memory limit bound them).",
+        description="Worker pool of the checkers: 'code' (dedicated; each checker has a soft memory bound) or "
+        "'default' (shared, under that pool's memory limit). In both the test code a checker runs has its deadlines.",
     )
 
     @model_validator(mode="after")
