@@ -391,6 +391,54 @@ def test_a_slow_but_steady_upload_within_the_deadline_is_served() -> None:
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
 
 
+def test_the_app_itself_reads_the_body_within_its_deadline() -> None:
+    """The deadline any ASGI server gets (Ray Serve's proxy included, which rewardlab cannot give
+    read deadlines): a body that stops arriving is a 408 that closes the connection, counted, and
+    the route never runs; a body that arrives in time is served."""
+    from rewardlab.serve.app import create_app
+
+    app = create_app("exact_match", ServerConfig(cache_url="off", body_timeout_s=0.3))
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/v1/score",
+        "raw_path": b"/v1/score",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"x"), (b"content-type", b"application/json"), (b"content-length", b"200")],
+        "client": ("127.0.0.1", 1),
+        "server": ("127.0.0.1", 2),
+    }
+
+    async def call(parts: list[bytes], stall: bool) -> list[dict[str, Any]]:
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            if parts:
+                return {"type": "http.request", "body": parts.pop(0), "more_body": bool(parts) or stall}
+            await asyncio.sleep(3600)  # the client stopped sending
+            raise AssertionError("unreachable")
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(dict(message))
+
+        await asyncio.wait_for(app(dict(scope), receive, send), 20)
+        return sent
+
+    stalled = asyncio.run(call([b'{"samples": ['], stall=True))
+    start = stalled[0]
+    assert start["status"] == 408 and (b"connection", b"close") in start["headers"]
+    assert json.loads(stalled[1]["body"])["error"] == "request_timeout"
+    body = json.dumps({"samples": [GOOD]}).encode()
+    scope["headers"][-1] = (b"content-length", str(len(body)).encode())
+    served = asyncio.run(call([body[:10], body[10:]], stall=False))
+    # the route answered (its service is not started in this test): the body passed the guard in time
+    assert served[0]["status"] == 503 and json.loads(served[1]["body"])["error"] == "not_ready", served
+
+
 # ---- the check itself, against an oracle ------------------------------------------------------
 def _depth(value: Any) -> int:
     if isinstance(value, dict):

@@ -95,3 +95,34 @@ def test_serve_with_ray_replicas(ray_cluster: Any) -> None:
         assert httpx.get(url + "/openapi.json").json()["paths"]["/v1/score"]
     finally:
         serve.shutdown()
+
+
+def test_ray_serve_answers_a_stalled_body_with_408(ray_cluster: Any) -> None:
+    """Ray's proxy has no read deadlines of its own (see rewardlab.serve.ray_serve): the app's body
+    deadline answers a body that stops arriving, and closes the connection."""
+    import socket
+
+    from ray import serve
+
+    from rewardlab.serve.config import ServerConfig
+    from rewardlab.serve.ray_serve import run_ray_serve
+
+    port = free_port()
+    run_ray_serve(resolve("exact_match"), ServerConfig(port=port, cache_url="off", body_timeout_s=1.0), blocking=False)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        with RewardClient(url, wait_ready_s=120) as client:
+            assert client.score([{"completion": "4", "answer": "4"}])[0].score == 1.0
+        with socket.create_connection(("127.0.0.1", port)) as sock:
+            sock.settimeout(30)
+            sock.sendall(
+                b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+                b'content-length: 200\r\n\r\n{"samples": ['
+            )
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 408"), answer[:300]
+        assert b'"request_timeout"' in answer
+    finally:
+        serve.shutdown()

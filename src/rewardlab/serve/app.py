@@ -339,11 +339,17 @@ def create_app(
     def on_reject(reason: str, path: str) -> None:
         metrics.rejected.labels(reason=reason).inc()
         endpoint = path if path in routes else "other"
-        code = "401" if reason == "unauthorized" else "413"
+        code = {"unauthorized": "401", "timeout": "408"}.get(reason, "413")
         metrics.requests.labels(endpoint=endpoint, code=code).inc()
 
     app.add_middleware(_MetricsMiddleware, metrics=metrics, routes=routes)
-    app.add_middleware(GuardMiddleware, token=cfg.token, max_body_bytes=cfg.max_body_bytes, on_reject=on_reject)
+    app.add_middleware(
+        GuardMiddleware,
+        token=cfg.token,
+        max_body_bytes=cfg.max_body_bytes,
+        on_reject=on_reject,
+        body_timeout_s=cfg.body_timeout_s,
+    )
     return app
 
 

@@ -34,7 +34,9 @@ class ServerConfig:
     - limits: bodies over ``max_body_bytes`` and requests over ``max_samples`` get 413;
     - deadlines: ``default_timeout_s`` unless the request sets its own (field or header); a
       connection must send a request's headers within ``header_timeout_s`` and its body within
-      ``body_timeout_s`` of the headers (else 408 and the connection is closed);
+      ``body_timeout_s`` of the headers (else 408 and the connection is closed). Under Ray Serve
+      (``--ray``) only the body deadline holds (the app's own, from the moment the proxy hands it
+      the request): Ray's proxy reads the headers with a uvicorn rewardlab cannot configure;
     - cache: ``cache_url`` is ``None`` (the default SQLite file under ``$REWARDLAB_HOME``),
       ``"off"``, a path / ``sqlite:///PATH``, or ``redis://HOST:PORT/DB``;
     - OpenRLHF (``/get_reward``): ``label_field`` receives the labels; ``on_missing`` is the number

@@ -1,13 +1,19 @@
 """What the server refuses before any work is done: unauthenticated requests (401), bodies over
-the size limit (413), and work beyond the queue bound (503 with ``Retry-After``).
+the size limit (413), bodies that do not arrive in time (408), and work beyond the queue bound
+(503 with ``Retry-After``).
 
 :class:`GuardMiddleware` is a plain ASGI middleware: it checks the bearer token, then reads the
 body up to ``max_body_bytes`` (by ``Content-Length`` when given, by counting otherwise, so a
-chunked upload cannot slip past) and replays it to the application.
+chunked upload cannot slip past) within ``body_timeout_s`` of the application being called, and
+replays it to the application. The body deadline is the one every ASGI server gets, whatever
+reads the connection: under uvicorn (``rewardlab serve``) the connection's own read deadlines
+(:mod:`.deadlines`) fire first; under Ray Serve, whose HTTP proxy runs a uvicorn that rewardlab
+cannot configure, it is the only one (see :mod:`.ray_serve` for the header deadline).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -77,11 +83,13 @@ class GuardMiddleware:
         token: str | None,
         max_body_bytes: int,
         on_reject: Callable[[str, str], None] | None = None,
+        body_timeout_s: float | None = None,
     ) -> None:
         self.app = app
         self.token = token
         self.max_body_bytes = max_body_bytes
         self.on_reject = on_reject
+        self.body_timeout_s = body_timeout_s
 
     def _rejected(self, reason: str, path: str) -> None:
         if self.on_reject is not None:
@@ -112,11 +120,22 @@ class GuardMiddleware:
             self._rejected("too_large", path)
             await _send_json(send, 413, self._too_large(int(declared)))
             return
-        # Read the body (bounded), then replay it: chunked uploads are counted too.
+        # Read the body (bounded in size and time), then replay it: chunked uploads are counted too.
         chunks: list[bytes] = []
         size = 0
+        loop = asyncio.get_running_loop()
+        deadline = None if self.body_timeout_s is None else loop.time() + self.body_timeout_s
         while True:
-            message = await receive()
+            try:
+                if deadline is None:
+                    message = await receive()
+                else:
+                    message = await asyncio.wait_for(receive(), max(0.0, deadline - loop.time()))
+            except TimeoutError:
+                self._rejected("timeout", path)
+                detail = f"the request body did not arrive within {self.body_timeout_s:g}s"
+                await _send_json(send, 408, error_body("request_timeout", detail), [(b"connection", b"close")])
+                return
             if message["type"] == "http.disconnect":
                 return
             chunk = message.get("body", b"")

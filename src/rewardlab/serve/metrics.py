@@ -100,7 +100,7 @@ class ServerMetrics:
         )
         self.rejected = Counter(
             "rewardlab_rejected",
-            "Requests refused, by reason (queue_full, too_large, unauthorized).",
+            "Requests refused, by reason (queue_full, too_large, unauthorized, timeout: a body not received in time).",
             ["reason"],
             registry=r,
         )

@@ -9,6 +9,19 @@ there.
 Multi-node: ``ray start --head --port 6379`` on one machine, ``ray start --address HEAD:6379`` on
 the others, then ``rewardlab serve -r SPEC --ray --ray-address auto --replicas N --host 0.0.0.0``
 on the head.
+
+Read deadlines: the app reads each request's body within ``body_timeout_s`` (408 and the
+connection closed, as under uvicorn; :class:`~rewardlab.serve.limits.GuardMiddleware`), counted from
+the moment Ray's proxy hands it the request. There is no *header* deadline under Ray: the HTTP
+connection is read by Ray Serve's proxy actor, which starts its own ``uvicorn.Server`` (Ray 2.x,
+``ray.serve._private.http_util.start_asgi_http_server``) with the default protocol class and
+only ``keep_alive_timeout_s`` / ``request_timeout_s`` from ``HTTPOptions`` -- no hook to give it
+another protocol, and the proxy runs in a process of Ray's, not this one -- and a request
+reaches any application code only once its headers are complete. ``request_timeout_s`` is no
+substitute: it also starts after the headers and would cut long scoring calls. A client that
+sends its headers a byte at a time therefore holds a proxy connection until it gives up: put a
+reverse proxy with a header timeout in front (nginx ``client_header_timeout``, HAProxy ``timeout
+http-request``) when the port is reachable by untrusted clients.
 """
 
 from __future__ import annotations
