@@ -21,6 +21,7 @@ def _register_commands() -> None:
         "train_prm",
         "judge",
         "evaluate",
+        "overopt",
         "runs",
         "serve",
         "sample",
