@@ -32,6 +32,13 @@ Usage::
     .venv/bin/python benchmarks/bench_math.py --quick    # about a minute
     .venv/bin/python benchmarks/bench_math.py --record   # also append the figures to RESULTS.md
     .venv/bin/python benchmarks/bench_math.py --only numeric,latex_set   # some sections only
+    git worktree add --detach /tmp/old 10661a8          # an older tree beside this one (never git stash)
+    .venv/bin/python benchmarks/bench_math.py --only numeric,latex_set --baseline-src /tmp/old/src
+
+With ``--baseline-src``, the numeric and LaTeX-set sections also time the rewardlab under that
+``src`` folder and this tree's, each in a process of its own (:mod:`bench_math_versions`), on the
+same chunks as math-verify, the start rotating over all of them: old vs new vs math-verify in one
+run, under the same load.
 """
 
 from __future__ import annotations
@@ -63,6 +70,7 @@ sys.path.insert(0, str(REPO / "src"))
 from tests.verifiers.math.differential.corpus import LATEX_KINDS, latex_set  # noqa: E402
 from tests.verifiers.math.golden_cases import GoldenCase, load_cases  # noqa: E402
 
+from bench_math_versions import RewardlabProcess  # noqa: E402
 from math_differential import MathVerifyProcess  # noqa: E402
 from rewardlab.verifiers.math import MathAnswer  # noqa: E402
 from rewardlab.verifiers.math import backend as math_backend  # noqa: E402
@@ -234,18 +242,105 @@ def restart_math_pool(size: int | None) -> None:
     math_backend.math_pool().start()
 
 
+Runner = Callable[[Sequence[Case]], tuple[list[bool | None], float, float | None]]
+"""Scores a chunk of cases: verdicts, wall seconds, CPU seconds (None: not measured)."""
+
+
+def race_many(cases: Sequence[Case], runners: dict[str, Runner], chunk: int) -> dict[str, dict[str, Any]]:
+    """Every runner on the same chunks, the first one rotating chunk by chunk (fair under a varying load)."""
+    names = list(runners)
+    out: dict[str, dict[str, Any]] = {n: {"verdicts": [], "wall": 0.0, "cpu": 0.0} for n in names}
+    for k, i in enumerate(range(0, len(cases), chunk)):
+        part = cases[i : i + chunk]
+        start = k % len(names)
+        for name in names[start:] + names[:start]:
+            verdicts, wall, cpu = runners[name](part)
+            out[name]["verdicts"] += verdicts
+            out[name]["wall"] += wall
+            out[name]["cpu"] = None if cpu is None or out[name]["cpu"] is None else out[name]["cpu"] + cpu
+    return out
+
+
+def _process_runner(proc: RewardlabProcess, batch: int) -> Runner:
+    def run(part: Sequence[Case]) -> tuple[list[bool | None], float, float | None]:
+        return proc.run([c.sample() for c in part], batch)
+
+    return run
+
+
+def versions_report(cases: Sequence[Case], raced: dict[str, dict[str, Any]], trees: dict[str, str]) -> Report:
+    """Per tree (old, new: each in a process of its own): accuracy, rates, ratio to math-verify's rate."""
+    mv_rate = len(cases) / raced["mv"]["wall"]
+    rows = {}
+    for name, label in trees.items():
+        r = raced[name]
+        rows[name] = {
+            "tree": label,
+            "acc": accuracy(cases, r["verdicts"]),
+            "rate": len(cases) / r["wall"],
+            "cpu_us": None if r["cpu"] is None else 1e6 * r["cpu"] / len(cases),
+            "vs_mv": len(cases) / r["wall"] / mv_rate,
+        }
+    same = raced["old"]["verdicts"] == raced["new"]["verdicts"]
+    return {"rows": rows, "mv_rate": mv_rate, "same_verdicts": same, "checks": len(cases)}
+
+
+def _versions(baseline: Path | None, batch: int) -> tuple[dict[str, Runner], dict[str, str], list[RewardlabProcess]]:
+    if baseline is None:
+        return {}, {}, []
+    procs = {"old": RewardlabProcess(baseline), "new": RewardlabProcess(REPO / "src")}
+    runners = {name: _process_runner(p, batch) for name, p in procs.items()}
+    return runners, {name: p.label for name, p in procs.items()}, list(procs.values())
+
+
 # ---- sections -----------------------------------------------------------------------------------------
 Report = dict[str, Any]
 
 
-def section_numeric(rows: list[dict[str, Any]], warm: list[dict[str, Any]], mv: MathVerifyDirect) -> Report:
+def section_numeric(
+    rows: list[dict[str, Any]], warm: list[dict[str, Any]], mv: MathVerifyDirect, baseline: Path | None = None
+) -> Report:
     cases = gsm8k_cases(rows)
     warm_cases = gsm8k_cases(warm)
     ours = MathAnswer()
     run_ours(warm_cases, ours)
     run_mathverify(warm_cases, mv)
-    r = race(cases, ours, mv, chunk=256)
+    if baseline is not None:
+        runners, trees, procs = _versions(baseline, 256)
+        try:
+            for run in runners.values():
+                run(warm_cases)
+
+            counts = {"timeouts": 0, "hangs": 0}
+
+            def ours_run(part: Sequence[Case]) -> tuple[list[bool | None], float, float | None]:
+                verdicts, seconds, timeouts = run_ours(part, ours, batch=256)
+                counts["timeouts"] += timeouts
+                return verdicts, seconds, None
+
+            def mv_run(part: Sequence[Case]) -> tuple[list[bool | None], float, float | None]:
+                verdicts, seconds, hangs = run_mathverify(part, mv)
+                counts["hangs"] += hangs
+                return verdicts, seconds, None
+
+            raced = race_many(cases, {"ours": ours_run, "mv": mv_run, **runners}, chunk=256)
+        finally:
+            for p in procs:
+                p.close()
+        r = Race(
+            raced["ours"]["verdicts"],
+            raced["mv"]["verdicts"],
+            raced["ours"]["wall"],
+            raced["mv"]["wall"],
+            counts["timeouts"],
+            counts["hangs"],
+        )
+        versions: Report | None = versions_report(cases, raced, trees)
+    else:
+        r = race(cases, ours, mv, chunk=256)
+        versions = None
     return {
+        "versions": versions,
         "questions": len(rows),
         "checks": len(cases),
         "ours_acc": accuracy(cases, r.ours),
@@ -291,32 +386,40 @@ def section_latex(cases: list[Case], warm: list[Case], mv: MathVerifyDirect, wor
     return report
 
 
-def section_latex_set(cases: list[Case], warm: list[Case], chunk: int = 32) -> Report:
+def section_latex_set(cases: list[Case], warm: list[Case], chunk: int = 32, baseline: Path | None = None) -> Report:
     """rewardlab (this process, a math pool of 1 worker) against math-verify (a process of its own)."""
     mvp = MathVerifyProcess()
+    procs: list[RewardlabProcess] = []
+    versions: Report | None = None
     try:
-        restart_math_pool(1)
+        restart_math_pool(1)  # (also the pool size of the old and new trees' processes: they inherit it)
         ours = MathAnswer()
         run_ours(warm, ours)
         mvp.run([(str(c.answer), c.completion) for c in warm])
-        o: list[bool | None] = []
-        m: list[bool | None] = []
-        ours_s = mv_s = 0.0
+        runners, trees, procs = _versions(baseline, chunk)
+        for run in runners.values():
+            run(warm)
         timeouts = 0
-        for k, i in enumerate(range(0, len(cases), chunk)):
-            part = cases[i : i + chunk]
-            for tool in ("ours", "mv") if k % 2 == 0 else ("mv", "ours"):
-                if tool == "ours":
-                    verdicts, seconds, t = run_ours(part, ours, batch=chunk)
-                    o += verdicts
-                    ours_s += seconds
-                    timeouts += t
-                else:
-                    mverdicts, seconds = mvp.run([(str(c.answer), c.completion) for c in part])
-                    m += mverdicts
-                    mv_s += seconds
+
+        def ours_run(part: Sequence[Case]) -> tuple[list[bool | None], float, float | None]:
+            nonlocal timeouts
+            verdicts, seconds, t = run_ours(part, ours, batch=chunk)
+            timeouts += t
+            return verdicts, seconds, None
+
+        def mv_run(part: Sequence[Case]) -> tuple[list[bool | None], float, float | None]:
+            mverdicts, seconds = mvp.run([(str(c.answer), c.completion) for c in part])
+            return mverdicts, seconds, None
+
+        raced = race_many(cases, {"ours": ours_run, "mv": mv_run, **runners}, chunk=chunk)
+        o, m = raced["ours"]["verdicts"], raced["mv"]["verdicts"]
+        ours_s, mv_s = raced["ours"]["wall"], raced["mv"]["wall"]
+        if runners:
+            versions = versions_report(cases, raced, trees)
     finally:
         mvp.close()
+        for p in procs:
+            p.close()
         restart_math_pool(None)
     by_kind: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     by_marker: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
@@ -331,6 +434,7 @@ def section_latex_set(cases: list[Case], warm: list[Case], chunk: int = 32) -> R
             row[2] += b == c.expect
     negatives = [i for i, c in enumerate(cases) if not c.expect]
     return {
+        "versions": versions,
         "checks": len(cases),
         "ours_acc": accuracy(cases, o),
         "mv_acc": accuracy(cases, m),
@@ -523,6 +627,7 @@ def render(results: Report, command: str) -> str:
         "checks in the calling thread.  ",
         results.get("contention", ""),
     ]
+    lines += _render_versions(results)
     if "latex_set" in results:
         lines += _render_latex_set(results["latex_set"])
     if {"numeric", "latex", "golden", "threads"} <= set(results):
@@ -531,6 +636,42 @@ def render(results: Report, command: str) -> str:
         lines += _render_pathological(results["pathological"])
     lines.append("")
     return "\n".join(lines)
+
+
+def _render_versions(results: Report) -> list[str]:
+    sets = [
+        (title, results[key]["versions"])
+        for key, title in (("numeric", "GSM8K numeric forms"), ("latex_set", "LaTeX set"))
+        if key in results and results[key].get("versions")
+    ]
+    if not sets:
+        return []
+    lines = [
+        "",
+        "Old vs new tree in the same run (each in a process of its own, timed there; math-verify as above, on the "
+        "same chunks, the first contender rotating chunk by chunk):",
+        "",
+        "| set | rewardlab tree | acc. | checks/s | CPU us/check | ratio to math-verify |",
+        "|---|---|---:|---:|---:|---:|",
+    ]
+    for title, v in sets:
+        for name in ("old", "new"):
+            row = v["rows"][name]
+            cpu = "" if row["cpu_us"] is None else f"{row['cpu_us']:,.0f}"
+            lines.append(
+                f"| {title} | {name}: {row['tree']} | {row['acc']:.1%} | {row['rate']:,.1f} | {cpu} | "
+                f"**{row['vs_mv']:.1f}x** |"
+            )
+        old, new = v["rows"]["old"], v["rows"]["new"]
+        speed = new["rate"] / old["rate"]
+        cpu_note = ""
+        if old["cpu_us"] and new["cpu_us"]:
+            cpu_note = f", CPU per check {new['cpu_us'] / old['cpu_us'] - 1:+.0%}"
+        lines.append(
+            f"| {title} | new / old | {'same verdicts' if v['same_verdicts'] else 'VERDICTS DIFFER'} | "
+            f"{speed:.2f}x{cpu_note} | | (math-verify {v['mv_rate']:,.1f}/s) |"
+        )
+    return lines
 
 
 def _render_latex_set(ls: Report) -> list[str]:
@@ -617,6 +758,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--latex-items", type=int, default=None, help="values per kind in the LaTeX set (default 8, --quick 3)"
     )
+    parser.add_argument(
+        "--baseline-src",
+        type=Path,
+        default=None,
+        help="also time the rewardlab under this src folder (an older commit's: git worktree add --detach /tmp/old "
+        "COMMIT) and this tree's, each in a process of its own, in the numeric and LaTeX-set races",
+    )
     args = parser.parse_args(argv)
     only = set(SECTIONS) if not args.only else set(args.only.split(","))
     if only - set(SECTIONS):
@@ -647,7 +795,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     warm_rows = test[-10:]
     if "numeric" in only:
-        results["numeric"] = step("numeric", lambda: section_numeric(test[:n_questions], warm_rows, mv))
+        results["numeric"] = step(
+            "numeric", lambda: section_numeric(test[:n_questions], warm_rows, mv, args.baseline_src)
+        )
     # the warm-up the math pool's template runs, given to math-verify too
     warm_mix = [Case(f"\\boxed{{{a}}}", r, True) for a, r in WARMUP_PAIRS]
     if "latex_set" in only:
@@ -655,7 +805,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_cases = latex_set_cases(args.seed, items)
         # warmed up on other values of the same kinds (another seed), so neither tool times a cold start
         set_warm = warm_mix + latex_set_cases(args.seed + 1000, 1)[:: max(1, len(LATEX_KINDS) // 8)]
-        results["latex_set"] = step("latex set", lambda: section_latex_set(set_cases, set_warm))
+        results["latex_set"] = step(
+            "latex set", lambda: section_latex_set(set_cases, set_warm, baseline=args.baseline_src)
+        )
     mix = latex_mix(golden, test, rng)
     if args.quick:
         mix = mix[::3]
