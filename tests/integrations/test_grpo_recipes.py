@@ -63,12 +63,12 @@ def turns(answer: str) -> list[str]:
 def trl_rewards(example: ModuleType, row: dict[str, Any], texts: list[str]) -> list[float | None]:
     """What the TRL example gives the same turns (its prompt prefilled with <think>)."""
     reward = TRLReward(SPEC, name="arith")
-    continuations = [t.removeprefix(example.PREFILL) for t in texts]
-    assert all(c != t for c, t in zip(continuations, texts, strict=True) if t.startswith(example.PREFILL))
     out = []
-    for text, cont in zip(texts, continuations, strict=True):
-        prompt = row["prompt"] if text.startswith(example.PREFILL) else row["prompt"][:-1]
-        out.extend(reward(prompts=[prompt], completions=[cont], answer=[row["answer"]]))
+    for text in texts:  # a turn that opens with the prefill was generated after it; another one was not
+        prefilled = text.startswith(example.PREFILL)
+        prompt = row["prompt"] if prefilled else row["prompt"][:-1]
+        continuation = text.removeprefix(example.PREFILL) if prefilled else text
+        out.extend(reward(prompts=[prompt], completions=[continuation], answer=[row["answer"]]))
     return out
 
 
