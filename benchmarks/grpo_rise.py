@@ -333,7 +333,8 @@ def analyse(out: Path, window: int) -> dict[str, Any]:
 
     # wall time
     metrics = read_jsonl(out / "metrics.jsonl")
-    step_times = [m["step_time"] for m in metrics if "step_time" in m]
+    # one time per step: a step redone after a resume (or a restart) counts once, its last recording
+    step_times = list({m["step"]: m["step_time"] for m in metrics if "step_time" in m}.values())
     runs = read_jsonl(out / "run.json")
     eval_seconds = sum(rows[0].get("seconds") or 0.0 for rows in evals.values())
     report["wall"] = {
@@ -412,8 +413,9 @@ def markdown(report: dict[str, Any], args: argparse.Namespace, plot: str | None)
         lines += [f"![GRPO rise]({Path(plot).name})", ""]
     lines += [
         "```bash",
-        f"nice .venv/bin/python benchmarks/grpo_rise.py --out {args.out} --steps {args.steps} "
-        f"--train-layers {args.train_layers} --lr {args.lr}",
+        f".venv/bin/python benchmarks/grpo_rise.py --out {args.out} --steps {args.steps} "
+        f"--train-layers {args.train_layers} --lr {args.lr} --eval-every {args.eval_every} "
+        f"--eval-prompts {args.eval_prompts} --eval-samples {args.eval_samples} --window {args.window}",
         f".venv/bin/python benchmarks/grpo_rise.py --out {args.out} --report-only --plot {plot or 'PLOT.png'} --record",
         "```",
         "",
