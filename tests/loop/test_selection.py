@@ -225,3 +225,38 @@ def test_sft_rows_train_trl_sft_trainer_for_a_step(scored: Path, tmp_path: Path)
     # the completion-only loss: the prompt's tokens are masked out
     batch = trainer.data_collator([trainer.train_dataset[0]])
     assert (batch["labels"] == -100).any() and (batch["labels"] != -100).any()
+
+
+def test_pairs_train_trl_dpo_trainer_for_a_step(scored: Path, tmp_path: Path) -> None:
+    pytest.importorskip("trl")
+    from datasets import load_dataset
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from trl import DPOConfig, DPOTrainer
+
+    from tests.models.smollm2_helpers import smollm2
+
+    pairs_file = tmp_path / "pairs.jsonl"
+    res = runner.invoke(
+        app, ["select", "pairs", "-i", str(scored), "-o", str(pairs_file), "--mode", "all", "--summary", "-"]
+    )
+    assert res.exit_code == 0, res.output
+    folder = smollm2().model_dir()
+    dataset = load_dataset("json", data_files=str(pairs_file), split="train")
+    config = DPOConfig(
+        output_dir=str(tmp_path / "out"),
+        max_steps=1,
+        per_device_train_batch_size=1,
+        max_length=64,
+        report_to=[],
+        save_strategy="no",
+        use_cpu=True,
+        logging_steps=1,
+    )
+    tokenizer = AutoTokenizer.from_pretrained(str(folder))
+    model = AutoModelForCausalLM.from_pretrained(str(folder))
+    trainer = DPOTrainer(model=model, args=config, train_dataset=dataset, processing_class=tokenizer)
+    result = trainer.train()
+    assert result.global_step == 1
+    log = trainer.state.log_history[0]
+    assert log["loss"] == pytest.approx(0.6931, abs=0.01)  # the policy starts as its reference: -log sigmoid(0)
+    assert "rewards/chosen" in log and "rewards/rejected" in log
