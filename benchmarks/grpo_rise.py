@@ -472,7 +472,7 @@ def draw(report: dict[str, Any], path: str, smooth: int) -> None:
         )
     ax.set_title("refused by the strict verifier (share of completions)")
     ax.set_xlabel("step")
-    ax.set_ylim(bottom=0)
+    ax.set_ylim(0, max(0.1, ax.get_ylim()[1]))  # a share: small values stay small on the page
     ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
