@@ -271,7 +271,10 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="write the training problems for another trainer instead of training: 'verl train.parquet' or "
         "'openrlhf train.jsonl' (README: Trainers)",
     )
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.export and args.export[0] not in ("verl", "openrlhf"):
+        parser.error(f"--export KIND must be 'verl' or 'openrlhf', got {args.export[0]!r}")
+    return args
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -130,3 +130,10 @@ def test_openrlhf_rows_and_reward_file_give_the_trl_rewards(
 def test_export_refuses_an_unknown_trainer(example: ModuleType, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="'verl' or 'openrlhf'"):
         example.export("deepspeed", tmp_path / "x", n=2, seed=0)
+
+
+def test_the_command_line_names_a_wrong_export_kind(example: ModuleType, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        example.parse_args(["--export", "deepspeed", "out.jsonl"])
+    assert exit_info.value.code == 2
+    assert "--export KIND must be 'verl' or 'openrlhf', got 'deepspeed'" in capsys.readouterr().err
