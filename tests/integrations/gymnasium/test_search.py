@@ -76,8 +76,18 @@ def test_offline_search_picks_the_good_candidate_and_records_every_failure(tmp_p
     assert stats["candidate.task"]["max"] == 1.0 and stats["candidate.progress"]["std"] > 0
     assert rows["good"]["curve"] and rows["good"]["curve"][-1] > 0.5  # the training curve, first seed
 
+    good = rows["good"]  # one smoke-test batch, then every training step, in far fewer sandbox calls
+    assert good["transitions"] == 64 + 2 * 6_000 and good["sandbox_calls"] * 3 < good["transitions"]
+    assert rows["escaping"]["sandbox_calls"] == 0 and rows["hanging"]["sandbox_calls"] == 1  # never run; the smoke test
+
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     assert summary["kind"] == "reward_search" and summary["best"]["name"] == "good"
+    assert summary["params"]["reward_batch"] == 64
+    assert summary["sandbox"]["per_candidate"]["round1_good"] == {
+        "calls": good["sandbox_calls"],
+        "transitions": good["transitions"],
+    }
+    assert summary["sandbox"]["calls"] == sum(r["sandbox_calls"] for r in rows.values())
     assert summary["status_counts"] == {"crash": 1, "escape": 1, "nan": 1, "ok": 2, "timeout": 1}
     assert sorted(p.name for p in (out / "candidates").iterdir()) == [f"round1_{n}.py" for n in sorted(rows)]
     html = (out / "report.html").read_text(encoding="utf-8")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .fitness import Candidate, Evaluation, evaluate_candidate
+from .fitness import REWARD_BATCH, Candidate, Evaluation, evaluate_candidate
 from .proposer import Proposer, ProposerError
 from .tasks import SearchTask
 
@@ -45,6 +45,7 @@ def reward_search(
     train_steps: int | None = None,
     out: str | os.PathLike[str] | None = None,
     sandbox: dict[str, Any] | None = None,
+    batch: int = REWARD_BATCH,
     record: bool = True,
     on_candidate: Callable[[Evaluation], None] | None = None,
     on_start: Callable[[Candidate], None] | None = None,
@@ -55,7 +56,8 @@ def reward_search(
     evaluates each (:func:`.evaluate_candidate`: only in the sandbox, never raising for the
     candidate's faults); ``on_start`` / ``on_candidate`` are told before and after each one. The
     best is the ``ok`` candidate with the highest success rate, then env return. The search stops
-    early when a round brings no candidate.
+    early when a round brings no candidate. ``batch``: most transitions per sandbox call while a
+    Q-learner trains (see :data:`.fitness.REWARD_BATCH`).
     """
     started = time.perf_counter()
     evaluations: list[Evaluation] = []
@@ -73,7 +75,9 @@ def reward_search(
         for candidate in candidates:
             if on_start is not None:
                 on_start(candidate)
-            evaluation = evaluate_candidate(candidate, task, seeds=seeds, train_steps=train_steps, sandbox=sandbox)
+            evaluation = evaluate_candidate(
+                candidate, task, seeds=seeds, train_steps=train_steps, sandbox=sandbox, batch=batch
+            )
             evaluations.append(evaluation)
             if on_candidate is not None:
                 on_candidate(evaluation)
@@ -82,7 +86,7 @@ def reward_search(
     result = SearchResult(evaluations, best, stopped=stopped)
     if out is not None or record:
         result.run_dir, result.report = _write(
-            task, result, out, rounds, seeds, train_steps, time.perf_counter() - started, record
+            task, result, out, rounds, seeds, train_steps, batch, time.perf_counter() - started, record
         )
     return result
 
@@ -94,6 +98,7 @@ def _write(
     rounds: int,
     seeds: int,
     train_steps: int | None,
+    batch: int,
     elapsed: float,
     record: bool,
 ) -> tuple[Path, Path]:
@@ -122,6 +127,7 @@ def _write(
             "rounds": rounds,
             "success": task.success,
             "eval_episodes": task.eval_episodes,
+            "reward_batch": batch,
         },
     )
     summary["headline"] = {
@@ -132,6 +138,14 @@ def _write(
     }
     summary["best"] = best.as_row() if best else None
     summary["status_counts"] = counts
+    summary["sandbox"] = {  # one call scores many transitions
+        "calls": sum(e.sandbox_calls for e in result.evaluations),
+        "transitions": sum(e.transitions for e in result.evaluations),
+        "per_candidate": {
+            f"round{e.candidate.round}_{e.candidate.name}": {"calls": e.sandbox_calls, "transitions": e.transitions}
+            for e in result.evaluations
+        },
+    }
     summary["elapsed_s"] = round(elapsed, 3)
     summary["stopped"] = result.stopped
     report = write_run(run_dir, summary, [e.as_row() for e in result.evaluations], record=record)

@@ -6,6 +6,16 @@ truncation (a time limit is not a terminal state). Continuous observations are b
 step also updates the Q-values of every other machine state with the experience it would have
 had (CRM, Toro Icarte et al. 2022).
 
+With ``reward=`` (a :class:`~rewardlab.integrations.gymnasium.scoring.TransitionScorer`) the env
+stays unwrapped and its transitions are scored many at a time, one call of the reward per batch
+(a sandboxed reward program pays a process round trip per call, not per transition): the agent
+acts with the values it has, collecting transitions, until the batch holds ``batch`` of them or
+the agent is to choose greedily in a state that one of them left; then the batch is scored and
+its Q-updates are applied in the order of the steps. An update changes only the values of the
+state it left, so every greedy choice reads the same values as in per-step Q-learning (an
+exploring one reads none), and the updates are the same in the same order: what is learned is
+identical for any ``batch`` (the random draws too); only the number of calls changes.
+
 >>> import gymnasium as gym
 >>> agent = QLearning(alpha=0.5, gamma=0.95, epsilon=(1.0, 0.05, 2000), seed=0)
 >>> log = agent.learn(gym.make("FrozenLake-v1", is_slippery=False), steps=4000)
@@ -17,13 +27,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium as gym
 import numpy as np
 
-from ..transition import state_key
+from ..transition import state_key, transition_sample
 from .episodes import EpisodeRecord, EpisodeRecorder, Success, evaluate_policy
+
+if TYPE_CHECKING:
+    from ....core.sample import Sample
+    from ..scoring import TransitionScorer
 
 __all__ = ["Discretizer", "QLearning", "TrainingLog"]
 
@@ -114,9 +128,12 @@ class QLearning:
         best = np.flatnonzero(row == row.max())
         return int(best[0] if len(best) == 1 else self.rng.choice(best))
 
-    def act(self, obs: Any) -> int:
+    def act(self, obs: Any, *, before_greedy: Callable[[Any], None] | None = None) -> int:
+        """Epsilon-greedy; ``before_greedy(obs)`` runs when the choice reads the values (not when exploring)."""
         if self.rng.random() < self.current_epsilon():
             return int(self.rng.integers(self.n_actions))
+        if before_greedy is not None:
+            before_greedy(obs)
         return self.greedy(obs)
 
     def _update(self, obs: Any, action: int, reward: float, next_obs: Any, terminal: bool) -> None:
@@ -132,14 +149,26 @@ class QLearning:
         episodes: int | None = None,
         success: str | Success | None = None,
         stop_when: Callable[[TrainingLog], bool] | None = None,
+        reward: TransitionScorer | None = None,
+        batch: int = 64,
     ) -> TrainingLog:
         """Train on ``env`` for ``steps`` environment steps or ``episodes`` episodes (or until
-        ``stop_when(log)``); returns every finished episode."""
+        ``stop_when(log)``); returns every finished episode.
+
+        ``reward``: score the transitions with this scorer instead of using the env's reward, up to
+        ``batch`` transitions per call (see the module's docstring); a batch also ends where an
+        episode ends that may stop the training (``stop_when`` or the ``episodes`` budget)."""
         if steps is None and episodes is None:
             raise ValueError("give a budget: steps=N or episodes=N")
         if not isinstance(env.action_space, gym.spaces.Discrete):
             raise ValueError(f"tabular Q-learning needs a Discrete action space, got {env.action_space}")
         self.n_actions = int(env.action_space.n)
+        if reward is not None:
+            if self.counterfactual:
+                raise ValueError("counterfactual=True reads rewards from a RewardMachineWrapper, not from reward=")
+            if batch < 1:
+                raise ValueError(f"batch must be at least 1 transition per call, got {batch}")
+            return self._learn_scored(env, reward, batch, steps, episodes, success, stop_when)
         crm = None
         if self.counterfactual:
             try:
@@ -169,6 +198,67 @@ class QLearning:
                     break
                 obs, _ = recorder.reset(seed=self.seed + 7919 * episode)
             if steps is not None and self.steps >= steps:
+                break
+        return log
+
+    def _learn_scored(
+        self,
+        env: gym.Env,  # type: ignore[type-arg]
+        scorer: TransitionScorer,
+        batch: int,
+        steps: int | None,
+        episodes: int | None,
+        success: str | Success | None,
+        stop_when: Callable[[TrainingLog], bool] | None,
+    ) -> TrainingLog:
+        recorder = EpisodeRecorder(env, success)
+        log = TrainingLog(episodes=recorder.records)
+        samples: list[Sample] = []
+        pending: list[tuple[Any, int, Any, bool, int | None]] = []  # obs, action, next_obs, terminated, record
+        left: set[Any] = set()  # the states the pending transitions left (their values wait for the rewards)
+        running = [0.0]  # the trained reward's return of the unfinished episode
+
+        def flush() -> None:
+            rewards, _ = scorer.score(samples)  # raises TransitionRewardError: no update from a failed batch
+            for (o, a, n, terminal, record), r in zip(pending, rewards, strict=True):
+                self._update(o, a, float(r), n, terminal)
+                running[0] += float(r)
+                if record is not None:  # the episode's return of the reward it was trained on
+                    log.episodes[record].return_ = running[0]
+                    running[0] = 0.0
+            samples.clear()
+            pending.clear()
+            left.clear()
+
+        def settle(state: Any) -> None:  # the values of a state a pending transition left wait for its reward
+            if samples and self.key(state) in left:
+                flush()
+
+        episode = 0
+        obs, _ = recorder.reset(seed=self.seed)
+        while True:
+            action = self.act(obs, before_greedy=settle)
+            left.add(self.key(obs))
+            next_obs, env_reward, terminated, truncated, info = recorder.step(action)
+            self.steps += 1
+            log.steps = self.steps
+            ended = bool(terminated or truncated)
+            samples.append(transition_sample(obs, action, next_obs, float(env_reward), terminated, truncated, info))
+            pending.append((obs, action, next_obs, bool(terminated), len(log.episodes) - 1 if ended else None))
+            obs = next_obs
+            if ended:
+                episode += 1
+            out_of_steps = steps is not None and self.steps >= steps
+            last_episode = ended and episodes is not None and episode >= episodes
+            if len(samples) >= batch or out_of_steps or last_episode or (ended and stop_when is not None):
+                flush()
+            if ended:
+                if stop_when is not None and stop_when(log):
+                    break
+                if last_episode:
+                    break
+                obs, _ = recorder.reset(seed=self.seed + 7919 * episode)
+            if out_of_steps:
                 break
         return log
 
