@@ -48,6 +48,9 @@ def reward_search_command(
         120.0, "--request-timeout", min=1.0, help="Seconds one request to the endpoint may take."
     ),
     timeout_s: float = typer.Option(2.0, "--timeout", min=0.1, help="Seconds one batch of reward calls may take."),
+    reward_batch: int = typer.Option(
+        64, "--reward-batch", min=1, help="Most transitions per sandbox call while a Q-learner trains (same learning)."
+    ),
     min_isolation: str = typer.Option(
         "netns", "--min-isolation", help="Weakest sandbox accepted: bwrap, netns or rlimits-only."
     ),
@@ -115,6 +118,7 @@ def reward_search_command(
             train_steps=train_steps,
             out=out,
             sandbox={"timeout_s": timeout_s, "min_isolation": min_isolation},
+            batch=reward_batch,
             on_candidate=finished,
             on_start=started,
         )

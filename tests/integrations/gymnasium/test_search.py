@@ -202,11 +202,23 @@ def test_an_endpoint_that_answers_nothing_stops_with_a_clear_error(server: FakeO
         (["--candidates", "/no/such/dir"], "no such file or directory"),
         (["--candidates", str(CANDIDATES), "--task", "chess"], "unknown task 'chess'"),
         (["--candidates", str(CANDIDATES), "--min-isolation", "none"], "--min-isolation"),
+        (["--candidates", str(CANDIDATES), "--reward-batch", "0"], "--reward-batch"),
     ],
 )
 def test_bad_arguments_are_named(args: list[str], message: str) -> None:
     res = runner.invoke(app, ["reward-search", *args])
     assert res.exit_code == 2 and message in res.stderr, res.output
+
+
+def test_the_reward_batch_bounds_each_sandbox_call_and_is_recorded(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    args = ["reward-search", "--candidates", str(CANDIDATES / "good.py"), "--seeds", "1", "--train-steps", "400"]
+    res = runner.invoke(app, [*args, "--reward-batch", "4", "--out", str(out), *SANDBOX])
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert summary["params"]["reward_batch"] == 4
+    used = summary["sandbox"]["per_candidate"]["round1_good"]
+    assert used["transitions"] == 64 + 400 and used["calls"] >= 1 + 400 // 4
 
 
 def test_help_has_an_example() -> None:
