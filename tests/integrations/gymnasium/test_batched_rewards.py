@@ -145,3 +145,19 @@ def test_a_candidate_is_scored_in_few_sandbox_calls_counted_at_the_sandbox(monke
     assert evaluation.transitions == 64 + task.train_steps  # the smoke test's batch, then every training step
     assert len(calls) * 3 < evaluation.transitions, calls[:20]
     assert evaluation.as_row()["sandbox_calls"] == len(calls)
+
+
+@pytest.mark.integration
+def test_a_ppo_candidate_pays_a_rollout_per_sandbox_call() -> None:
+    code = (
+        "def compute_reward(next_obs, terminated, **kw):\n"
+        "    return (0.0 if terminated else 1.0) - abs(next_obs[2]), {'angle': -abs(next_obs[2])}\n"
+    )
+    task = get_task("cartpole")  # PPO with SB3's default rollout of 2048 steps
+    evaluation = evaluate_candidate(
+        Candidate("upright", code), task, seeds=1, train_steps=256, sandbox={"min_isolation": "rlimits-only"}
+    )
+    assert evaluation.status == "ok", evaluation.error
+    assert (evaluation.sandbox_calls, evaluation.transitions) == (2, 64 + 2048)  # the smoke test, one rollout
+    assert set(evaluation.components) == {"candidate", "candidate.angle"}
+    assert evaluation.per_seed[0]["train_episodes"] > 0
