@@ -1,0 +1,343 @@
+"""Issue 15: can a small learned head beat "pick the longest answer" on AlpacaEval best-of-11? (not a test)
+
+Prompt-disjoint 5-fold cross-validation on alpaca_bon16 (400 prompts x 11 gold candidates), the folds of
+``benchmarks/quality_alpaca_bon.py`` (``random.Random(0)`` shuffle, fold f = every 5th prompt from f).
+Each attempt fits a small head on cached per-candidate features of the training prompts only and scores
+the held-out fold; the 400 held-out prompts are pooled: exact expected gold of the best-of-11 pick
+(``expected_best_of_n``, random tie-break) x100, and the paired difference to the longest-answer rule
+with a 95% bootstrap CI over prompts (2000 resamples, seed 0). Heads are full-batch AdamW on the
+pairwise BT loss (pairs with gold difference > thr), ListNet, or regression (see ``fit_head``).
+
+Features: ``--features`` (the MiniLM cache of ``benchmarks/alpaca_features.py``; attempts C*), and text
+statistics computed here (attempts A*, B*: log length in characters / words / lines / paragraphs, list
+items, headers, code fences, type-token ratio, distinct 3-grams, zlib ratio, terminal punctuation, a
+refusal phrase, prompt-word coverage, the most repeated line, upper-case share, colons) and an MBR
+consensus score (mean TF-IDF cosine to the prompt's other candidates). "group-z" = z-scored within
+the prompt's candidates.
+
+Usage::
+
+    .venv/bin/python benchmarks/quality_alpaca_heads.py A1 A2 B3             # text features only
+    .venv/bin/python benchmarks/quality_alpaca_heads.py --features /tmp/bt15/minilm_512.npz C1 C10
+    .venv/bin/python benchmarks/quality_alpaca_heads.py --list
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import math
+import os
+import random
+import re
+import sys
+import zlib
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import torch
+
+HERE = Path(__file__).resolve().parent
+SHARED = Path(os.environ.get("REWARDLAB_SHARED_DATA", HERE.parent.parent / "shared" / "data"))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from rewardlab.evaluate.metrics.bon import expected_best_of_n  # noqa: E402
+
+K = 11
+WORD = re.compile(r"\w+")
+
+
+def folds_of(n: int, k: int = 5, seed: int = 0) -> list[list[int]]:
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    return [sorted(order[f::k]) for f in range(k)]
+
+
+def text_feats(c: str, prompt: str) -> list[float]:
+    words = WORD.findall(c.lower())
+    nw = max(1, len(words))
+    lines = [line for line in c.split("\n") if line.strip()]
+    tri = list(zip(words, words[1:], words[2:], strict=False))
+    pw = {w for w in WORD.findall(prompt.lower()) if len(w) > 3}
+    b = c.encode()
+    return [
+        math.log1p(len(c)),
+        math.log1p(len(words)),
+        math.log1p(len(lines)),
+        math.log1p(c.count("\n\n")),
+        math.log1p(sum(bool(re.match(r"\s*([-*•]|\d+[.)])\s", line)) for line in lines)),
+        math.log1p(sum(line.lstrip().startswith("#") for line in lines)),
+        math.log1p(c.count("```")),
+        len(set(words)) / nw,
+        (len(set(tri)) / max(1, len(tri))) if tri else 1.0,
+        len(zlib.compress(b)) / max(1, len(b)),
+        float(c.rstrip()[-1:] in ".!?)\"'`*" if c.strip() else 0),
+        float(bool(re.search(r"\b(sorry|as an ai|i cannot|i can't|language model)\b", c.lower()))),
+        (len(pw & set(words)) / len(pw)) if pw else 0.0,
+        math.log1p(max((lines.count(line) for line in lines), default=0)),
+        sum(ch.isupper() for ch in c) / max(1, len(c)),
+        math.log1p(c.count(":")),
+    ]
+
+
+class Lab:
+    def __init__(self, data: Path, features: Path | None) -> None:
+        with gzip.open(data, "rt", encoding="utf-8") as fh:
+            self.rows = [json.loads(line) for line in fh]
+        self.P = len(self.rows)
+        self.gold = np.array([[r["gold"][k] for k in range(K)] for r in self.rows], float)
+        self.cands = [[r["candidates"][k] for k in range(K)] for r in self.rows]
+        self.folds = folds_of(self.P)
+        self.hand = np.array(
+            [[text_feats(self.cands[p][k], self.rows[p]["instruction"]) for k in range(K)] for p in range(self.P)]
+        )
+        self.loglen = self.hand[:, :, 0]
+        self.mbr = self._mbr()
+        self.long11 = self.bon(np.array([[len(c) for c in cs] for cs in self.cands], float), tie="index")
+        self.minilm: dict[str, np.ndarray] = {}
+        if features is not None:
+            f = np.load(features)
+            pos = {r["id"]: i for i, r in enumerate(self.rows)}
+            for name in ("cm", "cls", "mean"):
+                a = f[name]
+                out = np.zeros((self.P, K, *a.shape[1:]), np.float32)
+                for n, (rid, k) in enumerate(zip(f["ids"], f["cand"], strict=True)):
+                    out[pos[str(rid)], int(k)] = a[n]
+                self.minilm[name] = out
+
+    def _mbr(self) -> np.ndarray:
+        docs = [[Counter(WORD.findall(c.lower())) for c in cs] for cs in self.cands]
+        df = Counter(w for ds in docs for d in ds for w in d)
+        n_docs = sum(len(ds) for ds in docs)
+
+        def vec(d: Counter[str]) -> dict[str, float]:
+            v = {w: (1 + math.log(c)) * math.log(n_docs / df[w]) for w, c in d.items()}
+            norm = math.sqrt(sum(x * x for x in v.values())) or 1.0
+            return {w: x / norm for w, x in v.items()}
+
+        out = np.zeros((self.P, K))
+        for p in range(self.P):
+            vs = [vec(d) for d in docs[p]]
+            for i in range(K):
+                sims = [sum(x * vs[j].get(w, 0.0) for w, x in vs[i].items()) for j in range(K) if j != i]
+                out[p, i] = float(np.mean(sims))
+        return out
+
+    def bon(self, scores: np.ndarray, n: int = 11, tie: str = "random") -> np.ndarray:
+        return np.array(
+            [expected_best_of_n(list(scores[p]), list(self.gold[p]), n, tie_break=tie) for p in range(self.P)]  # type: ignore[arg-type]
+        )
+
+    def report(self, name: str, scores: np.ndarray) -> dict[str, float]:
+        v = self.bon(scores)
+        d = v - self.long11
+        rng = np.random.default_rng(0)
+        boots = [d[rng.integers(0, self.P, self.P)].mean() for _ in range(2000)]
+        lo, hi = np.percentile(boots, [2.5, 97.5])
+        print(
+            f"{name:64s} N=11 {100 * v.mean():6.2f}  vs longest {100 * d.mean():+6.2f} "
+            f"[{100 * lo:+.2f}, {100 * hi:+.2f}]",
+            flush=True,
+        )
+        return {"mean": 100 * v.mean(), "diff": 100 * d.mean(), "lo": 100 * lo, "hi": 100 * hi}
+
+    def fit_head(
+        self,
+        x: np.ndarray,
+        tr: list[int],
+        *,
+        loss: str = "pairs",
+        thr: float = 0.25,
+        epochs: int = 200,
+        lr: float = 1e-2,
+        wd: float = 1e-3,
+        hidden: int = 0,
+        seed: int = 0,
+        margin: bool = False,
+    ) -> np.ndarray:
+        torch.manual_seed(seed)
+        xt = torch.tensor(x, dtype=torch.float32)
+        g = torch.tensor(self.gold, dtype=torch.float32)
+        if hidden:
+            net: torch.nn.Module = torch.nn.Sequential(
+                torch.nn.Dropout(0.1), torch.nn.Linear(x.shape[-1], hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 1)
+            )
+        else:
+            net = torch.nn.Linear(x.shape[-1], 1)
+        opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=wd)
+        idx = torch.tensor(tr)
+        xtr, gtr = xt[idx], g[idx]
+        dg = gtr.unsqueeze(2) - gtr.unsqueeze(1)
+        if loss == "best":
+            mask = torch.zeros_like(dg)
+            for i, b in enumerate(gtr.argmax(1).tolist()):
+                mask[i, b] = (dg[i, b] > 0).float()
+        else:
+            mask = (dg > thr).float()
+        for _ in range(epochs):
+            net.train()
+            opt.zero_grad()
+            s = net(xtr).squeeze(-1)
+            if loss in ("pairs", "best"):
+                diff = s.unsqueeze(2) - s.unsqueeze(1)
+                if margin:
+                    diff = diff - dg
+                value = (torch.nn.functional.softplus(-diff) * mask).sum() / mask.sum()
+            elif loss == "listnet":
+                value = -(torch.softmax(gtr / 0.1, 1) * torch.log_softmax(s, 1)).sum(1).mean()
+            else:
+                value = ((s - s.mean(1, keepdim=True)) - (gtr - gtr.mean(1, keepdim=True))).pow(2).mean()
+            value.backward()
+            opt.step()
+        net.eval()
+        with torch.no_grad():
+            return net(xt).squeeze(-1).numpy()
+
+    def odin(self, x: np.ndarray, tr: list[int], *, keep: str = "q", thr: float = 0.25) -> np.ndarray:
+        """Two linear heads, r = q + l, BT-trained; l made to correlate with log length, q not (and
+        orthogonal weights), as ODIN (Chen et al. 2024); scored with q alone (``keep='q'``) or q + l."""
+        torch.manual_seed(0)
+        xt = torch.tensor(x, dtype=torch.float32)
+        g = torch.tensor(self.gold, dtype=torch.float32)
+        ln = torch.tensor(self.loglen, dtype=torch.float32)
+        q, lh = torch.nn.Linear(x.shape[-1], 1), torch.nn.Linear(x.shape[-1], 1)
+        opt = torch.optim.AdamW([*q.parameters(), *lh.parameters()], lr=3e-3, weight_decay=1e-2)
+        idx = torch.tensor(tr)
+        xtr, gtr, ltr = xt[idx], g[idx], ln[idx]
+        dg = gtr.unsqueeze(2) - gtr.unsqueeze(1)
+        mask = (dg > thr).float()
+
+        def corr(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+            a, b = a.flatten() - a.mean(), b.flatten() - b.mean()
+            return (a * b).sum() / (a.norm() * b.norm() + 1e-8)
+
+        for _ in range(300):
+            opt.zero_grad()
+            sq, sl = q(xtr).squeeze(-1), lh(xtr).squeeze(-1)
+            s = sq + sl
+            diff = s.unsqueeze(2) - s.unsqueeze(1)
+            bt = (torch.nn.functional.softplus(-diff) * mask).sum() / mask.sum()
+            value = bt + corr(sq, ltr).abs() - corr(sl, ltr) + (q.weight * lh.weight).sum().abs()
+            value.backward()
+            opt.step()
+        with torch.no_grad():
+            sq, sl = q(xt).squeeze(-1).numpy(), lh(xt).squeeze(-1).numpy()
+        return sq if keep == "q" else sq + sl
+
+    def cv(
+        self, make_x: Callable[[list[int]], np.ndarray], fit: Callable[..., np.ndarray] | None = None, **kw: object
+    ) -> np.ndarray:
+        out = np.zeros((self.P, K))
+        for te in self.folds:
+            held = set(te)
+            tr = [i for i in range(self.P) if i not in held]
+            out[te] = (fit or self.fit_head)(make_x(tr), tr, **kw)[te]
+        return out
+
+    def zs(self, x: np.ndarray, tr: list[int]) -> np.ndarray:
+        flat = x[tr].reshape(-1, x.shape[-1])
+        return (x - flat.mean(0)) / (flat.std(0) + 1e-6)
+
+
+def gz(x: np.ndarray) -> np.ndarray:
+    return (x - x.mean(1, keepdims=True)) / (x.std(1, keepdims=True) + 1e-9)
+
+
+def attempts(lab: Lab) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
+    hand = lambda tr: lab.zs(lab.hand, tr)  # noqa: E731
+    gh = np.stack([gz(lab.hand[:, :, j]) for j in range(lab.hand.shape[2])], 2)
+    hm = np.concatenate([lab.hand, lab.mbr[:, :, None], gz(lab.mbr)[:, :, None], gz(lab.loglen)[:, :, None]], 2)
+    x2 = np.concatenate([lab.hand, gh, lab.mbr[:, :, None], gz(lab.mbr)[:, :, None]], 2)
+    out: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
+        "A1": ("text features, linear BT pairs thr .25", lambda: lab.cv(hand)),
+        "A2": ("text features, linear ListNet", lambda: lab.cv(hand, loss="listnet")),
+        "A3": ("text features, linear regression on within-prompt gold", lambda: lab.cv(hand, loss="regress")),
+        "A4": ("text features, pairs thr 0", lambda: lab.cv(hand, thr=0.0)),
+        "A5": ("text features, pairs thr .5", lambda: lab.cv(hand, thr=0.5)),
+        "A6": ("text features, best vs rest", lambda: lab.cv(hand, loss="best")),
+        "A7": ("text features, thr .25 + margin from gold", lambda: lab.cv(hand, margin=True)),
+        "A8": ("text features, MLP 32", lambda: lab.cv(hand, hidden=32, epochs=300)),
+        "A9": (
+            "text features, MLP 32 x5 seeds (sum)",
+            lambda: sum(lab.cv(hand, seed=s, hidden=32, epochs=300) for s in range(5)),
+        ),
+        "B1": ("MBR TF-IDF consensus alone (no training)", lambda: lab.mbr),
+        "B2a": ("group-z(len) + 0.25 group-z(MBR) (no training)", lambda: gz(lab.loglen) + 0.25 * gz(lab.mbr)),
+        "B2b": ("group-z(len) + 0.5 group-z(MBR) (no training)", lambda: gz(lab.loglen) + 0.5 * gz(lab.mbr)),
+        "B2c": ("group-z(len) + 1.0 group-z(MBR) (no training)", lambda: gz(lab.loglen) + gz(lab.mbr)),
+        "B3": ("text + MBR + group-z(len, MBR), linear BT thr .25", lambda: lab.cv(lambda tr: lab.zs(hm, tr))),
+        "B4": (
+            "text + group-z(text), linear BT thr .25",
+            lambda: lab.cv(lambda tr: lab.zs(np.concatenate([lab.hand, gh], 2), tr)),
+        ),
+        "B5": ("text + group-z(text) + MBR, linear BT thr .25", lambda: lab.cv(lambda tr: lab.zs(x2, tr))),
+        "B6": ("B5 with ListNet", lambda: lab.cv(lambda tr: lab.zs(x2, tr), loss="listnet")),
+        "B7": ("B5 with thr .5", lambda: lab.cv(lambda tr: lab.zs(x2, tr), thr=0.5)),
+    }
+    if lab.minilm:
+        cm, e = lab.minilm["cm"], {"epochs": 300, "lr": 3e-3, "wd": 1e-2}
+        l6 = cm[:, :, -1]
+        z6 = lambda tr: lab.zs(l6, tr)  # noqa: E731
+        out |= {
+            "C1": ("MiniLM completion_mean (the train bt probe), BT thr .25", lambda: lab.cv(z6, **e)),
+            "C2": ("C1 with thr .5", lambda: lab.cv(z6, thr=0.5, **e)),
+            "C3": ("C1 with thr 0", lambda: lab.cv(z6, thr=0.0, **e)),
+            "C4": ("C1 best vs rest", lambda: lab.cv(z6, loss="best", **e)),
+            "C5": ("C1 + margin from gold", lambda: lab.cv(z6, margin=True, **e)),
+            "C6": ("MiniLM cls pooling", lambda: lab.cv(lambda tr: lab.zs(lab.minilm["cls"], tr), **e)),
+            "C7": (
+                "MiniLM mean pooling (prompt + completion)",
+                lambda: lab.cv(lambda tr: lab.zs(lab.minilm["mean"], tr), **e),
+            ),
+            "C8": (
+                "MiniLM layers 4-6 concatenated",
+                lambda: lab.cv(lambda tr: lab.zs(cm[:, :, 4:].reshape(lab.P, K, -1), tr), **e),
+            ),
+            "C9": (
+                "MiniLM layers 0-6 concatenated (wd .1)",
+                lambda: lab.cv(lambda tr: lab.zs(cm.reshape(lab.P, K, -1), tr), epochs=300, lr=3e-3, wd=0.1),
+            ),
+            "C10": (
+                "C1 features + log length",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([l6, lab.loglen[:, :, None]], 2), tr), **e),
+            ),
+            "C11": (
+                "C1 features + text + MBR",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([l6, hm], 2), tr), **e),
+            ),
+            "C12": ("ODIN: length head dropped at scoring", lambda: lab.cv(z6, fit=lab.odin)),
+            "C13": ("ODIN: both heads kept", lambda: lab.cv(z6, fit=lab.odin, keep="both")),
+            "C14": (
+                "C1 x5 bootstrap-free seeds, group-z mean (ensemble)",
+                lambda: sum(gz(lab.cv(z6, seed=s, **e)) for s in range(5)),
+            ),
+        }
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("ids", nargs="*")
+    ap.add_argument("--data", type=Path, default=SHARED / "alpaca_bon16.jsonl.gz")
+    ap.add_argument("--features", type=Path, default=None)
+    ap.add_argument("--list", action="store_true")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    lab = Lab(args.data, args.features)
+    table = attempts(lab)
+    if args.list or not args.ids:
+        for k, (name, _) in table.items():
+            print(k, name)
+        return
+    lab.report("longest answer (random ties)", np.array([[len(c) for c in cs] for cs in lab.cands], float))
+    for k in args.ids:
+        name, run = table[k]
+        lab.report(f"{k} {name}", run())
+
+
+if __name__ == "__main__":
+    main()
