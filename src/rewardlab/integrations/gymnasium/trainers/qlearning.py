@@ -113,7 +113,9 @@ class QLearning:
         return state_key(obs)
 
     def values(self, obs: Any) -> np.ndarray:
-        k = self.key(obs)
+        return self._row(self.key(obs))
+
+    def _row(self, k: Any) -> np.ndarray:
         row = self.q.get(k)
         if row is None:
             row = self.q[k] = np.full(self.n_actions, self.q_init, dtype=np.float64)
@@ -137,8 +139,11 @@ class QLearning:
         return self.greedy(obs)
 
     def _update(self, obs: Any, action: int, reward: float, next_obs: Any, terminal: bool) -> None:
-        row = self.values(obs)
-        target = reward if terminal else reward + self.gamma * float(self.values(next_obs).max())
+        self._update_keys(self.key(obs), action, reward, self.key(next_obs), terminal)
+
+    def _update_keys(self, k: Any, action: int, reward: float, next_k: Any, terminal: bool) -> None:
+        row = self._row(k)
+        target = reward if terminal else reward + self.gamma * float(self._row(next_k).max())
         row[action] += self.alpha * (target - row[action])
 
     def learn(
@@ -214,14 +219,14 @@ class QLearning:
         recorder = EpisodeRecorder(env, success)
         log = TrainingLog(episodes=recorder.records)
         samples: list[Sample] = []
-        pending: list[tuple[Any, int, Any, bool, int | None]] = []  # obs, action, next_obs, terminated, record
+        pending: list[tuple[Any, int, Any, bool, int | None]] = []  # state, action, next state, terminated, record
         left: set[Any] = set()  # the states the pending transitions left (their values wait for the rewards)
         running = [0.0]  # the trained reward's return of the unfinished episode
 
         def flush() -> None:
             rewards, _ = scorer.score(samples)  # raises TransitionRewardError: no update from a failed batch
-            for (o, a, n, terminal, record), r in zip(pending, rewards, strict=True):
-                self._update(o, a, float(r), n, terminal)
+            for (k, a, next_k, terminal, record), r in zip(pending, rewards, strict=True):
+                self._update_keys(k, a, float(r), next_k, terminal)
                 running[0] += float(r)
                 if record is not None:  # the episode's return of the reward it was trained on
                     log.episodes[record].return_ = running[0]
@@ -238,13 +243,18 @@ class QLearning:
         obs, _ = recorder.reset(seed=self.seed)
         while True:
             action = self.act(obs, before_greedy=settle)
-            left.add(self.key(obs))
+            k = self.key(obs)
+            left.add(k)
             next_obs, env_reward, terminated, truncated, info = recorder.step(action)
             self.steps += 1
             log.steps = self.steps
             ended = bool(terminated or truncated)
-            samples.append(transition_sample(obs, action, next_obs, float(env_reward), terminated, truncated, info))
-            pending.append((obs, action, next_obs, bool(terminated), len(log.episodes) - 1 if ended else None))
+            # copies: the transition waits for its batch, and an env may reuse its observation arrays
+            sample = transition_sample(
+                _copy(obs), action, _copy(next_obs), float(env_reward), terminated, truncated, info
+            )
+            samples.append(sample)
+            pending.append((k, action, self.key(next_obs), bool(terminated), len(log.episodes) - 1 if ended else None))
             obs = next_obs
             if ended:
                 episode += 1
@@ -275,3 +285,11 @@ class QLearning:
         if not self.n_actions:
             self.n_actions = int(env.action_space.n)  # type: ignore[attr-defined]
         return evaluate_policy(self.greedy, env, episodes=episodes, seed=seed, success=success, max_steps=max_steps)
+
+
+def _copy(obs: Any) -> Any:
+    if isinstance(obs, np.ndarray):
+        return obs.copy()
+    if isinstance(obs, dict):
+        return {k: _copy(v) for k, v in obs.items()}
+    return obs
