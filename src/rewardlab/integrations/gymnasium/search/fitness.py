@@ -33,10 +33,10 @@ from .tasks import SearchTask
 __all__ = ["REWARD_BATCH", "Candidate", "Evaluation", "classify", "evaluate_candidate"]
 
 REWARD_BATCH = 64
-"""Most transitions per sandbox call while a Q-learner trains. A batch also ends when the agent
-returns to a state it left in the batch, which keeps the learning identical to per-step rewards:
-on the key-door task (6,000 steps a seed) the good candidate takes ~1,240 calls a seed instead of
-6,000, with any batch of 64 or more. The sandbox's ``timeout_s`` is per call: for the batch."""
+"""Most transitions per sandbox call while a Q-learner trains. A batch also ends when the agent is
+to choose greedily in a state it left in the batch, which keeps the learning identical to per-step
+rewards: on the key-door task (6,000 steps a seed) the good candidate takes 2,502 calls for seeds 0
+and 1 instead of 12,000, with any batch of 64 or more. The sandbox's ``timeout_s`` is per call."""
 SMOKE_TRANSITIONS = 64
 
 STATUSES = ("ok", "crash", "timeout", "nan", "escape", "invalid")
