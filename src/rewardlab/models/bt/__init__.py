@@ -11,6 +11,8 @@ Scoring with a trained folder:
 Training one (``rewardlab train bt``):
 
 - :mod:`.config`: the training parameters (validated, recorded in the model card);
+- :mod:`.candidates`: candidate lists with scores (best-of-N data) made into pairs, their
+  prompt-disjoint split and the defaults ``train bt`` uses for them;
 - :mod:`.loss`: the pairwise loss with margin and reward-centring regularizer;
 - :mod:`.batches`: length-bucketed, shuffled pair batches;
 - :mod:`.trainer`: training one member (optimizer, schedule, accumulation, held-out accuracy);
