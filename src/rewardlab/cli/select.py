@@ -53,6 +53,10 @@ def _options(
         fail(f"{exc} (--skip-bad skips such lines)")
     if not data.rows:
         fail(f"{input}: no scored rows")
+    err_console.print(
+        f"read {len(data.rows)} scored rows in {len(data.groups())} groups from {input} (score {score_key})",
+        highlight=False,
+    )
     for line, message in data.skipped[:3]:
         err_console.print(f"[yellow]warning:[/] {input}:{line}: {message} (skipped)", highlight=False)
     if len(data.skipped) > 3:
