@@ -7,15 +7,13 @@ also compared with that label, so a disagreement can be traced to the reward tha
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...core.spec import Spec
 from ..metrics.agreement import agreement
-from .rundir import RunOutcome, pair_reward_info, write_evaluation
-from .sample_data import load_samples
+from .rundir import RunOutcome, write_pair_evaluation
 from .scoring import score_all
 
 __all__ = ["AgreementOptions", "evaluate_agreement", "run_agreement"]
@@ -110,17 +108,15 @@ def run_agreement(
 ) -> RunOutcome:
     """Compare two rewards on a sample file and write a run directory."""
     opt = options or AgreementOptions()
-
-    def header(samples: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
-        data = {"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit}
-        params = asdict(opt) | {"progress": None}
-        return {"reward": pair_reward_info(spec_a, spec_b, refs), "data": data, "params": params}
-
-    return write_evaluation(
+    return write_pair_evaluation(
         "agreement",
-        out,
-        load=lambda: load_samples(data_path, mapping=mapping, limit=limit),
-        evaluate=lambda samples: evaluate_agreement(spec_a, spec_b, samples, opt),
-        header=header,
+        (spec_a, spec_b),
+        data_path,
+        lambda samples: evaluate_agreement(spec_a, spec_b, samples, opt),
+        params=asdict(opt) | {"progress": None},
+        refs=refs,
+        mapping=mapping,
+        out=out,
+        limit=limit,
         record=record,
     )

@@ -9,15 +9,14 @@ means one is the other's negation.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from ...core.spec import Spec
 from ..metrics.distance import grouped_distance
-from .rundir import RunOutcome, pair_reward_info, write_evaluation
-from .sample_data import group_of, load_samples
+from .rundir import RunOutcome, write_pair_evaluation
+from .sample_data import group_of
 from .scoring import score_all
 
 __all__ = ["DistanceOptions", "evaluate_distance", "run_distance"]
@@ -100,17 +99,15 @@ def run_distance(
 ) -> RunOutcome:
     """Compute the distance between two rewards on a grouped sample file and write a run directory."""
     opt = options or DistanceOptions()
-
-    def header(samples: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
-        data = {"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit}
-        params = asdict(opt) | {"progress": None}
-        return {"reward": pair_reward_info(spec_a, spec_b, refs), "data": data, "params": params}
-
-    return write_evaluation(
+    return write_pair_evaluation(
         "distance",
-        out,
-        load=lambda: load_samples(data_path, mapping=mapping, limit=limit),
-        evaluate=lambda samples: evaluate_distance(spec_a, spec_b, samples, opt),
-        header=header,
+        (spec_a, spec_b),
+        data_path,
+        lambda samples: evaluate_distance(spec_a, spec_b, samples, opt),
+        params=asdict(opt) | {"progress": None},
+        refs=refs,
+        mapping=mapping,
+        out=out,
+        limit=limit,
         record=record,
     )

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from ...core.errors import RewardlabError
 from ...data.jsonl import dumps, open_text
 from ..report.render import render_report
+from .sample_data import load_samples
 
 __all__ = [
     "REPORT_FILE",
@@ -42,6 +43,7 @@ __all__ = [
     "summary_header",
     "utc_now",
     "write_evaluation",
+    "write_pair_evaluation",
     "write_run",
 ]
 
@@ -188,6 +190,36 @@ def write_evaluation(
     summary["elapsed_s"] = round(time.perf_counter() - started, 3)
     report = write_run(run_dir, summary, rows, record=record)
     return RunOutcome(run_dir, summary, report)
+
+
+def write_pair_evaluation(
+    kind: str,
+    specs: tuple[Any, Any],
+    data_path: str,
+    evaluate: Callable[[list[dict[str, Any]]], Scored],
+    *,
+    params: dict[str, Any],
+    refs: tuple[str | None, str | None] = (None, None),
+    mapping: dict[str, str] | None = None,
+    out: str | None = None,
+    limit: int | None = None,
+    record: bool = True,
+) -> RunOutcome:
+    """A run that scores one sample file with two rewards (agreement, distance): the samples loaded
+    with ``mapping`` and ``limit``, the summary naming both rewards, the file and ``params``."""
+
+    def header(samples: list[dict[str, Any]], result: dict[str, Any]) -> dict[str, Any]:
+        data = {"path": os.path.abspath(data_path), "samples": len(samples), "mapping": mapping or {}, "limit": limit}
+        return {"reward": pair_reward_info(specs[0], specs[1], refs), "data": data, "params": params}
+
+    return write_evaluation(
+        kind,
+        out,
+        load=lambda: load_samples(data_path, mapping=mapping, limit=limit),
+        evaluate=evaluate,
+        header=header,
+        record=record,
+    )
 
 
 def summary_header(
