@@ -32,51 +32,39 @@ correlation is computed.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from ..core.lazy import lazy_exports
 
 _EXPORTS = {
-    "run_prefs": "runs.prefs",
-    "evaluate_preferences": "runs.prefs",
-    "PrefsOptions": "runs.prefs",
-    "run_bon": "runs.bon",
-    "evaluate_bon": "runs.bon",
-    "BonOptions": "runs.bon",
-    "run_robustness": "runs.robustness",
-    "evaluate_robustness": "runs.robustness",
-    "RobustnessOptions": "runs.robustness",
-    "run_agreement": "runs.agreement",
-    "evaluate_agreement": "runs.agreement",
-    "AgreementOptions": "runs.agreement",
-    "run_distance": "runs.distance",
-    "evaluate_distance": "runs.distance",
-    "DistanceOptions": "runs.distance",
-    "expected_best_of_n": "metrics.bon",
-    "kl_bon": "metrics.bon",
-    "load_bon": "runs.bon_data",
-    "epic_distance": "metrics.distance",
-    "starc_distance": "metrics.distance",
-    "grouped_distance": "metrics.distance",
-    "preference_accuracy": "metrics.preference",
-    "section_scores": "metrics.rewardbench",
-    "ties_score": "metrics.rewardbench",
-    "load_preferences": "runs.pairs",
-    "build_report": "runs.rundir",
-    "RunStore": "runs.store",
-    "TRANSFORMS": "metrics.transforms",
+    "run_prefs": ".runs.prefs",
+    "evaluate_preferences": ".runs.prefs",
+    "PrefsOptions": ".runs.prefs",
+    "run_bon": ".runs.bon",
+    "evaluate_bon": ".runs.bon",
+    "BonOptions": ".runs.bon",
+    "run_robustness": ".runs.robustness",
+    "evaluate_robustness": ".runs.robustness",
+    "RobustnessOptions": ".runs.robustness",
+    "run_agreement": ".runs.agreement",
+    "evaluate_agreement": ".runs.agreement",
+    "AgreementOptions": ".runs.agreement",
+    "run_distance": ".runs.distance",
+    "evaluate_distance": ".runs.distance",
+    "DistanceOptions": ".runs.distance",
+    "expected_best_of_n": ".metrics.bon",
+    "kl_bon": ".metrics.bon",
+    "load_bon": ".runs.bon_data",
+    "epic_distance": ".metrics.distance",
+    "starc_distance": ".metrics.distance",
+    "grouped_distance": ".metrics.distance",
+    "preference_accuracy": ".metrics.preference",
+    "section_scores": ".metrics.rewardbench",
+    "ties_score": ".metrics.rewardbench",
+    "load_preferences": ".runs.pairs",
+    "build_report": ".runs.rundir",
+    "RunStore": ".runs.store",
+    "TRANSFORMS": ".metrics.transforms",
 }
 
 __all__ = sorted(_EXPORTS)
 
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'rewardlab.evaluate' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_EXPORTS))
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,8 +9,7 @@ the isolation on first use of their names. (The wire contract in :mod:`.protocol
 
 from __future__ import annotations
 
-from typing import Any
-
+from ...core.lazy import lazy_exports
 from . import errors
 from .errors import *  # noqa: F403  (the sandbox's exceptions, listed in errors.__all__)
 
@@ -28,17 +27,4 @@ _LAZY = {
 
 __all__ = sorted([*errors.__all__, *_LAZY])
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    from importlib import import_module
-
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -23,8 +23,7 @@ Importing this package is light: gymnasium, torch and stable-baselines3 load wit
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from ...core.lazy import lazy_exports
 
 _LAZY = {
     "RewardWrapper": ".wrapper",
@@ -55,15 +54,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(module, __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)
