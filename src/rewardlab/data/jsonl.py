@@ -24,15 +24,24 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from ..core.inputs import MAX_DEPTH, find_problem, surrogate_position
 
-__all__ = ["JsonlRow", "dumps", "iter_jsonl", "open_text", "parse_line", "read_jsonl", "write_jsonl"]
+__all__ = [
+    "JsonlRow",
+    "dumps",
+    "iter_jsonl",
+    "iter_parsed",
+    "open_text",
+    "parse_line",
+    "read_jsonl",
+    "write_jsonl",
+]
 
 
 @dataclass
@@ -138,6 +147,40 @@ def read_jsonl(path: str | os.PathLike[str], *, strict: bool = True) -> list[dic
             elif strict:
                 raise InputError(row.error or "malformed line", source=str(path), line=row.line)
     return out
+
+
+T = TypeVar("T")
+
+
+def iter_parsed(
+    path: str | os.PathLike[str],
+    parse: Callable[[dict[str, Any], int, str], Iterable[T]],
+    *,
+    strict: bool = True,
+    skipped: list[str] | None = None,
+) -> Iterator[T]:
+    """Stream what ``parse(data, line, source)`` makes of each row of a JSONL file (``.gz`` ok).
+
+    A missing file raises :class:`InputError`. With ``strict`` the first malformed line or row
+    that ``parse`` rejects (with ``InputError``) raises; otherwise its reason (``file:line: why``)
+    is appended to ``skipped`` and reading goes on.
+    """
+    from ..core.errors import InputError
+
+    source = str(path)
+    if source != "-" and not Path(source).is_file():
+        raise InputError("no such file", source=source)
+    with open_text(source) as fh:
+        for row in iter_jsonl(fh, source=source):
+            try:
+                if not row.ok:
+                    raise InputError(row.error or "malformed line", source=source, line=row.line)
+                yield from parse(row.data or {}, row.line, source)
+            except InputError as exc:
+                if strict:
+                    raise
+                if skipped is not None:
+                    skipped.append(str(exc))
 
 
 def _default(value: Any) -> Any:

@@ -52,7 +52,6 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from ..core.errors import InputError
@@ -436,29 +435,14 @@ def iter_preferences(
     With ``strict`` the first bad row raises :class:`InputError`; otherwise its reason
     (``file:line: why``) is appended to ``skipped`` and reading goes on.
     """
-    from .jsonl import iter_jsonl, open_text
+    from .jsonl import iter_parsed
 
-    source = str(path)
-    if source != "-" and not Path(source).is_file():
-        raise InputError("no such file", source=source)
-    with open_text(source) as fh:
-        for row in iter_jsonl(fh, source=source):
-            try:
-                if not row.ok:
-                    raise InputError(row.error or "malformed line", source=source, line=row.line)
-                yield from parse_preference_row(
-                    row.data or {},
-                    format=format,
-                    line=row.line,
-                    source=source,
-                    subset_field=subset_field,
-                    id_field=id_field,
-                )
-            except InputError as exc:
-                if strict:
-                    raise
-                if skipped is not None:
-                    skipped.append(str(exc))
+    def parse(data: dict[str, Any], line: int, source: str) -> list[PreferencePair]:
+        return parse_preference_row(
+            data, format=format, line=line, source=source, subset_field=subset_field, id_field=id_field
+        )
+
+    return iter_parsed(path, parse, strict=strict, skipped=skipped)
 
 
 def load_preferences(

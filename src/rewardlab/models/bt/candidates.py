@@ -156,22 +156,14 @@ def iter_candidate_lists(
     path: str | os.PathLike[str], *, strict: bool = True, skipped: list[str] | None = None
 ) -> Iterator[CandidateList]:
     """Stream the candidate lists of a JSONL file (``.gz`` ok); bad rows raise or go to ``skipped``."""
-    from ...data.jsonl import iter_jsonl, open_text
+    from ...data.jsonl import iter_parsed
 
-    source = str(path)
-    if source != "-" and not Path(source).is_file():
-        raise InputError("no such file", source=source)
-    with open_text(source) as fh:
-        for row in iter_jsonl(fh, source=source):
-            try:
-                if not row.ok:
-                    raise InputError(row.error or "malformed line", source=source, line=row.line)
-                yield parse_candidate_row(row.data or {}, line=row.line, source=source)
-            except InputError as exc:
-                if strict:
-                    raise
-                if skipped is not None:
-                    skipped.append(str(exc))
+    return iter_parsed(
+        path,
+        lambda data, line, source: (parse_candidate_row(data, line=line, source=source),),
+        strict=strict,
+        skipped=skipped,
+    )
 
 
 def load_candidate_lists(path: str | os.PathLike[str], *, strict: bool = False) -> CandidateData:
