@@ -54,7 +54,7 @@ from ..core.errors import RewardTimeout
 from . import _template
 from .errors import InputTooLarge, PoolClosed, RemoteError, WorkerCrashed
 from .limits import describe_exit_status
-from .wire import ChannelClosed, ChannelTimeout, recv_bytes, send_bytes
+from .wire import ChannelClosed, ChannelTimeout, close_process_channel, recv_bytes, send_bytes
 
 __all__ = ["PoolStats", "WorkerPool", "default_pool"]
 
@@ -126,12 +126,8 @@ class _Worker:
         self.close()
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
-        if self.pidfd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.pidfd)
-            self.pidfd = None
+        close_process_channel(self.sock, self.pidfd)
+        self.pidfd = None
 
 
 class _TemplateProcess:

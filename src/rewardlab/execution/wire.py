@@ -13,13 +13,23 @@ b'hello'
 
 from __future__ import annotations
 
+import contextlib
+import os
 import select
 import socket
 import time
 
 from .sandbox.protocol import FRAME_HEADER
 
-__all__ = ["Channel", "ChannelClosed", "ChannelTimeout", "recv_bytes", "send_bytes", "wait_readable"]
+__all__ = [
+    "Channel",
+    "ChannelClosed",
+    "ChannelTimeout",
+    "close_process_channel",
+    "recv_bytes",
+    "send_bytes",
+    "wait_readable",
+]
 
 
 class ChannelClosed(ConnectionError):
@@ -44,6 +54,16 @@ def _sendall(sock: socket.socket, data: bytes | memoryview) -> None:
         sock.sendall(data)
     except (BrokenPipeError, ConnectionResetError) as exc:
         raise ChannelClosed(f"peer closed the channel: {exc}") from None
+
+
+def close_process_channel(sock: socket.socket, pidfd: int | None) -> None:
+    """Close a child process's channel and its pidfd (when there is one), ignoring errors of
+    what is already closed."""
+    with contextlib.suppress(OSError):
+        sock.close()
+    if pidfd is not None:
+        with contextlib.suppress(OSError):
+            os.close(pidfd)
 
 
 def wait_readable(fd: int, deadline: float | None, also: int | None = None) -> bool:

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..limits import describe_signal
-from ..wire import wait_readable
+from ..wire import close_process_channel, wait_readable
 from .cgroups import SandboxCgroup, make_sandbox_cgroup, remove_sandbox_cgroup
 from .errors import SandboxError
 from .isolation import IsolationPlan, detect_isolation
@@ -161,12 +161,8 @@ class ProgramHandle:
         return cls(run_id, socket.socket(fileno=fds[0]), fds[1] if len(fds) > 1 else None, workdir or "")
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.sock.close()
-        if self.pidfd is not None:
-            with contextlib.suppress(OSError):
-                os.close(self.pidfd)
-            self.pidfd = None
+        close_process_channel(self.sock, self.pidfd)
+        self.pidfd = None
 
 
 def describe_finish(finish: dict[str, Any]) -> str:
