@@ -17,7 +17,7 @@ from pydantic import Field, PrivateAttr
 from ...core.sample import Sample
 from ..backbones.rendering import sample_parts
 from ..lazy import LazyModelReward
-from .backends import JudgeBackend, make_backend
+from .backends import ChatRequest, JudgeBackend, make_backend
 from .config import JudgeBackendConfig
 from .guard import master_key_reason
 from .prompts import render_conversation
@@ -79,3 +79,11 @@ class JudgeReward(LazyModelReward):
 
     def guard_reason(self, response: str, question: str) -> str | None:
         return master_key_reason(response, question) if self.guard else None
+
+    def ask(self, conversations: Sequence[list[dict[str, str]]], choices: list[str]) -> list[Any]:
+        """One verdict per conversation, in order: the reply text (``verdict: text``, at most
+        ``max_new_tokens``) or the backend's probabilities of ``choices`` (``verdict: logprobs``)."""
+        requests = [ChatRequest.of(m, max_tokens=self.max_new_tokens) for m in conversations]
+        if self.verdict == "text":
+            return self.judge_backend.complete(requests)
+        return self.judge_backend.choose(requests, choices)

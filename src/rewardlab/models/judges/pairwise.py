@@ -22,7 +22,6 @@ from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
-from .backends import ChatRequest
 from .base import JudgeReward, normalized_probs
 from .parse import VerdictError, parse_pairwise
 from .prompts import pairwise_messages
@@ -83,11 +82,7 @@ class PairwiseJudge(JudgeReward):
                 jobs.append((i, False, pairwise_messages(conversation, other_text, response, verdict=self.verdict)))
         if not jobs:
             return out
-        requests = [ChatRequest.of(m, max_tokens=self.max_new_tokens) for _, _, m in jobs]
-        if self.verdict == "text":
-            answers: list[Any] = self.judge_backend.complete(requests)
-        else:
-            answers = self.judge_backend.choose(requests, ["A", "B"])
+        answers = self.ask([m for _, _, m in jobs], ["A", "B"])
         per_sample: dict[int, list[tuple[bool, Any]]] = {}
         for (i, completion_first, _), answer in zip(jobs, answers, strict=True):
             per_sample.setdefault(i, []).append((completion_first, answer))

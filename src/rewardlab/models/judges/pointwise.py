@@ -130,15 +130,13 @@ class PointwiseJudge(JudgeReward):
     def _verdicts(
         self, pending: list[tuple[int, list[dict[str, str]]]], critiques: dict[int, str], out: list[Outcome]
     ) -> None:
-        backend = self.judge_backend
-        requests = [ChatRequest.of(m, max_tokens=self.max_new_tokens) for _, m in pending]
-        if self.verdict == "text":
-            for (i, _), reply in zip(pending, backend.complete(requests), strict=True):
-                out[i] = self._from_text(reply, critiques.get(i))
-            return
         choices = [str(k) for k in range(self.scale_min, self.scale_max + 1)]
-        for (i, _), row in zip(pending, backend.choose(requests, choices), strict=True):
-            out[i] = self._from_logprobs(row, choices, critiques.get(i))
+        answers = self.ask([m for _, m in pending], choices)
+        for (i, _), answer in zip(pending, answers, strict=True):
+            if self.verdict == "text":
+                out[i] = self._from_text(answer, critiques.get(i))
+            else:
+                out[i] = self._from_logprobs(answer, choices, critiques.get(i))
 
     def _from_text(self, reply: Any, critique: str | None) -> Outcome:
         if isinstance(reply, BaseException):

@@ -19,7 +19,6 @@ from ...core.registry import register
 from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
-from .backends import ChatRequest
 from .base import JudgeReward, normalized_probs
 from .parse import VerdictError, parse_yes_no
 from .prompts import rubric_messages
@@ -129,11 +128,7 @@ class RubricJudge(JudgeReward):
                 jobs.append((i, k, messages))
         if not jobs:
             return out
-        requests = [ChatRequest.of(m, max_tokens=self.max_new_tokens) for _, _, m in jobs]
-        if self.verdict == "text":
-            answers: list[Any] = self.judge_backend.complete(requests)
-        else:
-            answers = self.judge_backend.choose(requests, ["Yes", "No"])
+        answers = self.ask([m for _, _, m in jobs], ["Yes", "No"])
         per_sample: dict[int, dict[int, Any]] = {}
         for (i, k, _), answer in zip(jobs, answers, strict=True):
             per_sample.setdefault(i, {})[k] = answer
