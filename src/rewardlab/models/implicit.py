@@ -30,7 +30,7 @@ from ..core.reward import Outcome
 from ..core.sample import Sample
 from ..verifiers.common.text import Extract, extract_answer
 from .fallback import batch_fallback
-from .lazy import LazyModelReward
+from .lazy import LazyModelReward, split_completions
 
 __all__ = ["DPOImplicitReward", "ReferenceLikelihood"]
 
@@ -107,13 +107,7 @@ class DPOImplicitReward(_LMReward):
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         from .lm_ops import completion_logprobs
 
-        out: list[Outcome] = [None] * len(samples)
-        usable = []
-        for i, s in enumerate(samples):
-            if s.completion is None:
-                out[i] = NotApplicable("the sample has no completion")
-            else:
-                usable.append(i)
+        out, usable = split_completions(samples, "the sample has no completion")
         if not usable:
             return out
         logps = {}

@@ -18,14 +18,16 @@ the process).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import PrivateAttr
 
-from ..core.reward import Reward
+from ..core.errors import NotApplicable
+from ..core.reward import Outcome, Reward
+from ..core.sample import Sample
 
-__all__ = ["LazyModelReward"]
+__all__ = ["LazyModelReward", "split_completions"]
 
 T = TypeVar("T")
 
@@ -56,3 +58,23 @@ class LazyModelReward(Reward):
                     value = load()
                     setattr(self, attr, value)
         return value  # type: ignore[no-any-return]
+
+
+def split_completions(
+    samples: Sequence[Sample], reason: str = "the sample has no completion to score"
+) -> tuple[list[Outcome], list[int]]:
+    """The outcome slots of a batch, ``NotApplicable(reason)`` where a sample has no completion,
+    and the indices of the samples a model can score.
+
+    >>> out, usable = split_completions([Sample(completion="hi"), Sample(prompt="no answer")])
+    >>> usable, out[0], str(out[1])
+    ([0], None, 'the sample has no completion to score')
+    """
+    out: list[Outcome] = [None] * len(samples)
+    usable = []
+    for i, s in enumerate(samples):
+        if s.completion is None:
+            out[i] = NotApplicable(reason)
+        else:
+            usable.append(i)
+    return out, usable

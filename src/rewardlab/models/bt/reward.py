@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 from pydantic import Field, PrivateAttr, field_validator
 
 from ...core.context import ScoreContext
-from ...core.errors import NotApplicable
 from ...core.example import Example
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
@@ -32,7 +31,7 @@ from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
 from ..folders import rm_node
-from ..lazy import LazyModelReward
+from ..lazy import LazyModelReward, split_completions
 
 __all__ = ["RewardModel"]
 
@@ -105,13 +104,7 @@ class RewardModel(LazyModelReward):
 
     @batch_fallback(ready=lambda self: self.scorer)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        out: list[Outcome] = [None] * len(samples)
-        usable = []
-        for i, s in enumerate(samples):
-            if s.completion is None:
-                out[i] = NotApplicable("the sample has no completion to score")
-            else:
-                usable.append(i)
+        out, usable = split_completions(samples)
         if not usable:
             return out
         scored = self.scorer.score([samples[i] for i in usable])

@@ -27,7 +27,6 @@ from typing import Any, ClassVar, Literal
 from pydantic import Field, PrivateAttr, model_validator
 
 from ...core.context import ScoreContext
-from ...core.errors import NotApplicable
 from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
@@ -35,7 +34,7 @@ from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
 from ..folders import hf_task, read_hf_config
-from ..lazy import LazyModelReward
+from ..lazy import LazyModelReward, split_completions
 
 __all__ = ["HFRewardModel", "combine_logits", "head_labels"]
 
@@ -197,13 +196,7 @@ class HFRewardModel(LazyModelReward):
         loaded = self.loaded
         labels = loaded.labels
         head, weights = self._resolve_head(labels)
-        out: list[Outcome] = [None] * len(samples)
-        usable = []
-        for i, s in enumerate(samples):
-            if s.completion is None:
-                out[i] = NotApplicable("the sample has no completion to score")
-            else:
-                usable.append(i)
+        out, usable = split_completions(samples)
         inputs = [encode_for_classifier(loaded.tokenizer, samples[i], loaded.max_length) for i in usable]
         logits = classifier_logits(loaded, inputs, self.batch_size)
         for i, x, row in zip(usable, inputs, logits, strict=True):
