@@ -33,6 +33,7 @@ from ..core.result import RewardResult
 from ..core.reward import Reward
 from ..core.sample import Sample
 from .common.jsontext import Where, is_empty_value, parse_json
+from .common.text import check_pattern
 
 __all__ = ["TEMPLATES", "Format", "check_json", "check_tags"]
 
@@ -170,11 +171,7 @@ class Format(Reward):
             bad = [t for t in self.tags if not re.fullmatch(r"[A-Za-z_][\w\-]*", t)]
             if bad:
                 raise ValueError(f"tag names must be plain identifiers, got {bad}")
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regex: {exc}") from None
+        check_pattern(self.pattern)
         return self
 
     @cached_property

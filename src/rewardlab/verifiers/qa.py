@@ -29,7 +29,7 @@ from .common.confusables import fold
 from .common.guards import candidate_parts, prompt_remainder, restates_prompt
 from .common.hedges import hedge_markers, negation_markers
 from .common.references import references
-from .common.text import Extract, extract_answer
+from .common.text import Extract, check_pattern, extract_answer
 
 __all__ = ["QA", "squad_em", "squad_f1", "squad_normalize"]
 
@@ -119,11 +119,7 @@ class QA(Reward):
     def _check(self) -> QA:
         if self.extract == "regex" and not self.pattern:
             raise ValueError("extract='regex' needs 'pattern'")
-        if self.pattern is not None:
-            try:
-                re.compile(self.pattern)
-            except re.error as exc:
-                raise ValueError(f"'pattern' is not a valid regex: {exc}") from None
+        check_pattern(self.pattern)
         return self
 
     def _result(self, em: float, f1: float, info: dict[str, Any]) -> RewardResult:

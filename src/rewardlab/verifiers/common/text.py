@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from .boxes import last_boxed
 
-__all__ = ["Extract", "Unit", "extract_answer", "measure_length", "normalize_text"]
+__all__ = ["Extract", "Unit", "check_pattern", "extract_answer", "measure_length", "normalize_text"]
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _PUNCT_TABLE = str.maketrans("", "", string.punctuation)
@@ -87,6 +87,22 @@ def extract_answer(text: str, how: Extract = "none", pattern: str | None = None)
 
 
 @lru_cache(maxsize=256)
+def check_pattern(pattern: str | None) -> None:
+    """Raise ``ValueError`` naming the field when a reward's ``pattern`` is not a valid regex.
+
+    >>> check_pattern(r"\\d+")
+    >>> check_pattern("(")
+    Traceback (most recent call last):
+    ValueError: 'pattern' is not a valid regex: missing ), unterminated subpattern at position 0
+    """
+    if pattern is None:
+        return
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ValueError(f"'pattern' is not a valid regex: {exc}") from None
+
+
 def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.DOTALL)
 
