@@ -33,7 +33,7 @@ import math
 import re
 import zlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -261,12 +261,4 @@ class ProxyRun:
     proxy_fit: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "n_labels": self.n_labels,
-            "mitigation": self.mitigation,
-            "members": self.members,
-            "label_accuracy": self.label_accuracy,
-            "curve": [vars(p) for p in self.curve],
-            "gold_fit": self.gold_fit,
-            "proxy_fit": self.proxy_fit,
-        }
+        return asdict(self)

@@ -24,7 +24,7 @@ their id and resampled together, so the interval is for B - A on the same data.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 __all__ = ["ComparisonRow", "PairedDelta", "comparable", "compare", "paired_bootstrap", "paired_items"]
@@ -105,14 +105,7 @@ class PairedDelta:
     level: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "label": self.label,
-            "n": self.n,
-            "delta": self.delta,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "level": self.level,
-        }
+        return asdict(self)
 
 
 def paired_items(kind: str | None, rows: Iterable[dict[str, Any]]) -> tuple[str, dict[Any, float]] | None:
