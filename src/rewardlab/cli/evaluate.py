@@ -17,22 +17,18 @@ from typing import Any
 import typer
 
 from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
-from .root import app
+from .root import command_group
 
 __all__ = ["eval_app"]
 
-eval_app = typer.Typer(
-    name="eval",
-    help=(
+eval_app = command_group(
+    "eval",
+    (
         "Evaluate a reward the way the field does: preference accuracy (RewardBench), best-of-N against a gold "
         "judge, robustness, agreement, reward distance. Every run writes summary.json, samples.jsonl and a "
         "standalone report.html, and is recorded for `rewardlab runs`."
     ),
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(eval_app, name="eval")
 
 _EXIT_HELP = (
     "Exit status: 0 evaluated; 1 evaluated, but the reward failed on some samples (counted in the summary, "

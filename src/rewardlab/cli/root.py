@@ -11,7 +11,7 @@ import typer.core
 
 from .. import __version__
 
-__all__ = ["app"]
+__all__ = ["app", "command_group"]
 
 
 class _Commands(typer.core.TyperGroup):
@@ -46,6 +46,19 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
+
+
+def command_group(name: str, help: str) -> typer.Typer:
+    """A group of subcommands (``rewardlab NAME COMMAND``), added to the root application."""
+    group = typer.Typer(
+        name=name,
+        help=help,
+        no_args_is_help=True,
+        rich_markup_mode="markdown",
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.add_typer(group, name=name)
+    return group
 
 
 def _version(value: bool) -> None:

@@ -13,21 +13,17 @@ import typer
 
 from ..models.bt.progress import TrainingReporter
 from .common import EXIT_OK, err_console, fail, fail_options, import_modules
-from .root import app
+from .root import command_group
 
 __all__ = ["train_app"]
 
-train_app = typer.Typer(
-    name="train",
-    help=(
+train_app = command_group(
+    "train",
+    (
         "Train learned rewards: Bradley-Terry reward models (`train bt`), process reward models (`train prm`)"
         " and their step labels (`train prm-label`)."
     ),
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(train_app, name="train")
 
 _OWN_OUTPUTS = ("reward_model.json", "card.json", "MODEL_CARD.md")
 
