@@ -38,7 +38,7 @@ from ..fallback import batch_fallback
 from ..folders import hf_task, read_hf_config
 from ..lazy import LazyModelReward
 from ..prm.aggregate import Aggregation, aggregate, step_returns
-from ..prm.steps import split_steps
+from ..prm.steps import sample_steps
 from .steps import PromptFormat, StepMarking
 
 __all__ = ["HFProcessReward", "step_marking"]
@@ -199,19 +199,7 @@ class HFProcessReward(LazyModelReward):
         )
 
     def _steps(self, sample: Sample, marking: StepMarking) -> list[str]:
-        given = sample.get(self.steps_field) if self.steps_field else None
-        if given is not None:
-            if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
-                raise ValueError(f"field '{self.steps_field}' must be a list of strings")
-            steps = [s.strip() for s in given if s.strip()]
-        else:
-            if sample.completion is None:
-                raise NotApplicable("the sample has no completion (nor steps) to score")
-            split = self.split or marking.separator or "\n"
-            steps = split_steps(sample.completion_text, split)
-        if not steps:
-            raise NotApplicable("the solution has no steps")
-        return steps
+        return sample_steps(sample, self.steps_field, self.split or marking.separator or "\n")
 
     @batch_fallback(ready=lambda self: self.loaded)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:

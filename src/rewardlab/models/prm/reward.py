@@ -28,7 +28,7 @@ from ..fallback import batch_fallback
 from ..folders import prm_node
 from ..lazy import LazyModelReward
 from .aggregate import Aggregation, aggregate, step_returns
-from .steps import split_steps
+from .steps import sample_steps
 
 __all__ = ["ProcessReward"]
 
@@ -91,20 +91,9 @@ class ProcessReward(LazyModelReward):
         return self._load_once("_loaded", lambda: load_prm(self.path, device=self.device))
 
     def _steps(self, sample: Sample, config: Any) -> list[str]:
-        given = sample.get(self.steps_field) if self.steps_field else None
-        if given is not None:
-            if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
-                raise ValueError(f"field '{self.steps_field}' must be a list of strings")
-            steps = [s.strip() for s in given if s.strip()]
-        else:
-            if sample.completion is None:
-                raise NotApplicable("the sample has no completion (nor steps) to score")
-            separator = self.separator if self.separator is not None else config.separator
-            regex = config.separator_regex if self.separator is None else False
-            steps = split_steps(sample.completion_text, separator, regex=regex)
-        if not steps:
-            raise NotApplicable("the solution has no steps")
-        return steps
+        separator = self.separator if self.separator is not None else config.separator
+        regex = config.separator_regex if self.separator is None else False
+        return sample_steps(sample, self.steps_field, separator, regex=regex)
 
     @batch_fallback(ready=lambda self: self.loaded)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:

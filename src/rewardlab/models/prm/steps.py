@@ -14,7 +14,10 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_steps"]
+from ...core.errors import NotApplicable
+from ...core.sample import Sample
+
+__all__ = ["sample_steps", "split_steps"]
 
 
 def split_steps(text: str, separator: str = "\n", *, regex: bool = False) -> list[str]:
@@ -23,3 +26,26 @@ def split_steps(text: str, separator: str = "\n", *, regex: bool = False) -> lis
         raise ValueError("the step separator must not be empty")
     parts = re.split(separator, text) if regex else text.split(separator)
     return [p.strip() for p in parts if p.strip()]
+
+
+def sample_steps(sample: Sample, steps_field: str | None, separator: str, *, regex: bool = False) -> list[str]:
+    """The steps of a sample's solution: the list of strings in ``steps_field`` when the sample
+    has one, else its completion split at ``separator``; no steps is ``NotApplicable``.
+
+    >>> sample_steps(Sample(completion="a\\nb", steps=["x", " "]), "steps", "\\n")
+    ['x']
+    >>> sample_steps(Sample(completion="a\\nb"), "steps", "\\n")
+    ['a', 'b']
+    """
+    given = sample.get(steps_field) if steps_field else None
+    if given is not None:
+        if not isinstance(given, list) or not all(isinstance(s, str) for s in given):
+            raise ValueError(f"field '{steps_field}' must be a list of strings")
+        steps = [s.strip() for s in given if s.strip()]
+    else:
+        if sample.completion is None:
+            raise NotApplicable("the sample has no completion (nor steps) to score")
+        steps = split_steps(sample.completion_text, separator, regex=regex)
+    if not steps:
+        raise NotApplicable("the solution has no steps")
+    return steps
