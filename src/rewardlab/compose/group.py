@@ -31,6 +31,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -252,12 +253,9 @@ class RunningNorm(BatchWrapper):
     [1.0, -1.0]
     """
 
-    example: ClassVar[Example] = Example(
-        sample={"completion": "a", "answer": "a"},
-        batch=({"completion": "b", "answer": "a"},),
-        params={"child": {"type": "exact_match"}},
-        score=0.9999999800000003,
-        stateful="its mean and variance run over every batch it scored",
+    # BatchNorm's example: a fresh RunningNorm whitens its first batch the same way
+    example: ClassVar[Example] = replace(
+        BatchNorm.example, stateful="its mean and variance run over every batch it scored"
     )
 
     center: bool = Field(default=True, description="Subtract the running mean (else only divide by the std).")
