@@ -384,9 +384,7 @@ class Zygote:
             try:
                 ok = join_cgroup(fds, kinds)
                 if ok and uid is not None:
-                    os.setgroups([])
-                    os.setgid(uid)
-                    os.setuid(uid)
+                    become(uid)
                 ok = ok and limit_cgroup(fds, kinds, 64, 16) and limit_cgroup(fds, kinds, 1024, 16)
                 os._exit(0 if ok else 1)
             except BaseException:
@@ -437,9 +435,7 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             try:
-                os.setgroups([])
-                os.setgid(uid)
-                os.setuid(uid)
+                become(uid)
                 ok = os.getuid() == uid and all(os.access(p, os.R_OK | os.X_OK) for p in paths)
                 os._exit(0 if ok else 1)
             except BaseException:
@@ -1059,6 +1055,15 @@ class Zygote:
             return self.kill_strays(uid)
         return self.kill_by_scan(uid)
 
+    @staticmethod
+    def kill_round(pids: list[int], seen: set[int]) -> None:
+        """SIGKILL ``pids`` (added to ``seen``; one already gone is skipped), then let them die."""
+        seen.update(pids)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.0005)
+
     def kill_by_scan(self, uid: int | None) -> int:
         """``kill_run`` by a scan of /proc for the run's uid (or our children, without uids)."""
         if uid is None:
@@ -1075,9 +1080,7 @@ class Zygote:
             pid = os.fork()
             if pid == 0:
                 try:
-                    os.setgroups([])
-                    os.setgid(uid)
-                    os.setuid(uid)
+                    become(uid)
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(-1, signal.SIGKILL)
                 finally:
@@ -1090,11 +1093,7 @@ class Zygote:
             procs = self.processes(uid)
             if not procs:
                 break
-            seen.update(procs)
-            for proc in procs:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(proc, signal.SIGKILL)
-            time.sleep(0.0005)
+            self.kill_round(procs, seen)
         self.reap()
         return len(seen)
 
@@ -1150,11 +1149,7 @@ class Zygote:
                 return len(seen) + self.kill_by_scan(uid)
             if not strays:
                 break
-            seen.update(strays)
-            for pid in strays:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGKILL)
-            time.sleep(0.0005)
+            self.kill_round(strays, seen)
         return len(seen)
 
     def remove_workdir(self, run: dict) -> None:
@@ -1235,6 +1230,14 @@ def kill(pid: int, pidfd: int) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+def become(uid: int) -> None:
+    """Drop this process to ``uid``: no supplementary groups, the uid's gid, then the uid (the
+    last step, as it gives up the right to change the others)."""
+    os.setgroups([])
+    os.setgid(uid)
+    os.setuid(uid)
+
+
 def prepare_environment() -> None:
     """What every program process inherits: a scrubbed environment, no-new-privileges."""
     os.environ.clear()
@@ -1293,9 +1296,7 @@ def program_main(passed: list[int], workdir: str, uid: int | None, pid_namespace
     sock = socket.socket(fileno=3)
     os.chdir(workdir)
     if uid is not None:
-        os.setgroups([])
-        os.setgid(uid)
-        os.setuid(uid)
+        become(uid)
     received = receive_program(sock)
     if received is None:
         return 0
