@@ -17,9 +17,7 @@ Weights are safetensors only: nothing is unpickled when a model is loaded.
 from __future__ import annotations
 
 import json
-import threading
 import warnings
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +27,7 @@ from ...core.errors import RewardlabError
 from ..backbones import Backbone, TemplateWarning, load_backbone
 from ..backbones.base import BackboneKind, Pooling
 from ..backbones.rendering import template_fingerprint
+from ..shared import SharedModels, file_stamp
 from .network import ScalarRewardNetwork
 
 __all__ = [
@@ -270,9 +269,7 @@ def create_reward_model(
     return folder
 
 
-_SHARED: OrderedDict[tuple[Any, ...], LoadedRewardModel] = OrderedDict()
-_SHARED_LOCK = threading.Lock()
-_SHARED_MAX = 4
+_SHARED: SharedModels[LoadedRewardModel] = SharedModels(most=4)
 
 
 def shared_reward_model(
@@ -288,18 +285,5 @@ def shared_reward_model(
     from ..runtime import choose_device
 
     folder = Path(path).expanduser().resolve()
-    file = folder / CONFIG_FILE
-    stamp = file.stat().st_mtime_ns if file.is_file() else None
-    key = (str(folder), stamp, choose_device(device), max_length, threads)
-    with _SHARED_LOCK:
-        found = _SHARED.get(key)
-        if found is not None:
-            _SHARED.move_to_end(key)
-            return found
-    loaded = load_reward_model(folder, device=device, max_length=max_length, threads=threads)
-    with _SHARED_LOCK:
-        _SHARED[key] = loaded
-        _SHARED.move_to_end(key)
-        while len(_SHARED) > _SHARED_MAX:
-            _SHARED.popitem(last=False)
-    return loaded
+    key = (str(folder), file_stamp(folder / CONFIG_FILE), choose_device(device), max_length, threads)
+    return _SHARED.get(key, lambda: load_reward_model(folder, device=device, max_length=max_length, threads=threads))

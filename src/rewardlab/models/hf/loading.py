@@ -7,14 +7,13 @@ saved again in place is loaded afresh; at most four models are kept.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..backbones import backbone_kind_of_config
 from ..folders import HFTask, hf_task, read_hf_config
+from ..shared import SharedModels, file_stamp
 
 __all__ = ["LoadedHFModel", "load_hf_model", "shared_hf_model"]
 
@@ -112,9 +111,7 @@ def load_hf_model(
     )
 
 
-_SHARED: OrderedDict[tuple[Any, ...], LoadedHFModel] = OrderedDict()
-_LOCK = threading.Lock()
-_MAX = 4
+_SHARED: SharedModels[LoadedHFModel] = SharedModels(most=4)
 
 
 def shared_hf_model(
@@ -129,18 +126,7 @@ def shared_hf_model(
     from ..runtime import choose_device
 
     path = Path(folder).expanduser().resolve()
-    file = path / "config.json"
-    stamp = file.stat().st_mtime_ns if file.is_file() else None
-    key = (str(path), stamp, task, choose_device(device), threads, max_length)
-    with _LOCK:
-        found = _SHARED.get(key)
-        if found is not None:
-            _SHARED.move_to_end(key)
-            return found
-    loaded = load_hf_model(path, task=task, device=device, threads=threads, max_length=max_length)
-    with _LOCK:
-        _SHARED[key] = loaded
-        _SHARED.move_to_end(key)
-        while len(_SHARED) > _MAX:
-            _SHARED.popitem(last=False)
-    return loaded
+    key = (str(path), file_stamp(path / "config.json"), task, choose_device(device), threads, max_length)
+    return _SHARED.get(
+        key, lambda: load_hf_model(path, task=task, device=device, threads=threads, max_length=max_length)
+    )
