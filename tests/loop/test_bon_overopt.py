@@ -12,8 +12,9 @@ from types import ModuleType
 
 import pytest
 
+from tests.conftest import SHARED_DATA as DATA
+
 REPO = Path(__file__).resolve().parents[2]
-DATA = REPO.parent / "shared" / "data"
 
 
 @pytest.fixture(scope="module")
@@ -26,10 +27,14 @@ def bench() -> ModuleType:
     return module
 
 
-@pytest.mark.skipif(not (DATA / "gsm8k_solutions.jsonl.gz").is_file(), reason="the shared data folder is not here")
+@pytest.mark.skipif(
+    not (DATA / "gsm8k_solutions.jsonl.gz").is_file(),
+    reason=f"the shared data folder is not at {DATA} (set REWARDLAB_SHARED_DATA)",
+)
 def test_length_as_proxy_math_as_gold(bench: ModuleType, tmp_path: Path) -> None:
     out = tmp_path / "run"
-    args = ["--out", str(out), "--questions", "12", "--proxy", "length", "--ns", "1,2,4", "--orders", "8"]
+    args = ["--data", str(DATA), "--out", str(out), "--questions", "12", "--proxy", "length"]
+    args += ["--ns", "1,2,4", "--orders", "8"]
     assert bench.main([*args, "--plot", str(tmp_path / "curve.png")]) == 0  # 0: the CLI picked as the API did
     table = json.loads((out / "curve.json").read_text())
     scored = [json.loads(line) for line in (out / "scored.jsonl").read_text().splitlines()]
