@@ -10,21 +10,17 @@ from typing import Any
 import typer
 
 from .common import console, err_console, fail, fmt
-from .root import app
+from .root import command_group
 
-select_app = typer.Typer(
-    name="select",
-    help=(
+select_app = command_group(
+    "select",
+    (
         "Choose from scored samples (`rewardlab score` output): `best` (best-of-N), `threshold` (rejection "
         "sampling), `top-k` (RAFT), `pairs` (DPO / `train bt`), `filter` (DAPO: drop zero-variance groups), "
         "and `stats` (pass@k, maj@k, per-prompt mean and variance). Every command prints the group statistics "
         "of its input and writes them to a summary JSON."
     ),
-    no_args_is_help=True,
-    rich_markup_mode="markdown",
-    context_settings={"help_option_names": ["-h", "--help"]},
 )
-app.add_typer(select_app, name="select")
 
 _FLOW = (
     "The input is what `rewardlab score -i samples.jsonl --group-key group_id` writes; groups are the rows "
