@@ -30,7 +30,7 @@ from __future__ import annotations
 import hashlib
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -83,14 +83,7 @@ class SamplingParams:
         return self.temperature == 0
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "n": self.n,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "max_tokens": self.max_tokens,
-            "seed": self.seed,
-            "stop": list(self.stop),
-        }
+        return {**asdict(self), "stop": list(self.stop)}
 
 
 @dataclass(frozen=True)
