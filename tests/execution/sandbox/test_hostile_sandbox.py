@@ -354,11 +354,19 @@ def test_hostile_samples_beside_honest_ones(level, canary):
     assert set(honest.values()) == {(1.0, "ok")}, honest
     assert all(score in (0.0, None) for score, _status in hostile.values()), hostile
     assert_canary_intact(canary)
-    left = [
-        pid
-        for pid, status, cmdline in processes()
-        if cmdline.startswith(b"sleep\x00300") and b"State:\tZ" not in status
-    ]
+    # The checker finishes a run unwaited (Sandbox.finish(wait=False)): its result comes back at
+    # once and the fork server kills what the run left right after, so the last runs' daemons
+    # may still be dying when score_batch returns; one alive 10 s later has outlived its run.
+    deadline = time.monotonic() + 10.0
+    while True:
+        left = [
+            pid
+            for pid, status, cmdline in processes()
+            if cmdline.startswith(b"sleep\x00300") and b"State:\tZ" not in status
+        ]
+        if not left or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
     assert left == [], f"daemons of hostile samples outlived their runs: {left}"
 
 
