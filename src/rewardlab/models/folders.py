@@ -25,7 +25,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["HFTask", "hf_task", "prm_node", "read_hf_config", "rm_node"]
+__all__ = ["HFTask", "hf_config_of", "hf_task", "prm_node", "read_hf_config", "rm_node"]
 
 HFTask = Literal["sequence_classification", "token_classification"]
 
@@ -55,6 +55,25 @@ def read_hf_config(folder: str | Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ValueError(f"{file}: expected a JSON object, got {type(data).__name__}")
     return data
+
+
+_HEAD_NAMES = {
+    "sequence_classification": "...ForSequenceClassification",
+    "token_classification": "...ForTokenClassification",
+}
+
+
+def hf_config_of(folder: str | Path, task: HFTask, other: str = "") -> dict[str, Any]:
+    """The ``config.json`` of ``folder``, checked to describe a ``task`` head (``ValueError`` naming
+    what it describes instead; ``other``, when given, says which reward rewardlab's own folders of
+    the kind are)."""
+    config = read_hf_config(folder)
+    if hf_task(config) != task:
+        raise ValueError(
+            f"'{folder}': config.json names {config.get('architectures')}; expected a "
+            f"{_HEAD_NAMES[task]} model" + (f" ({other})" if other else "")
+        )
+    return config
 
 
 def _task_of(folder: str | Path) -> HFTask | None:

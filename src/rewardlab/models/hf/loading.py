@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..backbones import backbone_kind_of_config
-from ..folders import HFTask, hf_task, read_hf_config
+from ..folders import HFTask, hf_config_of
 from ..shared import SharedModels, file_stamp
 
 __all__ = ["LoadedHFModel", "load_hf_model", "shared_hf_model"]
@@ -84,12 +84,7 @@ def load_hf_model(
     from ..runtime import choose_device, configure_threads, quiet_transformers
 
     path = Path(folder).expanduser()
-    config = read_hf_config(path)
-    found = hf_task(config)
-    if found != task:
-        raise ValueError(
-            f"{path}: config.json describes {config.get('architectures')}, not a {task.replace('_', '-')} model"
-        )
+    config = hf_config_of(path, task)
     chosen = choose_device(device)
     if chosen == "cpu":
         configure_threads(threads)

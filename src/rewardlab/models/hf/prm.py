@@ -35,7 +35,7 @@ from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..backbones.rendering import messages_as_dicts
 from ..fallback import batch_fallback
-from ..folders import hf_task, read_hf_config
+from ..folders import hf_config_of
 from ..lazy import LazyModelReward
 from ..prm.aggregate import Aggregation, aggregate, step_returns
 from ..prm.steps import sample_steps
@@ -154,12 +154,9 @@ class HFProcessReward(LazyModelReward):
 
     @model_validator(mode="after")
     def _check_folder(self) -> HFProcessReward:
-        config = read_hf_config(self.path)
-        if hf_task(config) != "token_classification":
-            raise ValueError(
-                f"'{self.path}': config.json names {config.get('architectures')}; expected a "
-                "...ForTokenClassification model (a rewardlab PRM folder is type prm; prm:DIR picks the type)"
-            )
+        config = hf_config_of(
+            self.path, "token_classification", "a rewardlab PRM folder is type prm; prm:DIR picks the type"
+        )
         self._marking(config)
         self._good(config)
         return self

@@ -33,7 +33,7 @@ from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
-from ..folders import hf_task, read_hf_config
+from ..folders import hf_config_of
 from ..lazy import LazyModelReward, split_completions
 
 __all__ = ["HFRewardModel", "combine_logits", "head_labels"]
@@ -133,12 +133,9 @@ class HFRewardModel(LazyModelReward):
 
     @model_validator(mode="after")
     def _check_folder(self) -> HFRewardModel:
-        config = read_hf_config(self.path)
-        if hf_task(config) != "sequence_classification":
-            raise ValueError(
-                f"'{self.path}': config.json names {config.get('architectures')}; expected a "
-                "...ForSequenceClassification model (a rewardlab folder is type reward_model; rm:DIR picks the type)"
-            )
+        config = hf_config_of(
+            self.path, "sequence_classification", "a rewardlab folder is type reward_model; rm:DIR picks the type"
+        )
         self._resolve_head(head_labels(config))
         return self
 
