@@ -161,5 +161,18 @@ def test_resolve_name_params_and_file(tmp_path: Path) -> None:
         resolve(str(p), params={"x": 1})
 
 
+def test_resolve_a_spec_dict_and_refuse_other_types() -> None:
+    # a trainer's config hands the parsed spec over as a dict
+    node = resolve({"type": "exact_match", "extract": "boxed"})
+    assert node.reward.type_name == "exact_match" and node.reward.extract == "boxed"
+    whole = resolve({"reward": {"type": "math", "mode": "lenient"}, "name": "m"})
+    assert whole.reward.mode == "lenient" and whole.name == "m"
+    assert whole.hash == resolve({"reward": {"type": "math", "mode": "lenient"}, "name": "m"}).hash
+    with pytest.raises(SpecError, match="apply to a named reward"):
+        resolve({"type": "exact_match"}, params={"extract": "boxed"})
+    with pytest.raises(SpecError, match="cannot resolve a int"):
+        resolve(3)  # type: ignore[arg-type]
+
+
 def test_a_node_can_be_the_whole_file(tmp_path: Path) -> None:
     assert load_spec(write(tmp_path, "type: exact_match\nname: em\n")).component_names == ["em"]

@@ -498,18 +498,30 @@ def looks_like_spec_path(reference: str) -> bool:
     return reference.endswith(SPEC_SUFFIXES) or os.path.sep in reference or os.path.isfile(reference)
 
 
-def resolve(reference: str | Reward | Spec, *, params: dict[str, Any] | None = None) -> Spec:
-    """A spec from ``-r``: a spec file path, a reward name, or ``SCHEME:ARG`` (e.g. ``rm:DIR``).
+def resolve(reference: str | Reward | Spec | dict[str, Any], *, params: dict[str, Any] | None = None) -> Spec:
+    """A spec from ``-r``: a spec file path, a reward name, or ``SCHEME:ARG`` (e.g. ``rm:DIR``); also a
+    parsed spec (a dict, as a trainer's config hands it over), a reward or a spec.
 
     ``params`` set parameters of a named reward (``rewardlab score -r math -p mode=lenient``).
 
     >>> resolve("exact_match", params={"ignore_case": False}).reward.ignore_case
     False
+    >>> resolve({"type": "math", "mode": "lenient"}).reward.mode
+    'lenient'
     """
     if isinstance(reference, Spec):
         return reference
     if isinstance(reference, Reward):
         return Spec(reference)
+    if isinstance(reference, dict):
+        if params:
+            raise SpecError("parameters apply to a named reward, not to a spec given as a dict")
+        return spec_from_dict(reference)
+    if not isinstance(reference, str):
+        raise SpecError(
+            f"cannot resolve a {type(reference).__name__} into a reward spec",
+            expected="a spec file path, a reward name, SCHEME:ARG, a spec dict, a Reward or a Spec",
+        )
     if looks_like_spec_path(reference) and resolve_scheme(reference) is None:
         if params:
             raise SpecError("parameters (-p) apply to a named reward, not to a spec file", file=reference)
