@@ -144,6 +144,26 @@ def test_resume_drops_a_torn_line_and_rewrites_groups_contiguous(tmp_path: Path)
     assert [(r["group_id"], r["sample_index"]) for r in got] == expected
 
 
+def test_resumed_completions_count_in_progress_but_not_in_its_rate(tmp_path: Path) -> None:
+    import io
+
+    from rewardlab.core.progress import PlainProgress
+
+    src = write(tmp_path / "p.jsonl", [{"id": str(i), "q": str(i)} for i in range(4)])
+    out = tmp_path / "s.jsonl"
+    run_sampling(src, out, Scripted(), SamplingParams(n=2), PromptBuilder(template="{q}"), limit=3)
+    seen: list[int] = []
+    run_sampling(src, out, Scripted(), SamplingParams(n=2), PromptBuilder(template="{q}"), on_resume=seen.append)
+    assert seen == [6]  # told once, before drawing, how many an earlier run wrote
+    stream = io.StringIO()
+    bar = PlainProgress("sampling", 8, stream=stream, every_s=3600)
+    bar.resume(6)
+    bar.started -= 10.0  # 10 s into this run, 2 new completions drawn: 0.2/s, 0 left
+    bar.advance(2)
+    line = stream.getvalue().splitlines()[-1]
+    assert line.startswith("sampling: 8/8 (100%)  0.2/s") and "6 from an earlier run" in line
+
+
 def test_bad_rows_stop_the_run_before_anything_is_drawn(tmp_path: Path) -> None:
     src = tmp_path / "p.jsonl"
     src.write_text('{"id": 1, "q": "x"}\nnot json\n{"id": 2}\n{"id": 1, "q": "again"}\n', encoding="utf-8")

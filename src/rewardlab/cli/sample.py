@@ -142,6 +142,10 @@ def sample_command(
         if bar is not None:
             bar.advance(done - bar.done, failed=failed)
 
+    def on_resume(already: int) -> None:
+        if bar is not None:
+            bar.resume(already)
+
     def on_error(group: str, exc: BaseException) -> None:
         nonlocal shown_errors
         message = f"warning: {group}: {type(exc).__name__}: {exc}"
@@ -169,6 +173,7 @@ def sample_command(
             overwrite=overwrite,
             on_progress=on_progress,
             on_error=on_error,
+            on_resume=on_resume,
         )
     except InputProblems as exc:
         for line, message in exc.problems[:10]:

@@ -76,6 +76,7 @@ class PlainProgress:
         self.every_s = every_s
         self.every_items = every_items or (max(1, total // 10) if total else None)
         self.done = 0
+        self.resumed = 0
         self.started = time.monotonic()
         self._last_time = self.started
         self._last_items = 0
@@ -91,13 +92,22 @@ class PlainProgress:
         if due_items or now - self._last_time >= self.every_s:
             self._write(now)
 
+    def resume(self, n: int) -> None:
+        """Count ``n`` items done by an earlier run (a resumed job): they are in the counts, not in the
+        rate, so the time left is that of the items still to do."""
+        self.done += n
+        self.resumed += n
+        self._last_items = self.done
+
     def _write(self, now: float) -> None:
         elapsed = now - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
+        rate = (self.done - self.resumed) / elapsed if elapsed > 0 else 0.0
         counts = f"{self.done}/{self.total} ({100 * self.done / self.total:.0f}%)" if self.total else f"{self.done}"
         parts = [f"{self.description}: {counts}", f"{rate:.1f}/s", f"{_duration(elapsed)} elapsed"]
         if self.total and rate > 0 and self.done < self.total:
             parts.append(f"~{_duration((self.total - self.done) / rate)} left")
+        if self.resumed:
+            parts.append(f"{self.resumed} from an earlier run")
         parts.extend(f"{k} {v}" for k, v in self.extra.items())
         line = "  ".join(parts)
         self.stream.write(line + "\n")

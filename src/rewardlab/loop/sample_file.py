@@ -207,11 +207,13 @@ def run_sampling(
     overwrite: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
     on_error: Callable[[str, BaseException], None] | None = None,
+    on_resume: Callable[[int], None] | None = None,
 ) -> SampleReport:
     """Sample ``params.n`` completions for every prompt of ``input`` into ``output`` (see the module doc).
 
     ``on_progress(completions_done, failures)`` is called after each chunk of prompts;
-    ``on_error(group_id, exception)`` for each failed completion.
+    ``on_error(group_id, exception)`` for each failed completion; ``on_resume(completions)`` once,
+    before drawing, with the number of completions an earlier run already wrote.
     """
     out_path = Path(output)
     if out_path.suffix == ".gz":
@@ -235,6 +237,8 @@ def run_sampling(
         if missing:
             todo.append((p, missing))
             partial = partial or len(missing) < params.n
+    if on_resume is not None and report.already_done:
+        on_resume(report.already_done)
     started = time.perf_counter()
     out_path.parent.mkdir(parents=True, exist_ok=True)
     chunk = max(1, sampler.chunk_prompts)
