@@ -29,7 +29,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -64,25 +64,97 @@ log = logging.getLogger("rewardlab.client")
 WAIT_LOG_INTERVAL_S = 15.0
 
 
-class _WaitLog:
-    """Says, while the client waits for ``/readyz``, which servers it waits for and why (first at
-    once, then every ``WAIT_LOG_INTERVAL_S``): a trainer's log shows why its first step has not come."""
+class _Waiting:
+    """One wait for ``/readyz``, shared by the sync and async clients: what each probe's answer
+    means, and how long to sleep before the next round (past the deadline: :class:`ServerUnavailable`).
+    It says which servers it waits for and why (first at once, then every ``WAIT_LOG_INTERVAL_S``):
+    a trainer's log shows why its first step has not come."""
 
-    def __init__(self) -> None:
+    def __init__(self, client: _Base, timeout_s: float | None) -> None:
+        self.client = client
+        self.limit = client.wait_ready_s if timeout_s is None else timeout_s
         self.started = time.monotonic()
+        self.deadline = self.started + (self.limit or 0.0)
         self.last = -float("inf")
+        self.reasons: dict[str, str] = {}
+        self.attempt = 0
 
-    def note(self, reasons: dict[str, str], deadline: float) -> None:
+    def ready(self, url: str, reply: Any) -> bool:
+        """Whether a ``/readyz`` probe's reply (a response, or the transport error) says ready."""
+        if isinstance(reply, Exception):
+            self.reasons[url] = f"{type(reply).__name__}: {reply}"
+            return False
+        if reply.status_code == 200:
+            return True
+        try:
+            self.reasons[url] = f"not ready: {reply.json().get('detail')}"
+        except ValueError:
+            self.reasons[url] = f"HTTP {reply.status_code}"
+        return False
+
+    def pause(self) -> float:
+        """Seconds to sleep before the next round of probes; raises past the deadline."""
         now = time.monotonic()
-        if now - self.last < WAIT_LOG_INTERVAL_S:
-            return
-        self.last = now
-        shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
-        log.warning(
-            "waiting for a reward server: %s (%.0fs so far, giving up in %.0fs)",
-            shown,
-            now - self.started,
-            max(0.0, deadline - now),
+        shown = "; ".join(f"{u}: {m}" for u, m in self.reasons.items())
+        if now >= self.deadline:
+            raise ServerUnavailable(f"no reward server became ready within {self.limit:g}s ({shown})")
+        if now - self.last >= WAIT_LOG_INTERVAL_S:
+            self.last = now
+            log.warning(
+                "waiting for a reward server: %s (%.0fs so far, giving up in %.0fs)",
+                shown,
+                now - self.started,
+                max(0.0, self.deadline - now),
+            )
+        delay = min(self.client._delay(self.attempt, None), max(0.0, self.deadline - time.monotonic()))
+        self.attempt += 1
+        return delay
+
+
+class _Attempts:
+    """The retries of one POST, shared by the sync and async clients: which server each attempt
+    goes to, what its reply means, and how long to wait before the next one."""
+
+    def __init__(self, client: _Base, path: str, index: int) -> None:
+        self.client = client
+        self.path = path
+        self.order = client._order(index)
+        self.last = ""
+        self.retry_after: str | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for attempt in range(self.client.retries + 1):
+            self.attempt = attempt
+            self.retry_after = None
+            yield self.order[attempt % len(self.order)]
+
+    def answer(self, url: str, reply: Any) -> dict[str, Any] | None:
+        """The body of a 200 reply; ``None`` when the next attempt should follow (a transport error,
+        a retryable status); raises :class:`RequestRejected` when retrying cannot help."""
+        client = self.client
+        if isinstance(reply, Exception):
+            client._mark_down(url)
+            self.last = f"{url}: {type(reply).__name__}: {reply}"
+            return None
+        if reply.status_code == 200:
+            return reply.json()  # type: ignore[no-any-return]
+        if reply.status_code not in RETRYABLE:
+            raise client._rejected(url, reply)
+        self.retry_after = reply.headers.get("retry-after")
+        self.last = f"{url}: HTTP {reply.status_code}: {client._rejected(url, reply).detail}"
+        if reply.status_code != 503:
+            client._mark_down(url)
+        return None
+
+    def pause(self) -> float | None:
+        """Seconds to wait before the next attempt; ``None`` after the last one."""
+        if self.attempt >= self.client.retries:
+            return None
+        return self.client._delay(self.attempt, self.retry_after)
+
+    def failure(self) -> ServerUnavailable:
+        return ServerUnavailable(
+            f"{self.path}: no server answered after {self.client.retries + 1} attempts; last: {self.last}"
         )
 
 
@@ -186,6 +258,25 @@ class _Base:
             raise RewardlabError(f"the servers score with different specs ({shown}); give URLs of one spec")
         return next(iter(specs.values()))
 
+    def _spec_reply(self, url: str, response: Any) -> dict[str, Any]:
+        """The body of a ``/v1/spec`` reply (raises :class:`RequestRejected` unless it is a 200)."""
+        if response.status_code != 200:
+            raise self._rejected(url, response)
+        return response.json()  # type: ignore[no-any-return]
+
+    def _use_spec(self, ready: list[str], specs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+        """Keep the ready servers' common spec; the servers that were not ready are tried last."""
+        self._spec = self._check_spec(specs)
+        for url in ready:
+            self._down.pop(url, None)
+        for url in set(self.urls) - set(ready):
+            self._mark_down(url)
+        return self._spec
+
+    def _request(self, body: dict[str, Any], timeout_s: float | None) -> dict[str, Any]:
+        """The keyword arguments of a POST with ``body``."""
+        return {"json": body, "headers": self._headers(timeout_s), "timeout": self._http_timeout(timeout_s)}
+
     @staticmethod
     def _payload(
         samples: list[Sample], group_key: str | None, step: int | None, timeout_s: float | None, cache: bool
@@ -249,43 +340,22 @@ class RewardClient(_Base):
         """Wait until at least one server is ready; return the spec (``/v1/spec``)."""
         import httpx
 
-        limit = self.wait_ready_s if timeout_s is None else timeout_s
-        deadline = time.monotonic() + (limit or 0.0)
-        reasons: dict[str, str] = {}
-        attempt = 0
-        waiting = _WaitLog()
+        waiting = _Waiting(self, timeout_s)
         while True:
             ready: list[str] = []
             for url in self.urls:
                 try:
-                    r = self.http.get(f"{url}/readyz", timeout=self.connect_timeout + 5.0)
-                    if r.status_code == 200:
-                        ready.append(url)
-                    else:
-                        reasons[url] = f"not ready: {r.json().get('detail')}"
+                    reply: Any = self.http.get(f"{url}/readyz", timeout=self.connect_timeout + 5.0)
                 except httpx.TransportError as exc:
-                    reasons[url] = f"{type(exc).__name__}: {exc}"
-                except ValueError:
-                    reasons[url] = f"HTTP {r.status_code}"
+                    reply = exc
+                if waiting.ready(url, reply):
+                    ready.append(url)
             if ready:
-                specs = {}
-                for url in ready:
-                    r = self.http.get(f"{url}/v1/spec", headers=self._headers(None))
-                    if r.status_code != 200:
-                        raise self._rejected(url, r)
-                    specs[url] = r.json()
-                self._spec = self._check_spec(specs)
-                for url in ready:
-                    self._down.pop(url, None)
-                for url in set(self.urls) - set(ready):
-                    self._mark_down(url)
-                return self._spec
-            if time.monotonic() >= deadline:
-                shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
-                raise ServerUnavailable(f"no reward server became ready within {limit:g}s ({shown})")
-            waiting.note(reasons, deadline)
-            time.sleep(min(self._delay(attempt, None), max(0.0, deadline - time.monotonic())))
-            attempt += 1
+                specs = {
+                    u: self._spec_reply(u, self.http.get(f"{u}/v1/spec", headers=self._headers(None))) for u in ready
+                }
+                return self._use_spec(ready, specs)
+            time.sleep(waiting.pause())
 
     def spec(self) -> dict[str, Any]:
         """The servers' spec (name, hash, components, batch_dependent, ...)."""
@@ -295,30 +365,17 @@ class RewardClient(_Base):
     def _post(self, path: str, body: dict[str, Any], index: int, timeout_s: float | None) -> dict[str, Any]:
         import httpx
 
-        last = ""
-        order = self._order(index)
-        for attempt in range(self.retries + 1):
-            url = order[attempt % len(order)]
-            retry_after = None
+        attempts = _Attempts(self, path, index)
+        for url in attempts:
             try:
-                r = self.http.post(
-                    f"{url}{path}", json=body, headers=self._headers(timeout_s), timeout=self._http_timeout(timeout_s)
-                )
+                reply: Any = self.http.post(f"{url}{path}", **self._request(body, timeout_s))
             except httpx.TransportError as exc:
-                self._mark_down(url)
-                last = f"{url}: {type(exc).__name__}: {exc}"
-            else:
-                if r.status_code == 200:
-                    return r.json()
-                if r.status_code not in RETRYABLE:
-                    raise self._rejected(url, r)
-                retry_after = r.headers.get("retry-after")
-                last = f"{url}: HTTP {r.status_code}: {self._rejected(url, r).detail}"
-                if r.status_code != 503:
-                    self._mark_down(url)
-            if attempt < self.retries:
-                time.sleep(self._delay(attempt, retry_after))
-        raise ServerUnavailable(f"{path}: no server answered after {self.retries + 1} attempts; last: {last}")
+                reply = exc
+            if (answer := attempts.answer(url, reply)) is not None:
+                return answer
+            if (pause := attempts.pause()) is not None:
+                time.sleep(pause)
+        raise attempts.failure()
 
     def score(
         self,
@@ -401,46 +458,24 @@ class AsyncRewardClient(_Base):
     async def wait_ready(self, timeout_s: float | None = None) -> dict[str, Any]:
         import httpx
 
-        limit = self.wait_ready_s if timeout_s is None else timeout_s
-        deadline = time.monotonic() + (limit or 0.0)
-        reasons: dict[str, str] = {}
-        attempt = 0
-        waiting = _WaitLog()
+        waiting = _Waiting(self, timeout_s)
 
-        async def probe(url: str) -> bool:
+        async def probe(url: str) -> Any:
             try:
-                r = await self.http.get(f"{url}/readyz", timeout=self.connect_timeout + 5.0)
+                return await self.http.get(f"{url}/readyz", timeout=self.connect_timeout + 5.0)
             except httpx.TransportError as exc:
-                reasons[url] = f"{type(exc).__name__}: {exc}"
-                return False
-            if r.status_code == 200:
-                return True
-            try:
-                reasons[url] = f"not ready: {r.json().get('detail')}"
-            except ValueError:
-                reasons[url] = f"HTTP {r.status_code}"
-            return False
+                return exc
 
         while True:
-            flags = await asyncio.gather(*(probe(u) for u in self.urls))
-            ready = [u for u, ok in zip(self.urls, flags, strict=True) if ok]
+            replies = await asyncio.gather(*(probe(u) for u in self.urls))
+            ready = [u for u, reply in zip(self.urls, replies, strict=True) if waiting.ready(u, reply)]
             if ready:
-                specs = {}
-                for url in ready:
-                    r = await self.http.get(f"{url}/v1/spec", headers=self._headers(None))
-                    if r.status_code != 200:
-                        raise self._rejected(url, r)
-                    specs[url] = r.json()
-                self._spec = self._check_spec(specs)
-                for url in set(self.urls) - set(ready):
-                    self._mark_down(url)
-                return self._spec
-            if time.monotonic() >= deadline:
-                shown = "; ".join(f"{u}: {m}" for u, m in reasons.items())
-                raise ServerUnavailable(f"no reward server became ready within {limit:g}s ({shown})")
-            waiting.note(reasons, deadline)
-            await asyncio.sleep(min(self._delay(attempt, None), max(0.0, deadline - time.monotonic())))
-            attempt += 1
+                specs = {
+                    u: self._spec_reply(u, await self.http.get(f"{u}/v1/spec", headers=self._headers(None)))
+                    for u in ready
+                }
+                return self._use_spec(ready, specs)
+            await asyncio.sleep(waiting.pause())
 
     async def spec(self) -> dict[str, Any]:
         return self._spec if self._spec is not None else await self.wait_ready()
@@ -448,30 +483,17 @@ class AsyncRewardClient(_Base):
     async def _post(self, path: str, body: dict[str, Any], index: int, timeout_s: float | None) -> dict[str, Any]:
         import httpx
 
-        last = ""
-        order = self._order(index)
-        for attempt in range(self.retries + 1):
-            url = order[attempt % len(order)]
-            retry_after = None
+        attempts = _Attempts(self, path, index)
+        for url in attempts:
             try:
-                r = await self.http.post(
-                    f"{url}{path}", json=body, headers=self._headers(timeout_s), timeout=self._http_timeout(timeout_s)
-                )
+                reply: Any = await self.http.post(f"{url}{path}", **self._request(body, timeout_s))
             except httpx.TransportError as exc:
-                self._mark_down(url)
-                last = f"{url}: {type(exc).__name__}: {exc}"
-            else:
-                if r.status_code == 200:
-                    return r.json()
-                if r.status_code not in RETRYABLE:
-                    raise self._rejected(url, r)
-                retry_after = r.headers.get("retry-after")
-                last = f"{url}: HTTP {r.status_code}: {self._rejected(url, r).detail}"
-                if r.status_code != 503:
-                    self._mark_down(url)
-            if attempt < self.retries:
-                await asyncio.sleep(self._delay(attempt, retry_after))
-        raise ServerUnavailable(f"{path}: no server answered after {self.retries + 1} attempts; last: {last}")
+                reply = exc
+            if (answer := attempts.answer(url, reply)) is not None:
+                return answer
+            if (pause := attempts.pause()) is not None:
+                await asyncio.sleep(pause)
+        raise attempts.failure()
 
     async def score(
         self,
