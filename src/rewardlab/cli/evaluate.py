@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
+from .options import Imports, Params
 from .root import command_group
 
 __all__ = ["eval_app"]
@@ -78,11 +80,22 @@ def _warn_skipped(outcome: Any, data: str) -> int:
     return skipped
 
 
-def _finish(outcome: Any, as_json: bool, failed: int, skipped: int = 0) -> None:
+def _failed(summary: dict[str, Any]) -> int:
+    """Samples the reward (either reward of a pair) failed on."""
+    failures = summary.get("failures") or {}
+    if "failed" in failures:
+        return int(failures["failed"])
+    return sum(int((failures.get(k) or {}).get("failed", 0)) for k in ("a", "b"))
+
+
+def _finish(outcome: Any, as_json: bool, data: str) -> NoReturn:
+    """Print the run's headline (and what was skipped or failed), the run directory or JSON; exit."""
     from rich.markup import escape
     from rich.table import Table
 
+    skipped = _warn_skipped(outcome, data)
     summary = outcome.summary
+    failed = _failed(summary)
     name = escape(str(summary["reward"].get("name")))
     err_console.print(f"[bold]{summary['kind']}: {name}[/]  (run {summary['run_id']})")
     table = Table(show_edge=False)
@@ -115,8 +128,41 @@ def _fmt(value: Any) -> str:
     return "-" if value is None else str(value)
 
 
+def _evaluate(run: Any, specs: tuple[Any, ...], data: str, options: Any, flags: _Flags, **kwargs: Any) -> NoReturn:
+    """Run an evaluation of ``specs`` on ``data`` into a run directory, print its summary, exit."""
+    outcome = _run(run, *specs, data, options=options, out=flags.out, limit=flags.limit, record=flags.record, **kwargs)
+    _finish(outcome, flags.as_json, data)
+
+
 _REWARD_HELP = "A reward name, a spec file (YAML), or SCHEME:ARG (e.g. rm:models/hh-bt)."
-_PROGRESS_HELP = "Progress bar on stderr (default: when stderr is a terminal)."
+
+# The options of every `eval` command (the two-reward commands leave -b to --reward-b).
+_Reward = Annotated[str, typer.Option("--reward", "-r", help=_REWARD_HELP)]
+_RewardA = Annotated[str, typer.Option("--reward-a", "-a", help="First reward. " + _REWARD_HELP)]
+_RewardB = Annotated[str, typer.Option("--reward-b", "-b", help="Second reward.")]
+_ParamA = Annotated[list[str] | None, typer.Option("--param-a", help="KEY=VALUE parameter of reward a (repeatable).")]
+_ParamB = Annotated[list[str] | None, typer.Option("--param-b", help="KEY=VALUE parameter of reward b (repeatable).")]
+_Out = Annotated[str | None, typer.Option("--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs).")]
+_Rows = Annotated[int | None, typer.Option("--limit", min=1, help="Evaluate only the first N rows.")]
+_BatchSize = Annotated[int, typer.Option("--batch-size", "-b", min=1, help="Samples per reward call.")]
+_PairBatchSize = Annotated[int, typer.Option("--batch-size", min=1, help="Samples per reward call.")]
+_Progress = Annotated[
+    bool | None,
+    typer.Option("--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."),
+]
+_Record = Annotated[bool, typer.Option("--record/--no-record", help="Record the run in the run store.")]
+_AsJson = Annotated[bool, typer.Option("--json", help="Print the run id, directory and headline as JSON.")]
+_Strict = Annotated[bool, typer.Option("--strict", help=_STRICT_HELP)]
+
+
+@dataclass(frozen=True)
+class _Flags:
+    """Where a run goes and how it is shown: the flags every `eval` command has."""
+
+    out: str | None
+    limit: int | None
+    record: bool
+    as_json: bool
 
 
 @eval_app.command(
@@ -132,13 +178,13 @@ _PROGRESS_HELP = "Progress bar on stderr (default: when stderr is a terminal)."
     ),
 )
 def prefs_command(
-    reward: str = typer.Option(..., "--reward", "-r", help=_REWARD_HELP),
+    reward: _Reward,
     data: str = typer.Option(..., "--data", "-d", help="Preference pairs (JSONL, .gz ok)."),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N rows."),
+    param: Params = None,
+    out: _Out = None,
+    limit: _Rows = None,
     subset_field: str = typer.Option("subset", "--subset-field", help="Field naming each pair's subset."),
-    batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="Samples per reward call."),
+    batch_size: _BatchSize = 32,
     n_boot: int = typer.Option(1000, "--bootstrap", min=1, help="Bootstrap resamples for the intervals."),
     confidence: float = typer.Option(0.95, "--confidence", min=0.5, max=0.999, help="Interval confidence."),
     seed: int = typer.Option(0, "--seed", help="Seed of the bootstrap."),
@@ -150,13 +196,11 @@ def prefs_command(
         help="Judge each pair once, the rejected answer in this sample field (default: the reward's baseline_field, "
         "for pairwise judges).",
     ),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
-    record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
-    strict: bool = typer.Option(False, "--strict", help=_STRICT_HELP),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    progress: _Progress = None,
+    record: _Record = True,
+    as_json: _AsJson = False,
+    strict: _Strict = False,
+    imports: Imports = None,
 ) -> None:
     """Preference accuracy with bootstrap intervals, per subset, beside "longer wins" / "shorter wins".
 
@@ -170,7 +214,7 @@ def prefs_command(
     import_modules(imports)
     from ..evaluate.runs.prefs import PrefsOptions, run_prefs
 
-    spec = _resolve(reward, param)
+    specs = (_resolve(reward, param),)
     options = PrefsOptions(
         batch_size=batch_size,
         n_boot=n_boot,
@@ -181,20 +225,8 @@ def prefs_command(
         progress=progress,
         pairwise_field=pairwise_field,
     )
-    outcome = _run(
-        run_prefs,
-        spec,
-        data,
-        reward_ref=reward,
-        out=out,
-        options=options,
-        limit=limit,
-        subset_field=subset_field,
-        record=record,
-        strict=strict,
-    )
-    skipped = _warn_skipped(outcome, data)
-    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0), skipped)
+    flags = _Flags(out, limit, record, as_json)
+    _evaluate(run_prefs, specs, data, options, flags, reward_ref=reward, subset_field=subset_field, strict=strict)
 
 
 @eval_app.command(
@@ -209,23 +241,21 @@ def prefs_command(
     ),
 )
 def bon_command(
-    reward: str = typer.Option(..., "--reward", "-r", help=_REWARD_HELP),
+    reward: _Reward,
     data: str = typer.Option(..., "--data", "-d", help="Best-of-N candidates with gold (JSONL, .gz ok)."),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
+    param: Params = None,
     ns: list[int] = typer.Option(None, "--n", "-n", min=1, help="N values to tabulate (default 1 2 4 8; K is added)."),
     tie_break: str = typer.Option("random", "--tie-break", help="How the reward's ties are broken: random | index."),
     all_candidates: bool = typer.Option(
         False, "--all-candidates", help="Also score candidates without gold: the reward's best-of-all pick, bounded."
     ),
-    out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
+    out: _Out = None,
     limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N prompts."),
-    batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="Samples per reward call."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
-    record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    batch_size: _BatchSize = 32,
+    progress: _Progress = None,
+    record: _Record = True,
+    as_json: _AsJson = False,
+    imports: Imports = None,
 ) -> None:
     """Best-of-N: the expected gold of the reward's pick, exact over all N-subsets of the gold candidates.
 
@@ -240,7 +270,7 @@ def bon_command(
 
     if tie_break not in ("random", "index"):
         fail(f"--tie-break '{tie_break}': expected 'random' or 'index'")
-    spec = _resolve(reward, param)
+    specs = (_resolve(reward, param),)
     options = BonOptions(
         ns=tuple(ns or (1, 2, 4, 8)),
         tie_break=tie_break,
@@ -248,8 +278,7 @@ def bon_command(
         batch_size=batch_size,
         progress=progress,
     )
-    outcome = _run(run_bon, spec, data, reward_ref=reward, out=out, options=options, limit=limit, record=record)
-    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0))
+    _evaluate(run_bon, specs, data, options, _Flags(out, limit, record, as_json), reward_ref=reward)
 
 
 @eval_app.command(
@@ -262,25 +291,23 @@ def bon_command(
     ),
 )
 def robustness_command(
-    reward: str | None = typer.Option(None, "--reward", "-r", help=_REWARD_HELP),
+    reward: Annotated[str | None, typer.Option("--reward", "-r", help=_REWARD_HELP)] = None,
     data: str | None = typer.Option(None, "--data", "-d", help="Preference pairs (JSONL, .gz ok)."),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
+    param: Params = None,
     transform: list[str] = typer.Option(None, "--transform", "-t", help="Only these transforms (repeatable)."),
     list_transforms: bool = typer.Option(False, "--list-transforms", help="List the transforms and exit."),
     seed: int = typer.Option(0, "--seed", help="Seed of the randomized rewrites."),
     pairwise_field: str | None = typer.Option(
         None, "--pairwise-field", help="For a pairwise judge: the field of the other answer (default: its own)."
     ),
-    out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N rows."),
-    batch_size: int = typer.Option(32, "--batch-size", "-b", min=1, help="Samples per reward call."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
-    record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
-    strict: bool = typer.Option(False, "--strict", help=_STRICT_HELP),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    out: _Out = None,
+    limit: _Rows = None,
+    batch_size: _BatchSize = 32,
+    progress: _Progress = None,
+    record: _Record = True,
+    as_json: _AsJson = False,
+    strict: _Strict = False,
+    imports: Imports = None,
 ) -> None:
     """Ranking consistency and accuracy change under meaning-preserving rewrites (reWordBench-style).
 
@@ -309,7 +336,7 @@ def robustness_command(
     unknown = [t for t in transform or [] if t not in TRANSFORMS]
     if unknown:
         fail(f"unknown transform(s) {', '.join(unknown)}; allowed: {', '.join(TRANSFORMS)}")
-    spec = _resolve(reward, param)
+    specs = (_resolve(reward, param),)
     options = RobustnessOptions(
         transforms=tuple(transform or TRANSFORMS),
         seed=seed,
@@ -317,19 +344,8 @@ def robustness_command(
         progress=progress,
         pairwise_field=pairwise_field,
     )
-    outcome = _run(
-        run_robustness,
-        spec,
-        data,
-        reward_ref=reward,
-        out=out,
-        options=options,
-        limit=limit,
-        record=record,
-        strict=strict,
-    )
-    skipped = _warn_skipped(outcome, data)
-    _finish(outcome, as_json, outcome.summary["headline"].get("failed_samples", 0), skipped)
+    flags = _Flags(out, limit, record, as_json)
+    _evaluate(run_robustness, specs, data, options, flags, reward_ref=reward, strict=strict)
 
 
 def _two(a: str, b: str, pa: list[str] | None, pb: list[str] | None) -> tuple[Any, Any]:
@@ -355,11 +371,11 @@ def _mapping(items: list[str] | None) -> dict[str, str]:
     ),
 )
 def agreement_command(
-    reward_a: str = typer.Option(..., "--reward-a", "-a", help="First reward. " + _REWARD_HELP),
-    reward_b: str = typer.Option(..., "--reward-b", "-b", help="Second reward."),
+    reward_a: _RewardA,
+    reward_b: _RewardB,
     data: str = typer.Option(..., "--data", "-d", help="Samples (JSONL, .gz ok)."),
-    param_a: list[str] = typer.Option(None, "--param-a", help="KEY=VALUE parameter of reward a (repeatable)."),
-    param_b: list[str] = typer.Option(None, "--param-b", help="KEY=VALUE parameter of reward b (repeatable)."),
+    param_a: _ParamA = None,
+    param_b: _ParamB = None,
     mapping: list[str] = typer.Option(
         None, "--map", "-m", help="TARGET=SOURCE field mapping, e.g. completion=solution."
     ),
@@ -367,15 +383,13 @@ def agreement_command(
     threshold_b: float = typer.Option(0.5, "--threshold-b", help="Reward b passes a sample when score >= this."),
     gold_field: str | None = typer.Option(None, "--gold-field", help="A label field to compare each reward with."),
     gold_threshold: float = typer.Option(0.5, "--gold-threshold", help="The label passes when >= this."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N rows."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Samples per reward call."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
-    record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    out: _Out = None,
+    limit: _Rows = None,
+    batch_size: _PairBatchSize = 32,
+    progress: _Progress = None,
+    record: _Record = True,
+    as_json: _AsJson = False,
+    imports: Imports = None,
 ) -> None:
     """Two rewards on the same samples: agreement rate, Cohen's kappa, confusion table, Spearman, Kendall.
 
@@ -385,7 +399,7 @@ def agreement_command(
     import_modules(imports)
     from ..evaluate.runs.agreement import AgreementOptions, run_agreement
 
-    spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)
+    specs = _two(reward_a, reward_b, param_a, param_b)
     options = AgreementOptions(
         threshold_a=threshold_a,
         threshold_b=threshold_b,
@@ -394,20 +408,8 @@ def agreement_command(
         batch_size=batch_size,
         progress=progress,
     )
-    outcome = _run(
-        run_agreement,
-        spec_a,
-        spec_b,
-        data,
-        refs=(reward_a, reward_b),
-        mapping=_mapping(mapping),
-        out=out,
-        options=options,
-        limit=limit,
-        record=record,
-    )
-    h = outcome.summary["headline"]
-    _finish(outcome, as_json, h.get("failed_samples_a", 0) + h.get("failed_samples_b", 0))
+    flags = _Flags(out, limit, record, as_json)
+    _evaluate(run_agreement, specs, data, options, flags, refs=(reward_a, reward_b), mapping=_mapping(mapping))
 
 
 @eval_app.command(
@@ -421,22 +423,20 @@ def agreement_command(
     ),
 )
 def distance_command(
-    reward_a: str = typer.Option(..., "--reward-a", "-a", help="First reward. " + _REWARD_HELP),
-    reward_b: str = typer.Option(..., "--reward-b", "-b", help="Second reward."),
+    reward_a: _RewardA,
+    reward_b: _RewardB,
     data: str = typer.Option(..., "--data", "-d", help="Samples grouped by prompt, or best-of-N rows (JSONL)."),
-    param_a: list[str] = typer.Option(None, "--param-a", help="KEY=VALUE parameter of reward a (repeatable)."),
-    param_b: list[str] = typer.Option(None, "--param-b", help="KEY=VALUE parameter of reward b (repeatable)."),
+    param_a: _ParamA = None,
+    param_b: _ParamB = None,
     mapping: list[str] = typer.Option(None, "--map", "-m", help="TARGET=SOURCE field mapping."),
     group_key: str = typer.Option("prompt_id", "--group-key", "-g", help="Field grouping completions of a prompt."),
-    out: str | None = typer.Option(None, "--out", "-o", help="Run directory (default: under $REWARDLAB_HOME/runs)."),
-    limit: int | None = typer.Option(None, "--limit", min=1, help="Evaluate only the first N rows."),
-    batch_size: int = typer.Option(32, "--batch-size", min=1, help="Samples per reward call."),
-    progress: bool | None = typer.Option(None, "--progress/--no-progress", help=_PROGRESS_HELP),
-    record: bool = typer.Option(True, "--record/--no-record", help="Record the run in the run store."),
-    as_json: bool = typer.Option(False, "--json", help="Print the run id, directory and headline as JSON."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    out: _Out = None,
+    limit: _Rows = None,
+    batch_size: _PairBatchSize = 32,
+    progress: _Progress = None,
+    record: _Record = True,
+    as_json: _AsJson = False,
+    imports: Imports = None,
 ) -> None:
     """EPIC and STARC pseudometrics between two rewards (0: equivalent up to shaping and scale; 1: opposite).
 
@@ -447,19 +447,7 @@ def distance_command(
     import_modules(imports)
     from ..evaluate.runs.distance import DistanceOptions, run_distance
 
-    spec_a, spec_b = _two(reward_a, reward_b, param_a, param_b)
+    specs = _two(reward_a, reward_b, param_a, param_b)
     options = DistanceOptions(group_key=group_key, batch_size=batch_size, progress=progress)
-    outcome = _run(
-        run_distance,
-        spec_a,
-        spec_b,
-        data,
-        refs=(reward_a, reward_b),
-        mapping=_mapping(mapping),
-        out=out,
-        options=options,
-        limit=limit,
-        record=record,
-    )
-    failures = outcome.summary.get("failures") or {}
-    _finish(outcome, as_json, sum(int((failures.get(k) or {}).get("failed", 0)) for k in ("a", "b")))
+    flags = _Flags(out, limit, record, as_json)
+    _evaluate(run_distance, specs, data, options, flags, refs=(reward_a, reward_b), mapping=_mapping(mapping))
