@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field
 
 from ...core.context import ScoreContext
 from ...core.errors import NotApplicable
@@ -35,10 +35,10 @@ from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..backbones.rendering import messages_as_dicts
 from ..fallback import batch_fallback
-from ..folders import hf_config_of
-from ..lazy import LazyModelReward
+from ..folders import HFTask
 from ..prm.aggregate import Aggregation, aggregate, step_returns
 from ..prm.steps import sample_steps
+from .base import Device, HFFolderReward, MaxLength, Threads
 from .steps import PromptFormat, StepMarking
 
 __all__ = ["HFProcessReward", "step_marking"]
@@ -97,7 +97,7 @@ def _untrained_folder(scratch: Path) -> dict[str, Any]:
 
 
 @register("hf_prm", aliases=("hf_process_reward",), family="model")
-class HFProcessReward(LazyModelReward):
+class HFProcessReward(HFFolderReward):
     """A Hugging Face token-classification PRM: per-step P(good) in ``info``, aggregated into one score.
 
     ``info`` has ``step_scores``, ``first_bad_step`` (the first step below 0.5, or null),
@@ -114,6 +114,8 @@ class HFProcessReward(LazyModelReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion", "steps")
+    hf_task: ClassVar[HFTask] = "token_classification"
+    folder_hint: ClassVar[str] = "a rewardlab PRM folder is type prm; prm:DIR picks the type"
     example: ClassVar[Example] = Example(
         sample={"prompt": "1+1?", "completion": "1+1 = 2\nA: 2"}, setup=_untrained_folder
     )
@@ -143,23 +145,13 @@ class HFProcessReward(LazyModelReward):
         default="none", description="Also put per-step returns in info.step_returns ('min' form or 'sum' form)."
     )
     batch_size: int = Field(default=8, ge=1, description="Solutions per forward pass.")
-    max_length: int | None = Field(default=None, ge=8, description="Token limit per input (default: the model's).")
-    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
-    threads: int | None = Field(
-        default=None, ge=1, description="CPU threads for torch (default: this process's share)."
-    )
+    max_length: MaxLength = None
+    device: Device = "auto"
+    threads: Threads = None
 
-    _loaded: Any = PrivateAttr(default=None)
-    _model_attrs: ClassVar[tuple[str, ...]] = ("_loaded",)
-
-    @model_validator(mode="after")
-    def _check_folder(self) -> HFProcessReward:
-        config = hf_config_of(
-            self.path, "token_classification", "a rewardlab PRM folder is type prm; prm:DIR picks the type"
-        )
+    def _check_config(self, config: dict[str, Any]) -> None:
         self._marking(config)
         self._good(config)
-        return self
 
     def _marking(self, config: dict[str, Any]) -> StepMarking:
         overrides = {
@@ -179,21 +171,6 @@ class HFProcessReward(LazyModelReward):
         if n > 2 and self.good_label is None and "good_label" not in config:
             raise ValueError(f"the head has {n} classes: say which one means a good step with 'good_label'")
         return good
-
-    @property
-    def loaded(self) -> Any:
-        from .loading import shared_hf_model
-
-        return self._load_once(
-            "_loaded",
-            lambda: shared_hf_model(
-                self.path,
-                task="token_classification",
-                device=self.device,
-                threads=self.threads,
-                max_length=self.max_length,
-            ),
-        )
 
     def _steps(self, sample: Sample, marking: StepMarking) -> list[str]:
         return sample_steps(sample, self.steps_field, self.split or marking.separator or "\n")

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, model_validator
+from pydantic import Field
 
 from ...core.context import ScoreContext
 from ...core.example import Example
@@ -33,8 +33,9 @@ from ...core.result import RewardResult
 from ...core.reward import Outcome
 from ...core.sample import Sample
 from ..fallback import batch_fallback
-from ..folders import hf_config_of
-from ..lazy import LazyModelReward, split_completions
+from ..folders import HFTask
+from ..lazy import split_completions
+from .base import Device, HFFolderReward, MaxLength, Threads
 
 __all__ = ["HFRewardModel", "combine_logits", "head_labels"]
 
@@ -87,7 +88,7 @@ def _untrained_folder(scratch: Path) -> dict[str, Any]:
 
 
 @register("hf_reward_model", aliases=("hf_rm",), family="model")
-class HFRewardModel(LazyModelReward):
+class HFRewardModel(HFFolderReward):
     """A Hugging Face ``...ForSequenceClassification`` folder as a reward (higher is better).
 
     ``info`` has ``logits`` (every output by name) when the head has several, and
@@ -107,6 +108,8 @@ class HFRewardModel(LazyModelReward):
     """
 
     reads: ClassVar[tuple[str, ...]] = ("prompt", "completion")
+    hf_task: ClassVar[HFTask] = "sequence_classification"
+    folder_hint: ClassVar[str] = "a rewardlab folder is type reward_model; rm:DIR picks the type"
     example: ClassVar[Example] = Example(sample={"prompt": "Hi", "completion": "Hello!"}, setup=_untrained_folder)
 
     path: str = Field(description="A Hugging Face folder with a ...ForSequenceClassification model (config.json).")
@@ -122,22 +125,12 @@ class HFRewardModel(LazyModelReward):
         default="none", description="'none' (raw logits), 'sigmoid' or 'softmax' before choosing or weighing."
     )
     batch_size: int = Field(default=16, ge=1, description="Samples per forward pass (batches are length-bucketed).")
-    max_length: int | None = Field(default=None, ge=8, description="Token limit per input (default: the model's).")
-    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
-    threads: int | None = Field(
-        default=None, ge=1, description="CPU threads for torch (default: this process's share)."
-    )
+    max_length: MaxLength = None
+    device: Device = "auto"
+    threads: Threads = None
 
-    _loaded: Any = PrivateAttr(default=None)
-    _model_attrs: ClassVar[tuple[str, ...]] = ("_loaded",)
-
-    @model_validator(mode="after")
-    def _check_folder(self) -> HFRewardModel:
-        config = hf_config_of(
-            self.path, "sequence_classification", "a rewardlab folder is type reward_model; rm:DIR picks the type"
-        )
+    def _check_config(self, config: dict[str, Any]) -> None:
         self._resolve_head(head_labels(config))
-        return self
 
     def _resolve_head(self, labels: list[str]) -> tuple[int | None, list[float] | None]:
         """The output index or the weight vector (checked against the head's outputs)."""
@@ -169,21 +162,6 @@ class HFRewardModel(LazyModelReward):
         if not 0 <= self.head < n:
             raise ValueError(f"'head' is {self.head}; the head has {n} outputs (0..{n - 1}): {labels}")
         return self.head, None
-
-    @property
-    def loaded(self) -> Any:
-        from .loading import shared_hf_model
-
-        return self._load_once(
-            "_loaded",
-            lambda: shared_hf_model(
-                self.path,
-                task="sequence_classification",
-                device=self.device,
-                threads=self.threads,
-                max_length=self.max_length,
-            ),
-        )
 
     @batch_fallback(ready=lambda self: self.loaded)
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
