@@ -128,3 +128,99 @@ def test_cross_check_sees_every_explicit_marker() -> None:
 
 def test_default_order() -> None:
     assert DEFAULT_ORDER == ("answer_tag", "boxed", "gsm8k", "answer_is", "answer_line", "last_math", "last_number")
+
+
+# ---- unfinished answers: an <answer> never closed, a box whose brace never closes ---------------------
+# The completions marked "GRPO" are SmolLM2-135M outputs from benchmarks/grpo_rise.py (runs/grpo_rise_b),
+# cut at the token limit or left unclosed by the model.
+def test_an_unclosed_answer_after_a_closed_one_is_one_more_answer() -> None:
+    ex = extract("<answer>11</answer> and so <answer>12")
+    assert ex.strategy == "answer_tag"
+    assert [(c.text, c.unfinished) for c in ex.candidates] == [("11", False), ("12", True)]
+    # the closing tag cut off at the end is not part of the answer; an earlier unclosed one ends at the next opening
+    assert texts("<answer>9</answer><answer>12</") == ["9", "12"]
+    assert texts("<answer>12 <answer>11</answer>") == ["12", "11"]
+    assert texts(r"<answer>3</answer> then <answer>\boxed{4}") == ["3", "4"]
+
+
+def test_an_unfinished_marker_alone_never_wins_its_strategy() -> None:
+    ex = extract("<think>2 apples x 10 = 20 apples</think><answer>20")  # GRPO-like: no closing tag
+    assert ex.strategy == "last_number" and [c.text for c in ex.explicit] == ["20"]
+    assert extract(r"result \boxed{5").strategy == "last_number"
+
+
+def test_an_unbalanced_box_after_a_complete_one_is_one_more_answer() -> None:
+    assert [(c.text, c.unfinished) for c in extract(r"\boxed{11} and so \boxed{12").candidates] == [
+        ("11", False),
+        ("12", True),
+    ]
+    assert texts(r"\boxed{11} and so \boxed{}") == ["11"]  # a complete empty box is still ignored
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "<think>9 + 2 = 11</think><answer>11</answer>\n\n9 + 11 = 20</think><answer",  # GRPO, cut off
+        "<answer>11</answer> and so <answer>",
+        "<answer>11</answer> and so <answer>  \n",
+        "<answer>11</answer> and so <ans",
+        r"\boxed{11} and so \boxed{",
+        r"\boxed{11} and so \boxed",
+    ],
+)
+def test_an_answer_opened_at_the_very_end_is_cut_off(completion: str) -> None:
+    ex = extract(completion)
+    assert ex.cut_off and [c.text for c in ex.candidates] == ["11"]
+
+
+@pytest.mark.parametrize(
+    "completion",
+    ["<answer>11</answer>", "<answer>11</answer> and so <answer>12", r"\boxed{11} \boxed{}", "x < 3", "<a"],
+)
+def test_not_cut_off(completion: str) -> None:
+    assert not extract(completion).cut_off
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer", "strict", "lenient"),
+    [
+        # a second, unclosed answer that differs: several final answers (strict), the last one (lenient)
+        ("<answer>11</answer> and so <answer>12", "11", (0.0, "multiple_answers"), (0.0, "not_equal")),
+        ("<answer>11</answer> and so <answer>12", "12", (0.0, "multiple_answers"), (1.0, None)),
+        (r"\boxed{11} and so \boxed{12", "11", (0.0, "multiple_answers"), (0.0, "not_equal")),
+        # the same answer again, unclosed: one final answer
+        ("<answer>11</answer> so <answer>11", "11", (1.0, None), (1.0, None)),
+        # cut off right after opening another answer: one more answer of unknown value (GRPO)
+        (
+            "<think>9 + 2 = 11</think><answer>11</answer>\n\n9 + 11 = 20</think><answer",
+            "11",
+            (0.0, "multiple_answers"),
+            (1.0, None),
+        ),
+        (
+            "<think>15</think><answer>15</answer><del>I was lucky in the article.</del><think>15</think><answer",
+            "15",
+            (0.0, "multiple_answers"),
+            (1.0, None),
+        ),
+        (r"\boxed{11} and so \boxed{", "11", (0.0, "multiple_answers"), (1.0, None)),
+        # an unclosed tag that contradicts the text's last number (GRPO): explicit markers disagree
+        (
+            "<think>If 11 books are left, the remaining books are 10 + 4 = 14 books left</think><answer>4</answer",
+            "14",
+            (0.0, "multiple_answers"),
+            (1.0, None),
+        ),
+        # what did not change: a closed answer with reasoning after it, an empty complete box next to a real one
+        ("<answer>11</answer>\n\n9 + 11 = 20", "11", (1.0, None), (1.0, None)),
+        (r"\boxed{11} and so \boxed{}", "11", (1.0, None), (1.0, None)),
+    ],
+)
+def test_unfinished_answers_are_graded_as_answers(
+    completion: str, answer: str, strict: tuple[float, str | None], lenient: tuple[float, str | None]
+) -> None:
+    from rewardlab.verifiers.math import MathAnswer
+
+    for mode, want in (("strict", strict), ("lenient", lenient)):
+        result = MathAnswer(mode=mode).score({"completion": completion, "answer": answer})
+        assert (result.score, result.info.get("reason")) == want, mode

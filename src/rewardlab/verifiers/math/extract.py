@@ -5,13 +5,15 @@ first strategy that finds anything wins and *all* of its matches are returned, s
 tell one answer from several:
 
 ===============  ===========================================================================
-``answer_tag``   the content of ``<answer>...</answer>`` (its ``\boxed{}`` if it holds one)
+``answer_tag``   the content of ``<answer>...</answer>`` (its ``\boxed{}`` if it holds one); an
+                 ``<answer>`` never closed is *unfinished* (see below)
 ``boxed``        every top-level ``\boxed{...}`` / ``\fbox{...}`` / ``\framebox{...}``, braces
                  balanced (escaped ``\{ \}`` ignored). A box whose whole content is another box
                  is unwrapped (``\boxed{\boxed{5}}`` is ``5``, at most 8 levels); a box holding a
                  box *and* something else is flagged ``nested_box``; an empty box (also
                  ``\boxed{{}}``, ``\boxed{\boxed{}}``) is flagged ``empty_answer``, and empty
-                 boxes are ignored when a non-empty one exists. Unbalanced boxes are skipped.
+                 boxes are ignored when a non-empty one exists. A box whose brace never closes
+                 after the last complete box is *unfinished* (see below).
                  (:mod:`rewardlab.verifiers.common.boxes`: every verifier reads boxes this way.)
 ``gsm8k``        the text after ``####`` on its line (GSM8K reference format)
 ``answer_is``    the rest of the sentence after "the answer is", "final answer:", "Answer =";
@@ -35,6 +37,19 @@ tell one answer from several:
                  hedge check.
 ===============  ===========================================================================
 
+**Unfinished markers.** An ``<answer>`` opened and never closed, or a box whose brace never closes
+(after the last complete box), was begun and not finished: the output was cut, or the closing was
+forgotten. Its answer is the rest of the text up to the next opening of its kind (a closing tag
+cut off at the end, ``</ans``, is dropped). It is a final answer like the others -- in
+``<answer>11</answer> so <answer>12`` there are two different ones, as in ``\boxed{11} so
+\boxed{12`` -- but it never makes its strategy win on its own: a completion whose only marker is
+unfinished is read by the later strategies, as before (the unfinished answer still takes part in
+the cross-check of explicit markers). One that holds nothing is no answer. A completion that
+*ends* right after opening an answer (``<answer``, ``<answer>``, ``\boxed{``, blanks at most after
+it) was cut off while giving its final answer: ``cut_off`` says so, and the grader counts it as
+one more final answer, of unknown value (strict mode allows one final answer, so it pays nothing
+for ``<answer>11</answer> ... 9 + 11 = 20 <answer``; lenient grades the last answer given).
+
 Before searching, verbatim copies of the prompt (the whole prompt, or any of its sentences of
 20 characters or more) are blanked out of the completion: numbers and "the answer is" from a
 restated question are not answers. ``restated`` says whether anything was blanked.
@@ -52,6 +67,11 @@ Very long completions are searched in their last ``max_chars`` characters only.
 <Reason.EMPTY_ANSWER: 'empty_answer'>
 >>> extract("The numbers are 1, 2, 3, 4 or 5").candidates[0].problem
 <Reason.PADDING: 'padding'>
+>>> [(c.text, c.unfinished) for c in extract("<answer>11</answer> so <answer>12</ans").candidates]
+[('11', False), ('12', True)]
+>>> ex = extract("<answer>11</answer> and so <answer")
+>>> [c.text for c in ex.candidates], ex.cut_off
+(['11'], True)
 """
 
 from __future__ import annotations
@@ -62,7 +82,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from ..common.boxes import BOX_COMMANDS, BOX_OPEN, is_blank, read_boxes
+from ..common.boxes import BOX_COMMANDS, BOX_OPEN, find_boxes, is_blank, read_boxes
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
@@ -109,6 +129,8 @@ class Candidate:
     """``last_number``: the sentence around the number; ``run_text``: see below."""
     run_text: str = ""
     """``last_number``: the whole run of numbers ending with this one (for collection references)."""
+    unfinished: bool = False
+    """An ``<answer>`` never closed, or a box whose brace never closes (see the module doc)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +147,8 @@ class Extraction:
     """Something was found only inside blanked copies of the prompt."""
     completion: str = ""
     """The text that was searched (prompt copies blanked), which candidates' positions index."""
+    cut_off: bool = False
+    """The text ends right after the opening of an answer (``<answer``, ``\\boxed{``): cut off while giving it."""
     notes: list[str] = field(default_factory=list)
 
 
@@ -136,11 +160,27 @@ _BOX_HINT = "box"
 assert all(_BOX_HINT in command for command in BOX_COMMANDS), "every box command must hold _BOX_HINT"
 
 
-def _box_candidates(text: str, strategy: str, offset: int = 0) -> list[Candidate]:
+def _box_candidates(text: str, strategy: str, offset: int = 0, *, unfinished: bool = False) -> list[Candidate]:
+    """The boxes of ``text``, then the unfinished ones after the last complete box (``unfinished``:
+    every candidate is marked unfinished, as the boxes of an unclosed ``<answer>`` are)."""
     if _BOX_HINT not in text:  # no box command can be in it (a cheap test before the brace scan)
         return []
     found = read_boxes(text)
-    return [Candidate(b.text, strategy, offset + b.start, offset + b.end, _BOX_PROBLEMS[b.problem]) for b in found]
+    out = [
+        Candidate(b.text, strategy, offset + b.start, offset + b.end, _BOX_PROBLEMS[b.problem], unfinished=unfinished)
+        for b in found
+    ]
+    # every box opening after the last balanced box (empty ones included) is unbalanced
+    last = max((b.end for b in found), default=0)
+    if BOX_OPEN.search(text, last) is None:
+        return out
+    openings = list(BOX_OPEN.finditer(text, max((end for _, end, _ in find_boxes(text)), default=0)))
+    for i, m in enumerate(openings):
+        stop = openings[i + 1].start() if i + 1 < len(openings) else len(text)
+        body = text[m.end() : stop].strip()
+        if not is_blank(body):
+            out.append(Candidate(body, strategy, offset + m.end(), offset + stop, unfinished=True))
+    return out
 
 
 _GAP_WRAPPERS = re.compile(
@@ -183,7 +223,15 @@ def box_groups(text: str, boxes: Sequence[tuple[int, int, str]]) -> list[list[tu
 
 
 # ---- line and phrase markers --------------------------------------------------------------------
-_TAG = re.compile(r"<answer>(.*?)</answer>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<answer>((?:(?!<answer>).)*?)</answer>", re.IGNORECASE | re.DOTALL)
+"""A closed answer tag: the nearest ``<answer>`` before a ``</answer>``."""
+_TAG_OPEN = re.compile(r"<answer>", re.IGNORECASE)
+_CUT_CLOSING = re.compile(r"</(?:a(?:n(?:s(?:w(?:e(?:r)?)?)?)?)?)?\s*$", re.IGNORECASE)
+"""A closing tag cut off at the end of the text (``</``, ``</ans``, ``</answer``)."""
+_CUT_OPENING = re.compile(
+    r"(?:<ans(?:w(?:e(?:r>?)?)?)?|\\(?:" + "|".join(BOX_COMMANDS) + r")(?:\s*\{)?)\s*$", re.IGNORECASE
+)
+"""The opening of an answer at the very end of the text, nothing in it: ``<answer``, ``<answer>``, ``\\boxed{``."""
 _GSM8K = re.compile(r"^[ \t]*####[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _A_LINE = re.compile(r"^[ \t]*A[ \t]*:[ \t]*(.*?)[ \t]*$", re.MULTILINE)
 _ANSWER_IS = re.compile(
@@ -286,8 +334,10 @@ _PROSE_SUBJECT = re.compile(r"[A-Za-z]{3,}")
 
 
 def _tag_candidates(text: str) -> list[Candidate]:
+    """Closed ``<answer>`` tags and unfinished ones (never closed: up to the next opening), in order."""
     found = []
-    for m in _TAG.finditer(text):
+    closed = list(_TAG.finditer(text))
+    for m in closed:
         body = m.group(1)
         boxes = _box_candidates(body, "answer_tag", m.start(1))
         if boxes:
@@ -296,7 +346,21 @@ def _tag_candidates(text: str) -> list[Candidate]:
         stripped = body.strip()
         problem = Reason.EMPTY_ANSWER if is_blank(stripped) else None
         found.append(Candidate(stripped, "answer_tag", m.start(1), m.end(1), problem))
-    return found
+    starts = {m.start() for m in closed}
+    openings = list(_TAG_OPEN.finditer(text))
+    for i, m in enumerate(openings):
+        if m.start() in starts:
+            continue
+        stop = openings[i + 1].start() if i + 1 < len(openings) else len(text)
+        body = text[m.end() : stop]
+        if stop == len(text):
+            body = _CUT_CLOSING.sub("", body)
+        boxes = _box_candidates(body, "answer_tag", m.end(), unfinished=True)
+        if boxes:
+            found.extend(boxes)
+        elif not is_blank(body.strip()):
+            found.append(Candidate(body.strip(), "answer_tag", m.end(), stop, unfinished=True))
+    return sorted(found, key=lambda c: c.start)
 
 
 def _line_candidates(text: str, pattern: re.Pattern[str], strategy: str) -> list[Candidate]:
@@ -945,7 +1009,7 @@ def extract(
     for strategy in order:
         found = _run(strategy, blanked)
         results[strategy] = found
-        if found:
+        if any(not c.unfinished for c in found):  # an unfinished marker alone never wins
             winner = strategy
             break
     explicit: list[Candidate] = []
@@ -956,7 +1020,7 @@ def extract(
                 explicit.extend(found)
     blanked_candidates = False
     if winner is None and restated:
-        blanked_candidates = any(_run(s, text) for s in order)
+        blanked_candidates = any(not c.unfinished for s in order for c in _run(s, text))
     return Extraction(
         strategy=winner,
         candidates=tuple(results[winner]) if winner else (),
@@ -965,4 +1029,5 @@ def extract(
         truncated=truncated,
         blanked_candidates=blanked_candidates,
         completion=blanked,
+        cut_off=_CUT_OPENING.search(blanked[-64:]) is not None,
     )

@@ -12,7 +12,8 @@ The steps, in order (each failing step gives the grade its ``reason``):
 1. extract the candidates (:mod:`~rewardlab.verifiers.math.extract`); none -> ``no_answer``
    (``restated_question`` when the only candidates were inside a copy of the prompt);
 2. pick the final answer: a problem flagged on a candidate (empty, nested box, padded run)
-   refuses it; more different final answers than the mode allows -> ``multiple_answers``;
+   refuses it; more different final answers than the mode allows -> ``multiple_answers`` (an
+   answer begun at the very end and cut off counts as one more, never graded);
    in strict mode numbers given by different explicit markers must agree;
 3. length cap (``answer_too_long``), look-alike digits (strict: refused, lenient: folded);
 4. hedges and negations (``hedged``, ``negated``), an expression copied from the prompt
@@ -159,10 +160,14 @@ def _choose(ex: Extraction, refs: Sequence[Reference], policy: Policy) -> tuple[
         if k not in distinct:
             distinct.append(k)
     n_distinct = len(distinct) if len(cands) > 1 else len(cands)  # one candidate is one answer
+    cut = ""
+    if ex.cut_off:  # a final answer begun at the very end: one more, of unknown value, never graded
+        n_distinct += 1
+        cut = ", the last one begun at the end and cut off before its content"
     if n_distinct > policy.max_distinct_answers:
         return None, _refuse(
             Reason.MULTIPLE_ANSWERS,
-            f"{n_distinct} different final answers (at most {policy.max_distinct_answers} allowed)",
+            f"{n_distinct} different final answers{cut} (at most {policy.max_distinct_answers} allowed)",
             strategy=ex.strategy,
             extracted=cands[-1].text,
             candidates=shown,
@@ -203,6 +208,7 @@ def _grouped(text: str, cands: list[Candidate]) -> list[Candidate]:
             groups
             and c.problem is None
             and groups[-1][-1].problem is None
+            and not (c.unfinished or groups[-1][-1].unfinished)
             and joins_boxes(text[groups[-1][-1].end : c.start])
         ):
             groups[-1].append(c)

@@ -13,6 +13,8 @@ several different final answers (two boxes,    0 (``multiple_answers``) the last
                                                                         3 different ones; more: 0
 explicit markers that disagree (``\\boxed{3}`` 0 (``multiple_answers``) the winning strategy's
 but "#### 4")                                                           answer is graded
+another answer opened at the very end and cut  0 (``multiple_answers``) the last answer given
+off (``<answer>11</answer> ... <answer``)                               is graded
 look-alike digits (``４``, ``٣``, ``𝟒``)         0 (``lookalike_digits``) read as ASCII digits
 reference a plain number, answer an            0 (``not_a_number``)     checked symbolically
 unevaluated expression (``2+3``, ``\\sqrt{4}``)

@@ -52,7 +52,8 @@ class MathAnswer(Reward):
     pathological expression gets status ``timeout`` and never hangs the caller; it works the
     same from threads, asyncio, servers and Ray. Prose never goes there.
 
-    ``mode="strict"`` (the default, for RL) pays nothing for several different final answers,
+    ``mode="strict"`` (the default, for RL) pays nothing for several different final answers
+    (an ``<answer>`` left unclosed is one, and so is one opened at the very end and cut off),
     hedges ("3 or 4", "either 3 or 4", "3 or maybe 4"; not a hedge word copied from the
     question), negations ("It cannot be 5."), a restated question, an empty or nested-empty box,
     a padded list of numbers, look-alike digits, a relation (``x \\le 0``) or several values
