@@ -31,9 +31,9 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import Field, PrivateAttr, field_validator
+from pydantic import AfterValidator, Field, PrivateAttr, field_validator
 
 from ..core.context import ScoreContext
 from ..core.errors import NotApplicable
@@ -158,6 +158,14 @@ def _check_regex(value: str | None) -> str | None:
         except re.error as exc:
             raise ValueError(f"pattern {value!r} is not a regular expression: {exc}") from None
     return value
+
+
+AnswerPattern = Annotated[
+    str | None,
+    AfterValidator(_check_regex),
+    Field(description="Regular expression of the answer (first group), instead of the math extractor."),
+]
+"""The ``pattern`` field of the rewards that read a final answer (checked to compile)."""
 
 
 class _DistributionReward(LazyModelReward):
@@ -298,14 +306,7 @@ class AnswerConfidence(_DistributionReward):
     )
 
     aggregate: Aggregate = Field(default="mean_prob", description="'mean_prob', 'prob' or 'mean_logprob'.")
-    pattern: str | None = Field(
-        default=None, description="Regular expression of the answer (first group), instead of the math extractor."
-    )
-
-    @field_validator("pattern")
-    @classmethod
-    def _check_pattern(cls, value: str | None) -> str | None:
-        return _check_regex(value)
+    pattern: AnswerPattern = None
 
     def _span(self, sample: Sample, rendered: Any) -> tuple[int, int]:
         return _final_answer_span(sample, rendered, self.pattern)
@@ -340,14 +341,7 @@ class AnswerEntropy(_DistributionReward):
     span: Literal["answer", "completion"] = Field(
         default="answer", description="'answer' (the final answer's tokens) or 'completion' (every token)."
     )
-    pattern: str | None = Field(
-        default=None, description="Regular expression of the answer (first group), instead of the math extractor."
-    )
-
-    @field_validator("pattern")
-    @classmethod
-    def _check_pattern(cls, value: str | None) -> str | None:
-        return _check_regex(value)
+    pattern: AnswerPattern = None
 
     def _span(self, sample: Sample, rendered: Any) -> tuple[int, int]:
         if self.span == "completion":
