@@ -301,28 +301,9 @@ class OpenRLHFRewardFunc:
         return {"rewards": rewards, "scores": rewards.clone(), "extra_logs": logs}
 
 
-def make_reward_func(
-    spec: Any = None,
-    *,
-    urls: str | Sequence[str] | None = None,
-    token: str | None = None,
-    label_field: str = "answer",
-    on_missing: MissingPolicy = "raise",
-    component: str | None = None,
-    end_markers: Sequence[str] | None = None,
-    tokenizer: Any = None,
-) -> OpenRLHFRewardFunc:
-    """An OpenRLHF ``reward_func`` scoring with ``spec`` in process, or with the server(s) at ``urls``."""
-    return OpenRLHFRewardFunc(
-        spec,
-        urls=urls,
-        token=token,
-        label_field=label_field,
-        on_missing=on_missing,
-        component=component,
-        end_markers=end_markers,
-        tokenizer=tokenizer,
-    )
+make_reward_func = OpenRLHFRewardFunc
+"""An OpenRLHF ``reward_func`` scoring with ``spec`` in process, or with the server(s) at ``urls``:
+the class itself, whose instances are what OpenRLHF calls (the same options)."""
 
 
 def _policy_from_env() -> MissingPolicy:
