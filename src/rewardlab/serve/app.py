@@ -170,14 +170,12 @@ def create_app(
         except QueueFull as exc:
             return unavailable(str(exc), int(exc.retry_after), "overloaded")
 
+    def scoring_route(path: str, response_model: type, summary: str) -> Any:
+        """A POST route that scores: tagged ``scoring``, its error answers (``_ERRORS``) documented."""
+        return app.post(path, response_model=response_model, responses=_ERRORS, summary=summary, tags=["scoring"])
+
     # ---- routes ----------------------------------------------------------------------------
-    @app.post(
-        "/v1/score",
-        response_model=ScoreResponse,
-        responses=_ERRORS,
-        summary="Score samples",
-        tags=["scoring"],
-    )
+    @scoring_route("/v1/score", ScoreResponse, "Score samples")
     async def score(
         body: ScoreRequest,
         x_request_timeout: float = timeout_header(),  # documented as a number; absent: None
@@ -205,13 +203,7 @@ def create_app(
             }
         )
 
-    @app.post(
-        "/get_reward",
-        response_model=GetRewardResponse,
-        responses=_ERRORS,
-        summary="OpenRLHF remote reward",
-        tags=["scoring"],
-    )
+    @scoring_route("/get_reward", GetRewardResponse, "OpenRLHF remote reward")
     async def get_reward(
         body: GetRewardRequest,
         x_request_timeout: float = timeout_header(),  # documented as a number; absent: None
