@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["Imports", "Params"]
+__all__ = ["Imports", "Params", "SpecOrName"]
 
 Imports = Annotated[
     list[str] | None,
@@ -23,3 +23,8 @@ Params = Annotated[
     typer.Option("--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
 ]
 """``-p KEY=VALUE``: parameters of a named reward (read with :func:`.common.parse_params`)."""
+
+SpecOrName = Annotated[
+    str, typer.Option("--reward", "-r", help="A spec file (YAML), a reward name, or SCHEME:ARG (e.g. rm:DIR).")
+]
+"""``-r``: the reward to run (read with :func:`rewardlab.core.spec.resolve`)."""

@@ -9,6 +9,7 @@ from typing import Any
 import typer
 
 from .common import EXIT_FAILURES, EXIT_OK, err_console, fail, import_modules, parse_params, status_line, summary_table
+from .options import Imports, Params, SpecOrName
 from .root import app
 
 
@@ -27,12 +28,10 @@ from .root import app
     ),
 )
 def score_command(
-    reward: str = typer.Option(
-        ..., "--reward", "-r", help="A spec file (YAML), a reward name, or SCHEME:ARG (e.g. rm:DIR)."
-    ),
+    reward: SpecOrName,
     input: str = typer.Option("-", "--input", "-i", help="JSONL samples (.gz ok); '-' reads stdin."),
     output: str = typer.Option("-", "--output", "-o", help="Where scored rows go (JSONL); '-' is stdout."),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
+    param: Params = None,
     group_key: str | None = typer.Option(
         None, "--group-key", "-g", help="Field grouping completions of one prompt (for group normalization)."
     ),
@@ -56,9 +55,7 @@ def score_command(
     check: bool = typer.Option(
         False, "--check", help="Score nothing: list the fields the spec reads and how many rows lack each."
     ),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
 ) -> None:
     """Score samples: each output row is the input row plus a `reward` object.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .common import err_console, fail, parse_params
+from .options import Imports, Params, SpecOrName
 from .root import app
 
 
@@ -23,10 +24,8 @@ from .root import app
     ),
 )
 def serve_command(
-    reward: str = typer.Option(
-        ..., "--reward", "-r", help="A spec file (YAML), a reward name, or SCHEME:ARG (rm:DIR)."
-    ),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
+    reward: SpecOrName,
+    param: Params = None,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to bind; loopback unless you open it on purpose."),
     port: int = typer.Option(8000, "--port", min=0, max=65535, help="TCP port (0: any free port)."),
     token: str | None = typer.Option(
@@ -81,9 +80,7 @@ def serve_command(
     ),
     log_bodies: bool = typer.Option(False, "--log-bodies", help="Log request bodies (off by default: they hold data)."),
     log_level: str = typer.Option("info", "--log-level", help="uvicorn log level (debug shows the access log)."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
     ray: bool = typer.Option(False, "--ray", help="Run the app as Ray Serve replicas (see --replicas, --ray-address)."),
     replicas: int = typer.Option(1, "--replicas", min=1, help="Ray Serve replicas (with --ray)."),
     ray_address: str | None = typer.Option(

@@ -8,6 +8,7 @@ import sys
 import typer
 
 from .common import EXIT_FAILURES, EXIT_OK, console, err_console, fail, import_modules, parse_params
+from .options import Imports, Params
 from .root import app
 
 PROGRESS_EVERY = 20
@@ -30,7 +31,7 @@ def stress_command(
     reward: str | None = typer.Option(
         None, "--reward", "-r", help="A spec file or reward name; default: every built-in verifier."
     ),
-    param: list[str] = typer.Option(None, "--param", "-p", help="KEY=VALUE parameter of a named reward (repeatable)."),
+    param: Params = None,
     kind: list[str] = typer.Option(None, "--kind", "-k", help="Only verifiers of this type (repeatable)."),
     timeout: float = typer.Option(30.0, "--timeout", "-t", min=0.1, help="Seconds a probe may take before it hangs."),
     inline: bool = typer.Option(
@@ -44,9 +45,7 @@ def stress_command(
         help="Progress on stderr: a spinner on a terminal (the default there, unless --json), plain lines every "
         f"{PROGRESS_EVERY} probes or 10 s when stderr is a file or a pipe (--progress).",
     ),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
 ) -> None:
     """Attack verifiers the way a reward-hacking policy would, and check they pay nothing.
 

@@ -13,6 +13,7 @@ import typer
 
 from ..models.bt.progress import TrainingReporter
 from .common import EXIT_OK, err_console, fail, fail_options, import_modules
+from .options import Imports
 from .root import command_group
 
 __all__ = ["train_app"]
@@ -137,9 +138,7 @@ def train_bt_command(
         "--progress/--no-progress",
         help="Progress: a bar on a terminal, plain lines in a log file or pipe (--no-progress: epoch lines only).",
     ),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
 ) -> None:
     """Train a Bradley-Terry reward model on preference pairs, or on candidate lists with scores.
 

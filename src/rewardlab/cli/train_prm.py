@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from .common import EXIT_OK, err_console, fail, fail_options, import_modules, isatty
+from .options import Imports
 from .train import train_app
 
 _OWN_OUTPUTS = ("prm.json", "prm.safetensors", "MODEL_CARD.md")
@@ -152,9 +153,7 @@ def train_prm_command(
     threads: int | None = typer.Option(None, "--threads", min=1),
     overwrite: bool = typer.Option(False, "--overwrite", help="Replace a PRM already in --out."),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
 ) -> None:
     """Train a process reward model (SmolLM2 top layers + a step head) on step-labelled solutions.
 
@@ -264,9 +263,7 @@ def prm_label_command(
     seed: int = typer.Option(0, "--seed"),
     device: str = typer.Option("auto", "--device"),
     progress: bool | None = typer.Option(None, "--progress/--no-progress", help="Progress bar on stderr."),
-    imports: list[str] = typer.Option(
-        None, "--import", help="Import a module that registers rewards before loading the spec (repeatable)."
-    ),
+    imports: Imports = None,
 ) -> None:
     """Make step-labelled GSM8K records for `rewardlab train prm`.
 
