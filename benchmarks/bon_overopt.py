@@ -6,7 +6,8 @@ reward (the strict ``math`` verifier against the reference answer). For N = 1, 2
 best of the first N samples is picked with ``rewardlab select best --n N`` (the loop's own rule,
 :func:`rewardlab.loop.selection.best_of_n`, random-seeded ties), over many random orders of each
 prompt's samples, and the exact expectation over all N-subsets (as ``rewardlab eval bon`` computes
-it) is given beside it. Both are plotted against the best-of-N KL, ``log N - (N-1)/N``: where the
+it; ``rewardlab select best --gold-key reward.components.gold`` prints the same on the scored file)
+is given beside it. Both are plotted against the best-of-N KL, ``log N - (N-1)/N``: where the
 proxy keeps rising and the gold does not, the proxy is being over-optimized.
 
 Data: ``gsm8k_solutions`` (four GPT-3 solutions per ``gsm8k_test`` question: its first
@@ -123,14 +124,15 @@ def permuted(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
 def curve(scored: list[dict[str, Any]], ns: Sequence[int], orders: int) -> list[dict[str, Any]]:
     """For each N: proxy and gold of the pick of ``select best --n N`` (mean over ``orders`` random
     sample orders, CI over prompts), the exact expectation over N-subsets, random and oracle picks."""
-    from rewardlab.evaluate.metrics.bon import expected_best_of_n, kl_bon
+    from rewardlab.evaluate.metrics.bon import kl_bon
     from rewardlab.evaluate.metrics.stats import bootstrap_ci
+    from rewardlab.loop.bon_curve import best_of_n_curve
     from rewardlab.loop.scored import scored_rows
     from rewardlab.loop.selection import best_of_n
 
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for r in scored:
-        groups[r["group_id"]].append(r)
+    # the exact expectation over N-subsets: what `select best --gold-key` prints
+    data = scored_rows(scored, score_key="reward.score", group_key="group_id")
+    exact = {p.n: p for p in best_of_n_curve(data, "reward.components.gold", max_n=max(ns)).points}
     table = []
     for n in ns:
         picked_gold: dict[str, list[float]] = defaultdict(list)
@@ -142,14 +144,6 @@ def curve(scored: list[dict[str, Any]], ns: Sequence[int], orders: int) -> list[
                 picked_proxy[row.group].append(float(row.data["reward"]["components"]["proxy"]))
         gold = [float(np.mean(v)) for v in picked_gold.values()]
         proxy = [float(np.mean(v)) for v in picked_proxy.values()]
-        exact_gold, exact_proxy, oracle = [], [], []
-        for rows in groups.values():
-            p = [r["reward"]["components"]["proxy"] for r in rows]
-            g = [r["reward"]["components"]["gold"] for r in rows]
-            k = min(n, len(rows))
-            exact_gold.append(expected_best_of_n(p, g, k, tie_break="random"))
-            exact_proxy.append(expected_best_of_n(p, p, k, tie_break="random"))
-            oracle.append(expected_best_of_n(g, g, k, tie_break="random"))
         table.append(
             {
                 "n": n,
@@ -157,9 +151,10 @@ def curve(scored: list[dict[str, Any]], ns: Sequence[int], orders: int) -> list[
                 "prompts": len(gold),
                 "gold": (float(np.mean(gold)), *bootstrap_ci(gold, n_boot=4000, seed=n)),
                 "proxy": (float(np.mean(proxy)), *bootstrap_ci(proxy, n_boot=4000, seed=n)),
-                "exact_gold": float(np.mean(exact_gold)),
-                "exact_proxy": float(np.mean(exact_proxy)),
-                "oracle_gold": float(np.mean(oracle)),
+                "exact_gold": exact[n].gold,
+                "exact_gold_ci": exact[n].gold_ci,
+                "exact_proxy": exact[n].proxy,
+                "oracle_gold": exact[n].oracle_gold,
             }
         )
     return table
@@ -204,7 +199,14 @@ def markdown(table: list[dict[str, Any]], args: argparse.Namespace, info: dict[s
             f"| {e['exact_proxy']:.3f} | {e['exact_gold']:.3f} | {e['oracle_gold']:.3f} |"
         )
     lines += ["", f"![proxy vs gold]({Path(args.plot).name})", ""] if args.plot else [""]
-    lines += ["```bash", info["command"], "```", ""]
+    lines += [
+        "```bash",
+        info["command"],
+        "# the exact columns alone, from the scored file:",
+        info["one_liner"],
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -284,7 +286,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f".venv/bin/python benchmarks/bon_overopt.py --out {args.out} --proxy {args.proxy} --gold {args.gold} "
         f"--ns {args.ns} --orders {args.orders}" + (f" --samples {args.samples}" if args.samples else "")
     )
-    info = {"what": what, "cli": "yes" if same else "NO", "score_seconds": seconds, "command": command}
+    one_liner = (
+        f"rewardlab select best -i {scored_file} -o {out / 'best.jsonl'} --gold-key reward.components.gold "
+        f"--n {max(ns)}"
+    )
+    info = {
+        "what": what,
+        "cli": "yes" if same else "NO",
+        "score_seconds": seconds,
+        "command": command,
+        "one_liner": one_liner,
+    }
     if args.plot:
         draw(table, args.plot)
     text = markdown(table, args, info)

@@ -183,7 +183,16 @@ def _check_tie(tie_break: str) -> None:
     epilog="Examples:\n\n"
     "  rewardlab select best -i scored.jsonl -o best.jsonl\n\n"
     "  rewardlab select best -i scored.jsonl -o sft.jsonl --format sft   # TRL SFTTrainer rows\n\n"
-    "  rewardlab select best -i scored.jsonl -o best4.jsonl --n 4        # best of the first 4 per prompt\n\n" + _FLOW,
+    "  rewardlab select best -i scored.jsonl -o best4.jsonl --n 4        # best of the first 4 per prompt\n\n"
+    "  rewardlab select best -i scored.jsonl -o best.jsonl --score-key reward.components.proxy "
+    "--gold-key reward.components.gold --plot bon.png   # proxy vs gold over best-of-N\n\n"
+    "With --gold-key (a second score in the same rows, e.g. the math verifier beside a reward model: score "
+    "with a spec whose weighted sum holds both, the gold at weight 0), it also prints, for N = 1 .. the group "
+    "size (or --n), the expected proxy score and the expected gold of the best-of-N pick -- exact over "
+    "random N-subsets and ties, as `rewardlab eval bon` computes it, 95% interval over groups -- beside the "
+    "gold's own pick (pass@N for a 0/1 gold) and the best-of-N KL log N - (N-1)/N; the curve goes to the "
+    "summary JSON ('best_of_n_curve'), and to a PNG with --plot. A scored row without a numeric gold "
+    "exits 2 naming the line and the field (--skip-bad leaves it out).\n\n" + _FLOW,
 )
 def best_command(
     input: str = _input(),
@@ -198,16 +207,89 @@ def best_command(
     seed: int = _seed(),
     summary: str | None = _summary(),
     skip_bad: bool = _skip_bad(),
+    gold_key: str | None = typer.Option(
+        None,
+        "--gold-key",
+        help="Dotted path of a gold score in the same rows (e.g. reward.components.math): print and save the "
+        "proxy-vs-gold curve over best-of-N for N = 1 .. the group size (or --n).",
+    ),
+    plot: str | None = typer.Option(None, "--plot", help="With --gold-key: draw the curve into this PNG."),
 ) -> None:
     """Best-of-N: the highest-scoring sample of each group."""
     from ..loop.selection import best_of_n
 
     _check_tie(tie_break)
+    if plot is not None and gold_key is None:
+        fail("--plot draws the proxy-vs-gold curve: it needs --gold-key")
     data = _options(input, score_key, group_key, answer_key, skip_bad)
+    curve = _curve(data, input, gold_key, n, tie_break, skip_bad) if gold_key is not None else None
     picked = best_of_n(data, n=n, tie_break=tie_break, seed=seed)  # type: ignore[arg-type]
     _write(output, _shape(picked, format))
     mean = sum(float(r.score or 0.0) for r in picked) / len(picked) if picked else None
-    _report(data, input, summary, pass_threshold, {"selection": {"rule": "best", "n": n, "picked_mean_score": mean}})
+    selection: dict[str, Any] = {"rule": "best", "n": n, "picked_mean_score": mean}
+    extra: dict[str, Any] = {"selection": selection}
+    if curve is not None:
+        from ..loop.scored import get_path
+
+        golds = [get_path(r.data, curve.gold_key) for r in picked]
+        numbers = [float(g) for g in golds if isinstance(g, (int, float)) and not isinstance(g, bool)]
+        selection["picked_mean_gold"] = sum(numbers) / len(numbers) if numbers else None
+        extra["best_of_n_curve"] = curve.to_dict()
+        err_console.print(_curve_table(curve))
+        if plot is not None:
+            from ..loop.bon_curve import plot_curve
+
+            plot_curve(curve, plot)
+            err_console.print(f"plot: {plot}", highlight=False)
+    _report(data, input, summary, pass_threshold, extra)
+
+
+def _curve(data: Any, input: str, gold_key: str, n: int | None, tie_break: str, skip_bad: bool) -> Any:
+    from ..loop.bon_curve import best_of_n_curve
+    from ..loop.scored import ScoredFileError
+
+    try:
+        curve = best_of_n_curve(
+            data,
+            gold_key,
+            max_n=n,
+            tie_break=tie_break,  # type: ignore[arg-type]
+            source=input,
+            skip_bad=skip_bad,
+        )
+    except ScoredFileError as exc:
+        fail(f"{exc} (--skip-bad leaves such rows out)")
+    for line, message in curve.skipped[:3]:
+        err_console.print(
+            f"[yellow]warning:[/] {input}:{line}: {message} (left out of the curve)", highlight=False, soft_wrap=True
+        )
+    if len(curve.skipped) > 3:
+        err_console.print(f"[yellow]warning:[/] {len(curve.skipped) - 3} more rows left out", highlight=False)
+    return curve
+
+
+def _curve_table(curve: Any) -> Any:
+    from rich.table import Table
+
+    table = Table(
+        title=f"best-of-N over {curve.groups} groups, {curve.samples} samples: proxy {curve.score_key}, "
+        f"gold {curve.gold_key} (exact over N-subsets, ties {curve.tie_break}; 95% CI over groups)",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    for name in ("N", "KL", "proxy of the pick", "gold of the pick [95% CI]", "oracle gold", "groups with N"):
+        table.add_column(name, justify="right")
+    for p in curve.points:
+        table.add_row(
+            str(p.n),
+            f"{p.kl:.3f}",
+            fmt(p.proxy),
+            f"{fmt(p.gold)} [{fmt(p.gold_ci[0])}, {fmt(p.gold_ci[1])}]",
+            fmt(p.oracle_gold),
+            str(p.full_groups),
+        )
+    return table
 
 
 @select_app.command(
