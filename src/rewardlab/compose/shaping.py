@@ -21,7 +21,7 @@ from ..core.context import ScoreContext
 from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
-from ..core.reward import Outcome, Reward
+from ..core.reward import Outcome, Reward, prepare_each
 from ..core.sample import Sample
 from ..core.spec import RewardNode
 from .base import check_unique_labels
@@ -102,18 +102,13 @@ class PotentialShaping(Reward):
         return steps
 
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        out: list[Outcome] = [None] * len(samples)
+        out, prepared = prepare_each(samples, self._steps, ValueError)
         plans: dict[int, list[str]] = {}
-        for i, s in enumerate(samples):
-            try:
-                steps = self._steps(s)
-            except ValueError as exc:
-                out[i] = exc
-                continue
-            if not steps:
+        for i, steps in prepared.items():
+            if steps:
+                plans[i] = steps
+            else:
                 out[i] = RewardResult.not_applicable("the sample has no steps")
-                continue
-            plans[i] = steps
         owners: list[tuple[int, int]] = []
         states: list[Sample] = []
         for i, steps in plans.items():

@@ -27,8 +27,8 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -40,7 +40,9 @@ from .result import RewardResult
 from .sample import Sample, coerce_each
 from .stats import RewardStats
 
-__all__ = ["Outcome", "Reward"]
+__all__ = ["Outcome", "Reward", "prepare_each"]
+
+T = TypeVar("T")
 
 
 class InvalidSample(ValueError):
@@ -326,6 +328,33 @@ class Reward(BaseModel):
         return f"{type(self).__name__}({params})"
 
     __str__ = __repr__
+
+
+def prepare_each(
+    samples: Sequence[Sample],
+    prepare: Callable[[Sample], T],
+    errors: type[BaseException] | tuple[type[BaseException], ...],
+) -> tuple[list[Outcome], dict[int, T]]:
+    """The first step of a ``_score_batch``: ``prepare(sample)`` for every sample. Returns the
+    batch's outcome slots, holding the exception where ``prepare`` raised one of ``errors`` (that
+    sample's result; the others still go on), and the prepared values of the others by index.
+
+    >>> def words(sample: Sample) -> list[str]:
+    ...     if not sample.completion:
+    ...         raise NotApplicable("the sample has no completion")
+    ...     return sample.completion.split()
+    >>> out, prepared = prepare_each([Sample(completion="a b"), Sample(prompt="hi")], words, NotApplicable)
+    >>> prepared, [type(o).__name__ for o in out]
+    ({0: ['a', 'b']}, ['NoneType', 'NotApplicable'])
+    """
+    out: list[Outcome] = [None] * len(samples)
+    prepared: dict[int, T] = {}
+    for i, sample in enumerate(samples):
+        try:
+            prepared[i] = prepare(sample)
+        except errors as exc:
+            out[i] = exc
+    return out, prepared
 
 
 def _export(value: Any, minimal: bool) -> Any:

@@ -26,7 +26,7 @@ from ..core.errors import NotApplicable
 from ..core.example import Example
 from ..core.registry import register
 from ..core.result import RewardResult
-from ..core.reward import Outcome
+from ..core.reward import Outcome, prepare_each
 from ..core.sample import Sample
 from ..verifiers.common.text import Extract, extract_answer
 from .fallback import batch_fallback
@@ -227,15 +227,10 @@ class ReferenceLikelihood(_LMReward):
         from .lm_ops import completion_logprobs
 
         backbone = self._backbone(self.model)
-        out: list[Outcome] = [None] * len(samples)
+        out, references = prepare_each(samples, self._references, NotApplicable)
         jobs: list[tuple[int, str, bool]] = []  # (sample index, reference, with response)
-        for i, s in enumerate(samples):
-            try:
-                refs = self._references(s)
-            except NotApplicable as exc:
-                out[i] = exc
-                continue
-            if s.completion is None:
+        for i, refs in references.items():
+            if samples[i].completion is None:
                 out[i] = NotApplicable("the sample has no completion")
                 continue
             for ref in refs:

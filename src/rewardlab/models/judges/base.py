@@ -14,6 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr
 
+from ...core.errors import NotApplicable
 from ...core.sample import Sample
 from ..backbones.rendering import sample_parts
 from ..lazy import LazyModelReward
@@ -79,6 +80,14 @@ class JudgeReward(LazyModelReward):
 
     def guard_reason(self, response: str, question: str) -> str | None:
         return master_key_reason(response, question) if self.guard else None
+
+    def judged(self, sample: Sample) -> tuple[str, str, str | None]:
+        """What a judge reads of ``sample``: the conversation as text, the response, and why the guard
+        refuses the response (``None``: judge it). ``NotApplicable`` when there is no completion."""
+        if sample.completion is None:
+            raise NotApplicable("the sample has no completion to judge")
+        conversation, question, response = self.conversation_and_response(sample)
+        return conversation, response, self.guard_reason(response, question)
 
     def ask(self, conversations: Sequence[list[dict[str, str]]], choices: list[str]) -> list[Any]:
         """One verdict per conversation, in order: the reply text (``verdict: text``, at most

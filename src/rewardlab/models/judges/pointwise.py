@@ -17,7 +17,7 @@ from ...core.errors import NotApplicable
 from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
-from ...core.reward import Outcome
+from ...core.reward import Outcome, prepare_each
 from ...core.sample import Sample
 from .backends import ChatRequest
 from .base import JudgeReward, normalized_probs
@@ -77,18 +77,13 @@ class PointwiseJudge(JudgeReward):
         return (rating - self.scale_min) / (self.scale_max - self.scale_min)
 
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        out: list[Outcome] = [None] * len(samples)
+        out, parts = prepare_each(samples, self.judged, NotApplicable)
         pending: list[tuple[int, list[dict[str, str]]]] = []
-        for i, s in enumerate(samples):
-            if s.completion is None:
-                out[i] = NotApplicable("the sample has no completion to judge")
+        for i, (conversation, response, refused) in parts.items():
+            if refused is not None:
+                out[i] = RewardResult.ok(self._final(self.scale_min), info={"guard": refused, "refused": True})
                 continue
-            conversation, question, response = self.conversation_and_response(s)
-            reason = self.guard_reason(response, question)
-            if reason is not None:
-                out[i] = RewardResult.ok(self._final(self.scale_min), info={"guard": reason, "refused": True})
-                continue
-            reference = s.get(self.reference_field) if self.reference_field else None
+            reference = samples[i].get(self.reference_field) if self.reference_field else None
             ref_text = None if reference is None else str(reference)
             if self.critique:
                 pending.append((i, critique_messages(conversation, response, reference=ref_text)))

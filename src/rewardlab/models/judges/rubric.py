@@ -17,7 +17,7 @@ from ...core.errors import NotApplicable
 from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
-from ...core.reward import Outcome
+from ...core.reward import Outcome, prepare_each
 from ...core.sample import Sample
 from .base import JudgeReward, normalized_probs
 from .parse import VerdictError, parse_yes_no
@@ -97,26 +97,16 @@ class RubricJudge(JudgeReward):
         return rubric
 
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
-        out: list[Outcome] = [None] * len(samples)
+        out, parts = prepare_each(samples, lambda s: (self._rubric(s), *self.judged(s)), (NotApplicable, ValueError))
         rubrics: dict[int, list[Criterion]] = {}
         jobs: list[tuple[int, int, list[dict[str, str]]]] = []
-        for i, s in enumerate(samples):
-            try:
-                rubric = self._rubric(s)
-            except (NotApplicable, ValueError) as exc:
-                out[i] = exc
-                continue
-            if s.completion is None:
-                out[i] = NotApplicable("the sample has no completion to judge")
-                continue
-            conversation, question, response = self.conversation_and_response(s)
-            reason = self.guard_reason(response, question)
-            if reason is not None:
+        for i, (rubric, conversation, response, refused) in parts.items():
+            if refused is not None:
                 listed = [{"name": self._name(c, k), "verdict": None} for k, c in enumerate(rubric)]
-                out[i] = RewardResult.ok(0.0, info={"guard": reason, "refused": True, "criteria": listed})
+                out[i] = RewardResult.ok(0.0, info={"guard": refused, "refused": True, "criteria": listed})
                 continue
             rubrics[i] = rubric
-            reference = s.get(self.reference_field) if self.reference_field else None
+            reference = samples[i].get(self.reference_field) if self.reference_field else None
             for k, criterion in enumerate(rubric):
                 messages = rubric_messages(
                     conversation,

@@ -22,7 +22,7 @@ from ...core.errors import NotApplicable
 from ...core.example import Example
 from ...core.registry import register, register_resolver
 from ...core.result import RewardResult
-from ...core.reward import Outcome
+from ...core.reward import Outcome, prepare_each
 from ...core.sample import Sample
 from ..fallback import batch_fallback
 from ..folders import prm_node
@@ -103,17 +103,9 @@ class ProcessReward(LazyModelReward):
         loaded = self.loaded
         config = loaded.config
         how: Aggregation = self.aggregate or config.aggregate
-        out: list[Outcome] = [None] * len(samples)
-        items: list[tuple[Any, list[str]]] = []
-        owners: list[int] = []
-        for i, s in enumerate(samples):
-            try:
-                steps = self._steps(s, config)
-            except (NotApplicable, ValueError) as exc:
-                out[i] = exc
-                continue
-            items.append((s.prompt_messages, steps))
-            owners.append(i)
+        out, solutions = prepare_each(samples, lambda s: self._steps(s, config), (NotApplicable, ValueError))
+        items: list[tuple[Any, list[str]]] = [(samples[i].prompt_messages, steps) for i, steps in solutions.items()]
+        owners = list(solutions)
         encoded = encode_solutions(loaded.backbone, items, join=config.join, max_length=config.max_length)
         good = [(i, e) for i, e in zip(owners, encoded, strict=True) if not isinstance(e, Exception)]
         for i, e in zip(owners, encoded, strict=True):

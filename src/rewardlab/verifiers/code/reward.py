@@ -21,7 +21,7 @@ from ...core.errors import InputError, NotApplicable, RewardTimeout
 from ...core.example import Example
 from ...core.registry import register
 from ...core.result import RewardResult
-from ...core.reward import Outcome, Reward
+from ...core.reward import Outcome, Reward, prepare_each
 from ...core.sample import Sample
 from .program import BlockPick, ExtractMode, PromptMode, build_program, extract_code
 from .suite import COMPARE_MODES, TestSuite, parse_tests
@@ -240,15 +240,10 @@ class CodeReward(Reward):
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         from .checker import run_code_job
 
-        outcomes: list[Outcome] = [None] * len(samples)
+        outcomes, suites = prepare_each(samples, self.suite_of, Exception)
         jobs: list[tuple[int, Any]] = []
-        for i, sample in enumerate(samples):
-            try:
-                suite = self.suite_of(sample)
-            except Exception as exc:
-                outcomes[i] = exc
-                continue
-            built = self.program_of(sample)
+        for i, suite in suites.items():
+            built = self.program_of(samples[i])
             if built is None:
                 outcomes[i] = RewardResult.ok(
                     0.0, info={"reason": f"no code found in the completion (extract={self.extract})"}
