@@ -109,18 +109,23 @@ NEGATIONS: tuple[Marker, ...] = (
     ),
     # exclusions: "all except 42" names everything but the value (counted in an answer itself;
     # reasoning says "every row except the last has 12 seats" in passing)
-    _word("except", soft=True),
-    _word("excluding", soft=True),
-    _word("other than", soft=True),
-    _word("apart from", soft=True),
-    _word("aside from", soft=True),
-    _word("besides", soft=True),
-    _word("unless", soft=True),
-    _word("all but", soft=True),
-    _word("anything but", soft=True),
-    _word("everything but", soft=True),
-    _word("rather than", soft=True),
-    _word("instead of", soft=True),
+    *(
+        _word(name, soft=True)
+        for name in (
+            "except",
+            "excluding",
+            "other than",
+            "apart from",
+            "aside from",
+            "besides",
+            "unless",
+            "all but",
+            "anything but",
+            "everything but",
+            "rather than",
+            "instead of",
+        )
+    ),
     Marker("\\neq", r"\\neq?\b", soft=True),
     Marker("\\not", r"\\not\b", soft=True),
     Marker("≠", "≠", soft=True),

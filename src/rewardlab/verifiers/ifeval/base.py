@@ -45,19 +45,23 @@ C = TypeVar("C", bound=type["Constraint"])
 # name or IFEval id -> (class, default arguments the alias implies)
 CONSTRAINTS: dict[str, tuple[type[Constraint], dict[str, Any]]] = {}
 
-_RELATIONS: dict[str, tuple[str, Callable[[int, int], bool]]] = {
-    "less than": ("<", operator.lt),
-    "<": ("<", operator.lt),
-    "fewer than": ("<", operator.lt),
-    "at most": ("<=", operator.le),
-    "<=": ("<=", operator.le),
-    "at least": (">=", operator.ge),
-    ">=": (">=", operator.ge),
-    "more than": (">", operator.gt),
-    ">": (">", operator.gt),
-    "exactly": ("==", operator.eq),
-    "==": ("==", operator.eq),
-    "=": ("==", operator.eq),
+_OPERATORS: dict[str, Callable[[int, int], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">=": operator.ge,
+    ">": operator.gt,
+    "==": operator.eq,
+}
+"""The canonical relation symbols and what they test."""
+# every spelling of a relation (lower case, single spaces) -> its canonical symbol
+_RELATIONS: dict[str, str] = {symbol: symbol for symbol in _OPERATORS} | {
+    "less than": "<",
+    "fewer than": "<",
+    "at most": "<=",
+    "at least": ">=",
+    "more than": ">",
+    "exactly": "==",
+    "=": "==",
 }
 _SYMBOL_WORDS = {"<": "less than", "<=": "at most", ">=": "at least", ">": "more than", "==": "exactly"}
 
@@ -67,14 +71,12 @@ def normalize_relation(value: Any) -> str:
     key = " ".join(str(value).lower().split())
     if key not in _RELATIONS:
         raise ValueError(f"unknown relation {value!r}; expected one of: {', '.join(sorted(_RELATIONS))}")
-    return _RELATIONS[key][0]
+    return _RELATIONS[key]
 
 
 def compare(count: int, relation: str, target: int) -> bool:
     """``count <relation> target`` for a canonical relation symbol."""
-    return {"<": operator.lt, "<=": operator.le, ">=": operator.ge, ">": operator.gt, "==": operator.eq}[relation](
-        count, target
-    )
+    return _OPERATORS[relation](count, target)
 
 
 def relation_words(relation: str) -> str:
