@@ -15,7 +15,7 @@ from ..backbones import backbone_kind_of_config
 from ..folders import HFTask, hf_config_of
 from ..shared import SharedModels, file_stamp
 
-__all__ = ["LoadedHFModel", "load_hf_model", "shared_hf_model"]
+__all__ = ["LoadedHFModel", "shared_hf_model"]
 
 
 @dataclass
@@ -65,15 +65,8 @@ def _default_max_length(model: Any, tokenizer: Any) -> int:
     return min(usable) if usable else 512
 
 
-def load_hf_model(
-    folder: str | Path,
-    *,
-    task: HFTask,
-    device: str | None = "auto",
-    threads: int | None = None,
-    max_length: int | None = None,
-) -> LoadedHFModel:
-    """Load ``folder`` with ``AutoModelFor{Sequence,Token}Classification`` (offline, float32)."""
+def _load(path: Path, task: HFTask, device: str, threads: int | None, max_length: int | None) -> LoadedHFModel:
+    """Load ``path`` with ``AutoModelFor{Sequence,Token}Classification`` (offline, float32) on ``device``."""
     import torch
     from transformers import (
         AutoModelForSequenceClassification,
@@ -81,18 +74,16 @@ def load_hf_model(
         AutoTokenizer,
     )
 
-    from ..runtime import choose_device, configure_threads, quiet_transformers
+    from ..runtime import configure_threads, quiet_transformers
 
-    path = Path(folder).expanduser()
     config = hf_config_of(path, task)
-    chosen = choose_device(device)
-    if chosen == "cpu":
+    if device == "cpu":
         configure_threads(threads)
     auto = AutoModelForSequenceClassification if task == "sequence_classification" else AutoModelForTokenClassification
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(str(path), local_files_only=True)
         model = auto.from_pretrained(str(path), local_files_only=True, dtype=torch.float32)
-    model.to(chosen)
+    model.to(device)
     model.eval()
     return LoadedHFModel(
         path=path,
@@ -100,7 +91,7 @@ def load_hf_model(
         model=model,
         tokenizer=tokenizer,
         config=config,
-        device=chosen,
+        device=device,
         decoder=backbone_kind_of_config(config) == "causal_lm",
         max_length=max_length or _default_max_length(model, tokenizer),
     )
@@ -121,7 +112,6 @@ def shared_hf_model(
     from ..runtime import choose_device
 
     path = Path(folder).expanduser().resolve()
-    key = (str(path), file_stamp(path / "config.json"), task, choose_device(device), threads, max_length)
-    return _SHARED.get(
-        key, lambda: load_hf_model(path, task=task, device=device, threads=threads, max_length=max_length)
-    )
+    chosen = choose_device(device)
+    key = (str(path), file_stamp(path / "config.json"), task, chosen, threads, max_length)
+    return _SHARED.get(key, lambda: _load(path, task, chosen, threads, max_length))
