@@ -439,30 +439,6 @@ class RemoteObject:
             return f"<program object {self._rl_type}>"
         return text if type(text) is str else f"<program object {self._rl_type}>"
 
-    def __str__(self) -> str:
-        text = self._rl_op("str")
-        if type(text) is not str:
-            raise TypeError("__str__ of a program object did not return a string")
-        return text
-
-    def __bool__(self) -> bool:
-        value = self._rl_op("bool")
-        if type(value) is not bool:
-            raise TypeError("__bool__ of a program object did not return a bool")
-        return value
-
-    def __hash__(self) -> int:
-        value = self._rl_op("hash")
-        if type(value) is not int:
-            raise TypeError("__hash__ of a program object did not return an int")
-        return value
-
-    def __len__(self) -> int:
-        value = self._rl_op("len")
-        if type(value) is not int:
-            raise TypeError("__len__ of a program object did not return an int")
-        return value
-
     def __iter__(self) -> Any:
         return self._rl_op("iter")
 
@@ -501,10 +477,33 @@ def _forward(op: str) -> Any:
     return method
 
 
+def _checked(op: str, kind: type, what: str) -> Any:
+    """``_forward(op)`` for a dunder whose answer Python requires to be a ``kind``: any other answer
+    (a handle to another program object included) is a ``TypeError`` saying ``what`` was expected."""
+
+    def method(self: RemoteObject) -> Any:
+        value = self._rl_op(op)
+        if type(value) is not kind:
+            raise TypeError(f"__{op}__ of a program object did not return {what}")
+        return value
+
+    method.__name__ = f"__{op}__"
+    return method
+
+
+# The operations whose answer is checked to be exactly a plain str, bool or int.
+_CHECKED: dict[str, tuple[type, str]] = {
+    "str": (str, "a string"),
+    "bool": (bool, "a bool"),
+    "hash": (int, "an int"),
+    "len": (int, "an int"),
+}
 # The operations with a method of their own above; the others map to the dunder of the same name.
 # (``dir`` stays local: ``dir()`` of a proxy lists the proxy.)
-_OWN_METHODS = frozenset({"repr", "str", "bool", "hash", "len", "iter", "next", "contains", "enter", "exit", "dir"})
+_OWN_METHODS = frozenset({"repr", "iter", "next", "contains", "enter", "exit", "dir"})
 for _op in OPERATIONS:
-    if _op not in _OWN_METHODS:
+    if _op in _CHECKED:
+        setattr(RemoteObject, f"__{_op}__", _checked(_op, *_CHECKED[_op]))
+    elif _op not in _OWN_METHODS:
         setattr(RemoteObject, f"__{_op}__", _forward(_op))
 del _op
