@@ -153,6 +153,18 @@ def test_lenient_evaluates_what_strict_refuses_as_unfinished() -> None:
     assert strict(r"\boxed{x = \frac{1}{3} \approx 0.33}", "1/3").score == 1.0
 
 
+def test_one_value_stated_as_an_approximation_is_that_value_in_both_modes() -> None:
+    # the symbol reads as the word does: "approximately 11", "~11", "\approx 11", "x \approx 11"
+    for text in ("The answer is approximately 11.", "The answer is ~11.", r"\boxed{\approx 11}", r"$x \approx 11$"):
+        assert strict(text, "11").score == 1.0, text
+        assert LENIENT_REWARD.score({"completion": text, "answer": "11"}).score == 1.0, text
+        assert strict(text, "12").info["reason"] == "not_equal", text
+    # an exact value before the approximation is the answer; two approximated values are two values
+    assert strict(r"$x = 1/3 \approx 0.33$", "0.33").score == 0.0
+    assert strict(r"$\approx 11$ or $\approx 12$", "11").info["reason"] == "hedged"
+    assert strict(r"\boxed{x \approx 11, y \approx 3}", "11").score == 0.0
+
+
 # ---- kinds --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "kind"),

@@ -83,9 +83,9 @@ def _rhs(clean: str) -> str:
 
 def read_number(answer: str, policy: Policy) -> tuple[Number | None, Reason | None, str]:
     """Read ``answer`` as one number; returns ``(number, problem, what_was_read)``."""
-    clean = _rhs(clean_answer(answer))
-    if policy.mode == "lenient":
-        clean = _APPROX.sub("", clean)
+    # "≈ 11", "~11", "about 11": one value stated as an approximation is that value, in both modes (it is
+    # not a hedge between values; whether 11 is right is the comparison's business)
+    clean = _APPROX.sub("", _rhs(clean_answer(answer)))
     number = parse_number(clean)
     if number is not None:
         return number, None, clean
@@ -162,15 +162,18 @@ _TEXT_MACRO = re.compile(r"\\(?:text|textbf|mathrm|mbox|textnormal|operatorname)
 
 def _stated_value(value: object) -> bool:
     """What strict mode accepts against a number besides a literal: ``x = 1/3 \\approx 0.33`` (a named
-    exact literal) and an irrational closed form (``\\sqrt{17}`` against ``4.1231056...``).
+    exact literal), ``x \\approx 11`` (a named literal stated as an approximation, read as the word
+    "approximately 11" is) and an irrational closed form (``\\sqrt{17}`` against ``4.1231056...``).
 
     An expression with a rational value (``2+3``, ``\\sqrt{4}``, ``\\log_2 8``) is an unevaluated
-    answer, refused as ``not_a_number``; an approximation (``x \\approx 11``) is not exact.
+    answer, refused as ``not_a_number``.
     """
     if isinstance(value, Equation) and value.name is not None:
         value = value.value
-        if isinstance(value, Scalar) and value.literal and not value.approximate:
+        if isinstance(value, Scalar) and value.literal:
             return True
+    if isinstance(value, Scalar) and value.literal and value.approximate:
+        return True
     if isinstance(value, Scalar) and value.form is not None and not value.approximate:
         return value.form.constant() and value.form.rational() is None
     return False

@@ -2,7 +2,8 @@
 
 Both modes refuse what is not *an* answer: no answer, an empty or nested-empty box, a hedge
 ("3 or 4", "either 3 or 4", "3 or maybe 4", "probably 4"), a negated answer ("not 5"), a
-restated question, a padded run of numbers, a list of values where one is expected. They
+restated question, a padded run of numbers, a list of values where one is expected. Both read one
+value stated as an approximation (``\\approx 11``, ``x \\approx 11``, "about 11") as that value. They
 differ in how much *form* they forgive:
 
 =============================================  =======================  ===========================
