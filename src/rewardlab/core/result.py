@@ -16,7 +16,7 @@ True
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -81,6 +81,17 @@ class RewardResult(BaseModel):
     @classmethod
     def ok(cls, score: float, *, components: dict[str, float | None] | None = None, **kw: Any) -> RewardResult:
         return cls(score=float(score), status=Status.OK, components=components or {}, **kw)
+
+    @classmethod
+    def ok_with_parts(cls, label: str, score: float, parts: Mapping[str, float | None], **kw: Any) -> RewardResult:
+        """``ok``, with the components of a reward made of parts: its score under ``label``, each part
+        under ``label.part``.
+
+        >>> RewardResult.ok_with_parts("qa", 0.5, {"em": 0.0, "f1": 0.5}).components
+        {'qa': 0.5, 'qa.em': 0.0, 'qa.f1': 0.5}
+        """
+        components = {label: score, **{f"{label}.{part}": value for part, value in parts.items()}}
+        return cls.ok(score, components=components, **kw)
 
     @classmethod
     def not_applicable(cls, reason: str, **kw: Any) -> RewardResult:

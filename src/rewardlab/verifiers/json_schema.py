@@ -176,6 +176,5 @@ class JsonSchema(Reward):
         return self._result(1.0, json_ok=True, schema_ok=True, info=info)
 
     def _result(self, score: float, *, json_ok: bool, schema_ok: bool, info: dict[str, Any]) -> RewardResult:
-        label = self.label
-        components = {label: score, f"{label}.json": float(json_ok), f"{label}.schema": float(schema_ok)}
-        return RewardResult.ok(score, components=components, info=info)
+        parts = {"json": float(json_ok), "schema": float(schema_ok)}
+        return RewardResult.ok_with_parts(self.label, score, parts, info=info)

@@ -124,8 +124,7 @@ class QA(Reward):
 
     def _result(self, em: float, f1: float, info: dict[str, Any]) -> RewardResult:
         score = f1 if self.metric == "f1" else em
-        label = self.label
-        return RewardResult.ok(score, components={label: score, f"{label}.em": em, f"{label}.f1": f1}, info=info)
+        return RewardResult.ok_with_parts(self.label, score, {"em": em, "f1": f1}, info=info)
 
     def _refusal(self, answer: str, refs: list[str], sample: Sample) -> str | None:
         prompt = sample.prompt_text.strip()

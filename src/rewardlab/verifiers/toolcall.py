@@ -487,16 +487,8 @@ class ToolCall(Reward):
             info["gold_format"] = "bfcl"
         name, keys, values, match = self._match(gold, parsed.calls, info, mode)
         score = self.format_weight * fmt + self.correct_min + (self.correct_max - self.correct_min) * match
-        label = self.label
-        components = {
-            label: score,
-            f"{label}.format": fmt,
-            f"{label}.name": name,
-            f"{label}.keys": keys,
-            f"{label}.values": values,
-            f"{label}.match": match,
-        }
-        return RewardResult.ok(score, components=components, info=info)
+        parts = {"format": fmt, "name": name, "keys": keys, "values": values, "match": match}
+        return RewardResult.ok_with_parts(self.label, score, parts, info=info)
 
     def _match(
         self, gold: list[GoldCall], pred: list[Call], info: dict[str, Any], mode: str

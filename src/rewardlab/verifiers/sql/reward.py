@@ -149,14 +149,8 @@ class Sql(Reward):
     def _result(self, execution: float, syntax: float, schema: float, info: dict[str, Any]) -> RewardResult:
         weights = (self.execution_weight, self.syntax_weight, self.schema_weight)
         score = (weights[0] * execution + weights[1] * syntax + weights[2] * schema) / sum(weights)
-        label = self.label
-        components = {
-            label: score,
-            f"{label}.execution": execution,
-            f"{label}.syntax": syntax,
-            f"{label}.schema_linking": schema,
-        }
-        return RewardResult.ok(score, components=components, info=info)
+        parts = {"execution": execution, "syntax": syntax, "schema_linking": schema}
+        return RewardResult.ok_with_parts(self.label, score, parts, info=info)
 
     def _score_one(self, sample: Sample, ctx: ScoreContext) -> Any:
         db, _gold_sql, gold_analysis, gold = self._references(sample)
