@@ -172,15 +172,8 @@ def _bwrap_plan(disk_mb: int, packages: tuple[str, ...]) -> IsolationPlan:
     else:
         args += ["--unshare-user-try"]
     args += ["--"]
-    return IsolationPlan(
-        kind="bwrap",
-        argv_prefix=tuple(args),
-        env=_base_env(),
-        network=False,
-        read_only_root=True,
-        private_tmp=True,
-        pid_namespace=True,
-        notes="bubblewrap: read-only minimal root, private /tmp, no network, own pid namespace",
+    return _confined(
+        "bwrap", tuple(args), "bubblewrap: read-only minimal root, private /tmp, no network, own pid namespace"
     )
 
 
@@ -203,17 +196,28 @@ def _netns_plan(packages: tuple[str, ...]) -> IsolationPlan:
         "private",
         "--kill-child",  # unshare killed (by the checker) takes the whole namespace with it
     )
+    return _confined(
+        "netns",
+        (*args, "--"),
+        "unshare: no network, own pid/mount namespaces, minimal read-only root, private /tmp",
+        root_binds=tuple(_python_binds(packages)),
+        system_dirs=_SYSTEM_DIRS,
+    )
+
+
+def _confined(kind: str, argv_prefix: tuple[str, ...], notes: str, **root: tuple[str, ...]) -> IsolationPlan:
+    """A plan of the namespaced levels: no network, a read-only root, a private /tmp and an own pid
+    namespace; ``root`` (``root_binds``, ``system_dirs``) when the fork server builds the root itself."""
     return IsolationPlan(
-        kind="netns",
-        argv_prefix=(*args, "--"),
+        kind=kind,
+        argv_prefix=argv_prefix,
         env=_base_env(),
         network=False,
         read_only_root=True,
         private_tmp=True,
         pid_namespace=True,
-        notes="unshare: no network, own pid/mount namespaces, minimal read-only root, private /tmp",
-        root_binds=tuple(_python_binds(packages)),
-        system_dirs=_SYSTEM_DIRS,
+        notes=notes,
+        **root,
     )
 
 
