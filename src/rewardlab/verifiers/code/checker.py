@@ -238,6 +238,19 @@ def _assert_names(suite: TestSuite, prelude: str) -> GlobalNames:
     return names_in_tests(suite.setup, prelude, module_code, *(u.source for u in units))
 
 
+def _session(sandbox: Sandbox, job: CodeJob, **options: Any) -> ProgramSession:
+    """The job's program in ``sandbox``, under its limits, loading and each call given ``test_timeout``."""
+    return ProgramSession(
+        sandbox,
+        job.program,
+        job.limits,
+        allow_objects=job.allow_objects,
+        load_timeout=job.test_timeout,
+        call_timeout=job.test_timeout,
+        **options,
+    )
+
+
 def _unit_deadline(job: CodeJob, deadline: float) -> float:
     """Seconds the test code of one test may run in the checker (the program's calls in it have
     ``test_timeout``; past the sample's deadline, none)."""
@@ -247,14 +260,7 @@ def _unit_deadline(job: CodeJob, deadline: float) -> float:
 def _run_assert(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[TestOutcome], dict[str, Any]]:
     suite = job.suite
     module_code, units, compiled, plans = _prepare_assert(suite)
-    session = ProgramSession(
-        sandbox,
-        job.program,
-        job.limits,
-        allow_objects=job.allow_objects,
-        load_timeout=job.test_timeout,
-        call_timeout=job.test_timeout,
-    )
+    session = _session(sandbox, job)
     names = [u.name for u in units]
     reason = _load(session, deadline)
     if reason is not None:
@@ -555,15 +561,7 @@ def _run_pytest(sandbox: Sandbox, job: CodeJob, deadline: float) -> tuple[list[T
     import pytest
 
     suite = job.suite
-    session = ProgramSession(
-        sandbox,
-        job.program,
-        job.limits,
-        module=suite.module,
-        allow_objects=job.allow_objects,
-        load_timeout=job.test_timeout,
-        call_timeout=job.test_timeout,
-    )
+    session = _session(sandbox, job, module=suite.module)
     reason = _load(session, deadline)
     if reason is not None:
         return _load_failure_outcomes(["(all tests)"], reason), {"load": reason}
