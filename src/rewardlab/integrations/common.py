@@ -19,7 +19,7 @@ import logging
 import math
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from ..compose.introspect import normalizing_nodes, reference_fields, spec_component
 from ..core.errors import RewardlabError
@@ -37,6 +37,7 @@ __all__ = [
     "MissingPolicy",
     "MissingReward",
     "RewardSource",
+    "TrainerAdapter",
     "end_markers",
     "fill_missing",
     "label_failures",
@@ -344,6 +345,37 @@ class RewardSource:
         state.setdefault("component", None)
         state.setdefault("_server_spec", None)
         self.__dict__.update(state)
+
+
+class TrainerAdapter:
+    """What the adapters of trainers that send a label with each sample (verl, OpenRLHF) share: the
+    reward source, the sample field the label fills, the policy for a missing reward, the spec's
+    component names (read once: every answer has the same keys), and scoring in which a sample
+    without the label the spec reads is an error result, never a score of the rest of the spec."""
+
+    label_hint: ClassVar[str] = ""
+    """Where the trainer's user sets the label (said in the error of a sample without one)."""
+
+    def __init__(self, source: RewardSource, label_field: str, on_missing: MissingPolicy) -> None:
+        self.source = source
+        self.label_field = label_field
+        self.on_missing = on_missing
+        self._components: list[str] | None = None
+        self._references: list[str] | None = None
+
+    @property
+    def components(self) -> list[str]:
+        """The spec's component names."""
+        if self._components is None:
+            self._components = list(self.source.component_names)
+        return self._components
+
+    def score_labelled(self, samples: list[Sample]) -> list[RewardResult]:
+        """One result per sample: an error where the label is missing, else the source's score."""
+        if self._references is None:
+            self._references = self.source.references
+        failures = label_failures(samples, self.label_field, self._references, hint=self.label_hint)
+        return score_with_failures(self.source.score, samples, failures)
 
 
 def fill_missing(results: Sequence[RewardResult], policy: MissingPolicy) -> list[float]:

@@ -52,10 +52,10 @@ from ..core.spec import Spec
 from .common import (
     MissingPolicy,
     RewardSource,
+    TrainerAdapter,
     end_markers,
     fill_missing,
     label_failures,
-    score_with_failures,
     strip_end_markers,
 )
 
@@ -233,7 +233,7 @@ def _component(result: RewardResult, name: str) -> float:
     return math.nan if value is None else float(value)
 
 
-class OpenRLHFRewardFunc:
+class OpenRLHFRewardFunc(TrainerAdapter):
     """``reward_func(queries, prompts, labels, **kwargs)`` for OpenRLHF, in process or remote.
 
     Returns ``{"rewards": Tensor, "scores": Tensor, "extra_logs": {component: Tensor}}``; a
@@ -241,6 +241,8 @@ class OpenRLHFRewardFunc:
     ``on_missing`` (``raise`` by default: a failure stops the step loudly instead of training
     on a made-up number).
     """
+
+    label_hint = LABEL_HINT
 
     def __init__(
         self,
@@ -256,30 +258,17 @@ class OpenRLHFRewardFunc:
     ) -> None:
         from .common import end_markers as _markers
 
-        self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
-        self.label_field = label_field
-        self.on_missing = on_missing
+        super().__init__(
+            RewardSource.create(spec, urls=urls, token=token, component=component), label_field, on_missing
+        )
         self.markers = _markers(end_markers, tokenizer)
-        self._components: list[str] | None = None
-        self._references: list[str] | None = None
         self.startup_warning = None if self.source.remote else self.source.warn_if_normalizing("OpenRLHF", TRAINER_NOTE)
-
-    @property
-    def components(self) -> list[str]:
-        """The spec's component names: the same ``extra_logs`` keys in every answer (OpenRLHF
-        concatenates the answers of its chunks key by key)."""
-        if self._components is None:
-            self._components = list(self.source.component_names)
-        return self._components
 
     def score(
         self, queries: Sequence[str], prompts: Sequence[str] | None, labels: Sequence[Any] | None
     ) -> list[RewardResult]:
         samples = samples_from_openrlhf(queries, prompts, labels, label_field=self.label_field, markers=self.markers)
-        if self._references is None:
-            self._references = self.source.references
-        failures = label_failures(samples, self.label_field, self._references, hint=LABEL_HINT)
-        results = score_with_failures(self.source.score, samples, failures)
+        results = self.score_labelled(samples)
         summary = missing_summary(results)
         if summary:
             log.warning("OpenRLHF reward_func: %s queries got no score", summary)

@@ -45,10 +45,9 @@ from ..core.sample import Sample
 from .common import (
     MissingPolicy,
     RewardSource,
+    TrainerAdapter,
     end_markers,
     fill_missing,
-    label_failures,
-    score_with_failures,
     strip_end_markers,
 )
 
@@ -82,8 +81,10 @@ def sample_from_verl(
     return Sample.model_validate({**fields, "prompt": prompt, "completion": completion, "data_source": data_source})
 
 
-class VerlScorer:
+class VerlScorer(TrainerAdapter):
     """``compute_score`` for one reward source; picklable (verl ships it to Ray workers)."""
+
+    label_hint = "verl's ground_truth is empty: set reward_model.ground_truth in the dataset"
 
     def __init__(
         self,
@@ -96,12 +97,10 @@ class VerlScorer:
         component: str | None = None,
         end_markers: Sequence[str] | None = None,
     ) -> None:
-        self.source = RewardSource.create(spec, urls=urls, token=token, component=component)
-        self.answer_field = answer_field
-        self.on_missing = on_missing
+        super().__init__(
+            RewardSource.create(spec, urls=urls, token=token, component=component), answer_field, on_missing
+        )
         self.markers = tuple(end_markers) if end_markers is not None else None
-        self._components: list[str] | None = None
-        self._references: list[str] | None = None
         self.startup_warning = (
             None
             if self.source.remote
@@ -109,12 +108,6 @@ class VerlScorer:
                 "verl", "verl calls compute_score one sample at a time and normalizes per group itself (GRPO, RLOO)"
             )
         )
-
-    @property
-    def components(self) -> list[str]:
-        if self._components is None:
-            self._components = list(self.source.component_names)
-        return self._components
 
     def _dicts(self, results: list[RewardResult]) -> list[dict[str, float]]:
         scores = fill_missing(results, self.on_missing)
@@ -128,26 +121,15 @@ class VerlScorer:
             out.append(row)
         return out
 
-    def _score(self, samples: list[Sample]) -> list[RewardResult]:
-        if self._references is None:
-            self._references = self.source.references
-        failures = label_failures(
-            samples,
-            self.answer_field,
-            self._references,
-            hint="verl's ground_truth is empty: set reward_model.ground_truth in the dataset",
-        )
-        return score_with_failures(self.source.score, samples, failures)
-
     def _sample(self, data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any) -> Sample:
         return sample_from_verl(
-            data_source, solution_str, ground_truth, extra_info, answer_field=self.answer_field, markers=self.markers
+            data_source, solution_str, ground_truth, extra_info, answer_field=self.label_field, markers=self.markers
         )
 
     def __call__(
         self, data_source: Any, solution_str: str, ground_truth: Any, extra_info: Any = None, **kwargs: Any
     ) -> dict[str, float]:
-        return self._dicts(self._score([self._sample(data_source, solution_str, ground_truth, extra_info)]))[0]
+        return self._dicts(self.score_labelled([self._sample(data_source, solution_str, ground_truth, extra_info)]))[0]
 
     def batch(
         self,
@@ -168,7 +150,7 @@ class VerlScorer:
             self._sample(d, s, g, e)
             for d, s, g, e in zip(data_sources, solution_strs, ground_truths, extras, strict=True)
         ]
-        return self._dicts(self._score(samples))
+        return self._dicts(self.score_labelled(samples))
 
 
 _SCORERS: dict[tuple[Any, ...], VerlScorer] = {}
