@@ -10,7 +10,7 @@ the set of labels true at a step. No ``eval``.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 __all__ = ["Formula", "FormulaError", "parse_formula"]
@@ -79,19 +79,19 @@ class _Parser:
     def _peek(self) -> str | None:
         return self.tokens[self.pos] if self.pos < len(self.tokens) else None
 
-    def disjunction(self) -> Formula:
-        parts = [self.conjunction()]
-        while self._peek() == "|":
+    def _joined(self, symbol: str, op: str, operand: Callable[[], Formula]) -> Formula:
+        """``operand (symbol operand)*``: the one operand, or an ``op`` formula of all of them."""
+        parts = [operand()]
+        while self._peek() == symbol:
             self.pos += 1
-            parts.append(self.conjunction())
-        return parts[0] if len(parts) == 1 else Formula("or", args=tuple(parts))
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else Formula(op, args=tuple(parts))
+
+    def disjunction(self) -> Formula:
+        return self._joined("|", "or", self.conjunction)
 
     def conjunction(self) -> Formula:
-        parts = [self.unary()]
-        while self._peek() == "&":
-            self.pos += 1
-            parts.append(self.unary())
-        return parts[0] if len(parts) == 1 else Formula("and", args=tuple(parts))
+        return self._joined("&", "and", self.unary)
 
     def unary(self) -> Formula:
         token = self._peek()
