@@ -78,13 +78,10 @@ def token_stats(backbone: Any, rendered: Sequence[Any], *, batch_size: int = 8, 
         for e in backbone.fast_tokenizer.encode_batch([r.completion for r in rendered], add_special_tokens=False)
     ]
     model = backbone.model if model is None else model
-    body = backbone.base_model(model)
     out: list[TokenStats | None] = [None] * len(rendered)
     with torch.inference_mode():
         for indices in buckets_by_length([len(e) for e in encoded], batch_size):
-            batch = backbone.collate([encoded[i] for i in indices])
-            result = body(**batch, use_cache=False)
-            hidden = result.last_hidden_state if hasattr(result, "last_hidden_state") else result[0]
+            hidden = backbone.hidden_states(backbone.collate([encoded[i] for i in indices]), model)
             for row, i in enumerate(indices):
                 e = encoded[i]
                 start = max(e.completion_start, 1)

@@ -132,13 +132,10 @@ def completion_logprobs(
 
     encoded = backbone.encode(rendered, max_length)
     model = backbone.model if model is None else model
-    body = backbone.base_model(model)
     results: list[CompletionLogprob | None] = [None] * len(encoded)
     with torch.inference_mode():
         for indices in buckets_by_length([len(e) for e in encoded], batch_size):
-            batch = backbone.collate([encoded[i] for i in indices])
-            out = body(**batch, use_cache=False)
-            hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+            hidden = backbone.hidden_states(backbone.collate([encoded[i] for i in indices]), model)
             rows, cols, targets, owners = [], [], [], []
             for row, i in enumerate(indices):
                 e = encoded[i]
@@ -222,7 +219,6 @@ def choice_logprobs(
     if backbone.max_length - longest < 1:
         raise ValueError(f"the choices need {longest + 1} tokens, more than the backbone's limit {backbone.max_length}")
     model = backbone.model if model is None else model
-    body = backbone.base_model(model)
     encoded = backbone.encode([RenderedSample(p, "") for p in prompts], backbone.max_length - longest)
     empty = [k for k, e in enumerate(encoded) if len(e) == 0]
     if empty:
@@ -242,9 +238,7 @@ def choice_logprobs(
                 e = encoded[i]
                 ids = list(e.input_ids) + list(chains[c])
                 joined.append(EncodedSample(ids, None, len(e), len(ids), e.truncated))
-            batch = backbone.collate(joined)
-            out = body(**batch, use_cache=False)
-            hidden = out.last_hidden_state if hasattr(out, "last_hidden_state") else out[0]
+            hidden = backbone.hidden_states(backbone.collate(joined), model)
             rows, cols = [], []
             for row, k in enumerate(indices):
                 i, c = sequences[k]
