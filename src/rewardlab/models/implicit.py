@@ -31,6 +31,7 @@ from ..core.sample import Sample
 from ..verifiers.common.text import Extract, extract_answer
 from .fallback import batch_fallback
 from .lazy import LazyModelReward, split_completions
+from .options import Device
 
 __all__ = ["DPOImplicitReward", "ReferenceLikelihood"]
 
@@ -54,7 +55,7 @@ class _LMReward(LazyModelReward):
 
     batch_size: int = Field(default=8, ge=1, description="Sequences per forward pass (length-bucketed).")
     max_length: int = Field(default=1024, ge=16, description="Token limit of prompt + completion (context cut first).")
-    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
+    device: Device = "auto"
 
     _backbones: dict[str, Any] = PrivateAttr(default_factory=dict)
     _model_attrs: ClassVar[tuple[str, ...]] = ("_backbones",)

@@ -44,6 +44,7 @@ from ..core.reward import Outcome
 from ..core.sample import Sample
 from .fallback import batch_fallback
 from .lazy import LazyModelReward
+from .options import Device
 
 __all__ = ["AnswerConfidence", "AnswerEntropy", "SelfCertainty", "TokenStats", "answer_span", "token_stats"]
 
@@ -176,7 +177,7 @@ class _DistributionReward(LazyModelReward):
     )
     batch_size: int = Field(default=8, ge=1, description="Sequences per forward pass (length-bucketed).")
     max_length: int = Field(default=1024, ge=16, description="Token limit of prompt + completion (context cut first).")
-    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
+    device: Device = "auto"
 
     _backbone: Any = PrivateAttr(default=None)
     _model_attrs: ClassVar[tuple[str, ...]] = ("_backbone",)

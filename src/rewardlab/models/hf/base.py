@@ -14,10 +14,9 @@ from pydantic import Field, PrivateAttr, model_validator
 from ..folders import HFTask, hf_config_of
 from ..lazy import LazyModelReward
 
-__all__ = ["Device", "HFFolderReward", "MaxLength", "Threads"]
+__all__ = ["HFFolderReward", "MaxLength", "Threads"]
 
 MaxLength = Annotated[int | None, Field(ge=8, description="Token limit per input (default: the model's).")]
-Device = Annotated[str, Field(description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")]
 Threads = Annotated[int | None, Field(ge=1, description="CPU threads for torch (default: this process's share).")]
 
 

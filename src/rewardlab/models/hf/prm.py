@@ -36,9 +36,10 @@ from ...core.sample import Sample
 from ..backbones.rendering import messages_as_dicts
 from ..fallback import batch_fallback
 from ..folders import HFTask
+from ..options import Device
 from ..prm.aggregate import Aggregation, aggregate, step_returns
 from ..prm.steps import sample_steps
-from .base import Device, HFFolderReward, MaxLength, Threads
+from .base import HFFolderReward, MaxLength, Threads
 from .steps import PromptFormat, StepMarking
 
 __all__ = ["HFProcessReward", "step_marking"]

@@ -35,7 +35,8 @@ from ...core.sample import Sample
 from ..fallback import batch_fallback
 from ..folders import HFTask
 from ..lazy import split_completions
-from .base import Device, HFFolderReward, MaxLength, Threads
+from ..options import Device
+from .base import HFFolderReward, MaxLength, Threads
 
 __all__ = ["HFRewardModel", "combine_logits", "head_labels"]
 

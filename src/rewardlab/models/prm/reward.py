@@ -27,6 +27,7 @@ from ...core.sample import Sample
 from ..fallback import batch_fallback
 from ..folders import prm_node
 from ..lazy import LazyModelReward
+from ..options import Device
 from .aggregate import Aggregation, aggregate, step_returns
 from .steps import sample_steps
 
@@ -71,7 +72,7 @@ class ProcessReward(LazyModelReward):
         default="none", description="Also put per-step returns in info.step_returns ('min' form or 'sum' form)."
     )
     batch_size: int = Field(default=8, ge=1, description="Solutions per forward pass.")
-    device: str = Field(default="auto", description="'auto' (GPU when available, else CPU), 'cpu', 'cuda', 'cuda:N'.")
+    device: Device = "auto"
 
     _loaded: Any = PrivateAttr(default=None)
     _model_attrs: ClassVar[tuple[str, ...]] = ("_loaded",)
