@@ -25,7 +25,8 @@ ONE_BOX = [
     (r"\boxed{ 5 }", "5"),
     (r"\boxed{} and then \boxed{5}", "5"),
     (r"\boxed{5} \boxed{\quad}", "5"),
-    (r"\boxed{5} and an unclosed \boxed{6", "5"),
+    # an unfinished box after the last complete one is the last answer given (math counts both)
+    (r"\boxed{5} and an unclosed \boxed{6", "6"),
     (r"\boxed{\frac{1}{2}}", r"\frac{1}{2}"),
     (r"\boxed{\{1, 2\}}", r"\{1, 2\}"),
 ]
@@ -56,11 +57,26 @@ def test_every_verifier_reads_every_box_command(command: str) -> None:
         (r"\boxed{\boxed{3}\boxed{5}}", "two boxes inside one"),
         (r"\boxed{5}\framebox{3}", "the last box is the answer"),
         (r"\boxed{}", "an empty box"),
+        (r"\boxed{5} and so \boxed{6", "an unfinished box after it is another answer"),
     ],
 )
 def test_exact_match_does_not_pay_what_math_does_not(completion: str, reason: str) -> None:
     assert ExactMatch(extract="boxed").score({"completion": completion, "answer": "5"}).score == 0.0, reason
     assert MathAnswer(mode="lenient").score({"completion": completion, "answer": "5"}).score == 0.0, reason
+
+
+@pytest.mark.parametrize(
+    "completion",
+    [
+        "<answer>5</answer> so <answer>6",
+        "<answer>5</answer> ... 9 + 5 = 14</think><answer",
+        "<answer>5</answer><answer>6</answer>",
+    ],
+)
+def test_an_answer_tag_opened_after_the_answer_is_another_answer_everywhere(completion: str) -> None:
+    assert ExactMatch(extract="answer_tag").score({"completion": completion, "answer": "5"}).score == 0.0
+    assert QA(extract="answer_tag").score({"completion": completion, "answer": "5"}).score == 0.0
+    assert MathAnswer().score({"completion": completion, "answer": "5"}).info["reason"] == "multiple_answers"
 
 
 def _boxed_golden() -> list[str]:
@@ -85,7 +101,8 @@ def test_on_the_math_golden_corpus_the_box_is_the_same() -> None:
 def test_the_reader() -> None:
     assert find_boxes(r"\boxed{a\}") == []  # an escaped brace does not close the box
     assert find_boxes(r"\boxed{a\}b}") == [(0, 12, r"a\}b")]
-    assert last_boxed(r"\boxed{5") is None  # unclosed
+    assert last_boxed(r"\boxed{5") is None  # unclosed, and no complete box before it
+    assert last_boxed(r"\boxed{5} then \boxed{6") == "6"  # unfinished after a complete one: the last answer
     assert find_boxes(r"\boxed{a\{b}") == [(0, 12, r"a\{b")]
     assert last_boxed(r"\boxed{a} then \boxed{b{c}}") == "b{c}"
     assert last_boxed("no box") is None

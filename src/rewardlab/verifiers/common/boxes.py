@@ -18,8 +18,8 @@ reads each.
 
 >>> [b.text for b in read_boxes(r"\boxed{1}, \framebox{2} and \fbox {\boxed{3}}")]
 ['1', '2', '3']
->>> last_boxed(r"so \boxed{\{1, 2\}} and then \boxed{x")
-'\\{1, 2\\}'
+>>> last_boxed(r"so \boxed{\{1, 2\}} and then \boxed{x")  # an unfinished box after it is the last answer
+'x'
 >>> read_boxes(r"\boxed{\boxed{5}, 6}")[0].problem, last_boxed(r"\boxed{}") == ""
 ('nested', True)
 """
@@ -40,6 +40,7 @@ __all__ = [
     "is_blank",
     "last_boxed",
     "read_boxes",
+    "unfinished_boxes",
     "unwrap_box",
 ]
 
@@ -149,14 +150,43 @@ def read_boxes(text: str) -> list[Box]:
     return found
 
 
+def unfinished_boxes(text: str) -> list[tuple[int, int, str]]:
+    r"""Boxes opened after the last balanced box whose brace never closes (the output was cut, or the
+    closing forgotten), as ``(content start, end, content)``: each runs to the next box opening or
+    to the end of the text; blank ones are left out. Every verifier counts one as one more answer,
+    given after the complete ones (it never stands alone: a text whose only box is unfinished has no
+    box answer).
+
+    >>> unfinished_boxes(r"\boxed{5} and so \boxed{6"), unfinished_boxes(r"\boxed{5} \boxed{")
+    ([(24, 25, '6')], [])
+    """
+    if "\\" not in text:
+        return []
+    boxes = find_boxes(text)
+    openings = list(BOX_OPEN.finditer(text, boxes[-1][1] if boxes else 0))
+    out = []
+    for i, m in enumerate(openings):
+        stop = openings[i + 1].start() if i + 1 < len(openings) else len(text)
+        body = text[m.end() : stop].strip()
+        if not is_blank(body):
+            out.append((m.end(), stop, body))
+    return out
+
+
 def last_boxed(text: str) -> str | None:
     r"""The answer in the last box of ``text`` (``""`` when that box is empty); ``None`` without a box.
+    An unfinished box after the last complete one is the last answer given (:func:`unfinished_boxes`).
 
     >>> last_boxed(r"\boxed{a} then \boxed{b{c}}"), last_boxed(r"\boxed{5} \boxed{ }"), last_boxed("5")
     ('b{c}', '5', None)
+    >>> last_boxed(r"\boxed{5} so \boxed{6"), last_boxed(r"\boxed{6")
+    ('6', None)
     """
     boxes = read_boxes(text)
     if not boxes:
         return None
+    unfinished = unfinished_boxes(text)
+    if unfinished:
+        return unfinished[-1][2]
     last = boxes[-1]
     return "" if last.problem == "empty" else last.text

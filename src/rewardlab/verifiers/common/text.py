@@ -55,21 +55,27 @@ def normalize_text(
 
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+_ANSWER_OPEN = re.compile(r"<answer>|<ans(?:w(?:e(?:r)?)?)?\s*$", re.IGNORECASE)
+"""An answer tag opened (or cut off at the end while opening: ``<ans``) -- after the closed one, another answer."""
 
 
 def extract_answer(text: str, how: Extract = "none", pattern: str | None = None) -> str | None:
     """The answer part of a completion, or ``None`` when it has none.
 
     ``answer_tag``: the content of the only ``<answer>`` block (several blocks -> ``None``: an
-    answer must be unambiguous); ``boxed``: the answer in the last ``\\boxed{}`` / ``\\fbox{}`` /
-    ``\\framebox{}``, read as every verifier reads boxes (:mod:`.boxes`); ``last_line``: the last
-    non-empty line; ``regex``: group 1 (or the whole match) of the last match of ``pattern``.
+    answer must be unambiguous; an ``<answer>`` opened after it and never closed, as in
+    ``<answer>11</answer> so <answer>12``, is another one, as the ``math`` reward reads it);
+    ``boxed``: the answer in the last ``\\boxed{}`` / ``\\fbox{}`` / ``\\framebox{}``, read as every
+    verifier reads boxes (:mod:`.boxes`; an unfinished box after it is the last answer given);
+    ``last_line``: the last non-empty line; ``regex``: group 1 (or the whole match) of the last match of ``pattern``.
     """
     if how == "none":
         return text
     if how == "answer_tag":
-        found = _ANSWER_TAG.findall(text)
-        return found[0].strip() if len(found) == 1 else None
+        found = list(_ANSWER_TAG.finditer(text))
+        if len(found) != 1 or _ANSWER_OPEN.search(text, found[0].end()):
+            return None
+        return found[0].group(1).strip()
     if how == "boxed":
         return last_boxed(text)
     if how == "last_line":

@@ -82,7 +82,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Literal
 
-from ..common.boxes import BOX_COMMANDS, BOX_OPEN, find_boxes, is_blank, read_boxes
+from ..common.boxes import BOX_COMMANDS, BOX_OPEN, is_blank, read_boxes, unfinished_boxes
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
@@ -170,16 +170,12 @@ def _box_candidates(text: str, strategy: str, offset: int = 0, *, unfinished: bo
         Candidate(b.text, strategy, offset + b.start, offset + b.end, _BOX_PROBLEMS[b.problem], unfinished=unfinished)
         for b in found
     ]
-    # every box opening after the last balanced box (empty ones included) is unbalanced
-    last = max((b.end for b in found), default=0)
-    if BOX_OPEN.search(text, last) is None:
-        return out
-    openings = list(BOX_OPEN.finditer(text, max((end for _, end, _ in find_boxes(text)), default=0)))
-    for i, m in enumerate(openings):
-        stop = openings[i + 1].start() if i + 1 < len(openings) else len(text)
-        body = text[m.end() : stop].strip()
-        if not is_blank(body):
-            out.append(Candidate(body, strategy, offset + m.end(), offset + stop, unfinished=True))
+    if BOX_OPEN.search(text, max((b.end for b in found), default=0)) is None:
+        return out  # no box opens after the last complete one (a cheap test before the scan)
+    out.extend(
+        Candidate(body, strategy, offset + start, offset + stop, unfinished=True)
+        for start, stop, body in unfinished_boxes(text)
+    )
     return out
 
 
