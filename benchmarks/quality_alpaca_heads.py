@@ -15,10 +15,24 @@ refusal phrase, prompt-word coverage, the most repeated line, upper-case share, 
 consensus score (mean TF-IDF cosine to the prompt's other candidates). "group-z" = z-scored within
 the prompt's candidates.
 
+Session 3 (D*, E*, N1): consensus from MiniLM embeddings, within-prompt principal components of MiniLM
+features ("group-PCA": each candidate's features minus its prompt's mean, projected on the top axes
+of the training folds), length-shape and length-interaction features, a policy loss (maximize the
+softmax(score)-weighted gold of a prompt's candidates), SmolLM2 features (``--smollm2``: hidden states
+and the completion's log-likelihood statistics; E*), and N1: nested selection, where an inner 4-fold
+CV of each outer training split picks the variant, so held-out prompts never take part in the choice.
+``--fold-seed`` draws other prompt-disjoint folds (0: the old ones, used by every attempt before D);
+``--save`` writes the per-prompt values so runs on several seeds can be averaged. Only the
+instruction and the candidate texts are used as inputs (never the index or the reference picks).
+Set ``OPENBLAS_NUM_THREADS=1`` with ``--threads 1``: numpy's BLAS threads spin on a loaded machine
+(an attempt took 26 s of CPU instead of 3).
+
 Usage::
 
     .venv/bin/python benchmarks/quality_alpaca_heads.py A1 A2 B3             # text features only
     .venv/bin/python benchmarks/quality_alpaca_heads.py --features /tmp/bt15/minilm_512.npz C1 C10
+    OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/quality_alpaca_heads.py --features /tmp/bt15/minilm_512.npz \
+        --fold-seed 1 --save /tmp/bt15/s1.json B3n D4 D17 N1
     .venv/bin/python benchmarks/quality_alpaca_heads.py --list
 """
 
@@ -84,13 +98,21 @@ def text_feats(c: str, prompt: str) -> list[float]:
 
 
 class Lab:
-    def __init__(self, data: Path, features: Path | None) -> None:
+    def __init__(
+        self,
+        data: Path,
+        features: Path | None,
+        smollm2: Path | None = None,
+        fold_seed: int = 0,
+        prompts: int | None = None,
+    ) -> None:
         with gzip.open(data, "rt", encoding="utf-8") as fh:
-            self.rows = [json.loads(line) for line in fh]
+            self.rows = [json.loads(line) for line in fh][:prompts]
         self.P = len(self.rows)
         self.gold = np.array([[r["gold"][k] for k in range(K)] for r in self.rows], float)
         self.cands = [[r["candidates"][k] for k in range(K)] for r in self.rows]
-        self.folds = folds_of(self.P)
+        self.fold_seed = fold_seed
+        self.folds = folds_of(self.P, seed=fold_seed)
         self.hand = np.array(
             [[text_feats(self.cands[p][k], self.rows[p]["instruction"]) for k in range(K)] for p in range(self.P)]
         )
@@ -105,8 +127,24 @@ class Lab:
                 a = f[name]
                 out = np.zeros((self.P, K, *a.shape[1:]), np.float32)
                 for n, (rid, k) in enumerate(zip(f["ids"], f["cand"], strict=True)):
-                    out[pos[str(rid)], int(k)] = a[n]
+                    if str(rid) in pos:
+                        out[pos[str(rid)], int(k)] = a[n]
                 self.minilm[name] = out
+        self.smol: dict[str, np.ndarray] = {}
+        if smollm2 is not None:
+            f = np.load(smollm2)
+            pos = {r["id"]: i for i, r in enumerate(self.rows)}
+            for name in ("last", "cm", "lp"):
+                a = f[name]
+                out = np.zeros((self.P, K, *a.shape[1:]), np.float32)
+                for n, (rid, k) in enumerate(zip(f["ids"], f["cand"], strict=True)):
+                    if str(rid) in pos:
+                        out[pos[str(rid)], int(k)] = a[n]
+                self.smol[name] = out
+            missing = {r["id"] for r in self.rows} - {str(i) for i in f["ids"]}
+            if missing:
+                raise SystemExit(f"{smollm2}: no features for {len(missing)} prompts; use --prompts")
+            self.smol_layers = [int(x) for x in f["layers"]]
 
     def _mbr(self) -> np.ndarray:
         docs = [[Counter(WORD.findall(c.lower())) for c in cs] for cs in self.cands]
@@ -132,7 +170,9 @@ class Lab:
         )
 
     def report(self, name: str, scores: np.ndarray) -> dict[str, float]:
-        v = self.bon(scores)
+        return self.report_values(name, self.bon(scores))
+
+    def report_values(self, name: str, v: np.ndarray) -> dict[str, float]:
         d = v - self.long11
         rng = np.random.default_rng(0)
         boots = [d[rng.integers(0, self.P, self.P)].mean() for _ in range(2000)]
@@ -186,6 +226,8 @@ class Lab:
                 if margin:
                     diff = diff - dg
                 value = (torch.nn.functional.softplus(-diff) * mask).sum() / mask.sum()
+            elif loss == "policy":
+                value = -(torch.softmax(s, 1) * gtr).sum(1).mean()
             elif loss == "listnet":
                 value = -(torch.softmax(gtr / 0.1, 1) * torch.log_softmax(s, 1)).sum(1).mean()
             else:
@@ -228,14 +270,44 @@ class Lab:
         return sq if keep == "q" else sq + sl
 
     def cv(
-        self, make_x: Callable[[list[int]], np.ndarray], fit: Callable[..., np.ndarray] | None = None, **kw: object
+        self,
+        make_x: Callable[[list[int]], np.ndarray],
+        fit: Callable[..., np.ndarray] | None = None,
+        folds: list[list[int]] | None = None,
+        **kw: object,
     ) -> np.ndarray:
         out = np.zeros((self.P, K))
-        for te in self.folds:
+        every = sorted({i for f in (folds or self.folds) for i in f})
+        for te in folds or self.folds:
             held = set(te)
-            tr = [i for i in range(self.P) if i not in held]
+            tr = [i for i in every if i not in held]
             out[te] = (fit or self.fit_head)(make_x(tr), tr, **kw)[te]
         return out
+
+    def nested(self, variants: dict[str, tuple[Callable[[list[int]], np.ndarray], dict[str, object]]]) -> np.ndarray:
+        """Nested selection: in each outer fold, an inner 4-fold CV of the training prompts picks the
+        variant with the best out-of-fold best-of-11 gold; it is refitted on the outer training
+        prompts and scores the held-out fold. Held-out prompts never take part in the choice."""
+        out = np.zeros((self.P, K))
+        for f, te in enumerate(self.folds):
+            held = set(te)
+            tr = [i for i in range(self.P) if i not in held]
+            inner = [tr[j::4] for j in range(4)]
+            best, best_v = "", -1.0
+            for name, (make_x, kw) in variants.items():
+                oof = self.cv(make_x, folds=inner, **kw)
+                v = float(self.bon_rows(oof, tr).mean())
+                if v > best_v:
+                    best, best_v = name, v
+            make_x, kw = variants[best]
+            out[te] = self.fit_head(make_x(tr), tr, **kw)[te]  # type: ignore[arg-type]
+            print(f"  nested fold {f}: picked {best} (inner {100 * best_v:.2f})", flush=True)
+        return out
+
+    def bon_rows(self, scores: np.ndarray, rows: list[int], n: int = 11) -> np.ndarray:
+        return np.array(
+            [expected_best_of_n(list(scores[p]), list(self.gold[p]), n, tie_break="random") for p in rows]  # type: ignore[arg-type]
+        )
 
     def zs(self, x: np.ndarray, tr: list[int]) -> np.ndarray:
         flat = x[tr].reshape(-1, x.shape[-1])
@@ -244,6 +316,21 @@ class Lab:
 
 def gz(x: np.ndarray) -> np.ndarray:
     return (x - x.mean(1, keepdims=True)) / (x.std(1, keepdims=True) + 1e-9)
+
+
+def emb_mbr(e: np.ndarray) -> np.ndarray:
+    """[P, K] mean cosine of each candidate's embedding to the other candidates of its prompt."""
+    u = e / (np.linalg.norm(e, axis=-1, keepdims=True) + 1e-9)
+    sim = np.einsum("pid,pjd->pij", u, u)
+    return (sim.sum(2) - np.einsum("pii->pi", sim)) / (e.shape[1] - 1)
+
+
+def group_pca(x: np.ndarray, tr: list[int], k: int) -> np.ndarray:
+    """Within-prompt centred features projected on their top-k principal axes (fitted on ``tr``)."""
+    c = x - x.mean(1, keepdims=True)
+    flat = c[tr].reshape(-1, c.shape[-1])
+    _, _, vt = np.linalg.svd(flat - flat.mean(0), full_matrices=False)
+    return c @ vt[:k].T
 
 
 def attempts(lab: Lab) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
@@ -315,6 +402,213 @@ def attempts(lab: Lab) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
                 lambda: sum(gz(lab.cv(z6, seed=s, **e)) for s in range(5)),
             ),
         }
+    out |= d_attempts(lab, hm)
+    return out
+
+
+def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
+    """Session 3 (D*): embedding consensus, within-prompt backbone features, SmolLM2 log-likelihoods."""
+    out: dict[str, tuple[str, Callable[[], np.ndarray]]] = {}
+    b3 = lambda tr: lab.zs(hm, tr)  # noqa: E731
+    zl = gz(lab.loglen)
+    rank = np.argsort(np.argsort(lab.loglen, 1), 1) / (K - 1)
+    shape = np.stack([zl**2, rank, (rank == 1).astype(float)], 2)
+    plen = np.array([[math.log1p(len(r["instruction"]))] * K for r in lab.rows])
+    ctx = np.stack(
+        [
+            plen,
+            np.repeat(lab.loglen.mean(1, keepdims=True), K, 1),
+            np.repeat(lab.loglen.std(1, keepdims=True), K, 1),
+            np.repeat(lab.mbr.mean(1, keepdims=True), K, 1),
+        ],
+        2,
+    )
+    inter = zl[:, :, None] * ctx
+    d11 = np.concatenate([hm, shape], 2)
+    d12 = np.concatenate([hm, inter], 2)
+    out |= {
+        "D11": (
+            "B3 + length shape (group-z(len)^2, length rank, is-longest), linear BT",
+            lambda: lab.cv(lambda tr: lab.zs(d11, tr)),
+        ),
+        "D17": (
+            "B3 features, policy loss: maximize the softmax(score)-weighted gold of the prompt's candidates",
+            lambda: lab.cv(b3, loss="policy", epochs=300),
+        ),
+        "D21": ("D17 with 600 epochs", lambda: lab.cv(b3, loss="policy", epochs=600)),
+        "D22": ("D17 with weight decay .1", lambda: lab.cv(b3, loss="policy", epochs=300, wd=0.1)),
+        "D12": (
+            "B3 + group-z(len) x (prompt length, group mean / std of length, group mean MBR), linear BT",
+            lambda: lab.cv(lambda tr: lab.zs(d12, tr)),
+        ),
+    }
+    if lab.minilm:
+        cm = lab.minilm["cm"]
+        m6 = emb_mbr(cm[:, :, -1])
+        mall = np.stack([emb_mbr(cm[:, :, j]) for j in range(cm.shape[2])], 2)
+        d2 = np.concatenate([hm, m6[:, :, None], gz(m6)[:, :, None]], 2)
+        d3 = np.concatenate([hm, mall, gz(mall)], 2)
+        out |= {
+            "D1": ("MBR MiniLM: mean cosine to the other candidates (layer 6, no training)", lambda: m6),
+            "D1b": ("group-z(len) + 0.5 group-z(MBR MiniLM) (no training)", lambda: gz(lab.loglen) + 0.5 * gz(m6)),
+            "D2": ("B3 + MBR MiniLM (raw, group-z), linear BT thr .25", lambda: lab.cv(lambda tr: lab.zs(d2, tr))),
+            "D3": (
+                "B3 + MBR MiniLM of every layer 0-6 (raw, group-z), linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(d3, tr)),
+            ),
+            "D4": (
+                "B3 + group-PCA(16) of MiniLM layer 6 (within-prompt centred), linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr)),
+            ),
+            "D6": (
+                "B3 + group-PCA(8) of MiniLM layer 6, linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 8)], 2), tr)),
+            ),
+            "D7": (
+                "B3 + group-PCA(32) of MiniLM layer 6, linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 32)], 2), tr)),
+            ),
+            "D8": (
+                "B3 + group-PCA(64) of MiniLM layer 6, linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 64)], 2), tr)),
+            ),
+            "D9": (
+                "B3 + group-PCA(16) of MiniLM layers 3-6 concatenated, linear BT thr .25",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(
+                        np.concatenate([hm, group_pca(cm[:, :, 3:].reshape(lab.P, K, -1), tr, 16)], 2), tr
+                    )
+                ),
+            ),
+            "D10": (
+                "group-PCA(16) of MiniLM layer 6 alone, linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(group_pca(cm[:, :, -1], tr, 16), tr)),
+            ),
+            "D13": (
+                "D4 + D11 + D12 features, linear BT",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, shape, inter, group_pca(cm[:, :, -1], tr, 16)], 2), tr)
+                ),
+            ),
+            "D14": (
+                "D4 with ListNet",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr), loss="listnet"
+                ),
+            ),
+            "D15": (
+                "B3 + group-PCA(16) of MiniLM all-token mean (prompt + completion), linear BT",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(lab.minilm["mean"], tr, 16)], 2), tr)),
+            ),
+            "D16": (
+                "B3 + group-PCA(16) of MiniLM CLS, linear BT",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(lab.minilm["cls"], tr, 16)], 2), tr)),
+            ),
+            "D19": (
+                "D4 features (B3 + group-PCA(16) MiniLM), policy loss",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr),
+                    loss="policy",
+                    epochs=300,
+                ),
+            ),
+            "D20": (
+                "D15 features (B3 + group-PCA(16) MiniLM all-token mean), policy loss",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, group_pca(lab.minilm["mean"], tr, 16)], 2), tr),
+                    loss="policy",
+                    epochs=300,
+                ),
+            ),
+            "N1": (
+                "nested selection among B3, D4, D9, D13, D14, D15, D17, D21, D22 (inner 4-fold CV of training)",
+                lambda: lab.nested(
+                    {
+                        "B3": (b3, {}),
+                        "D4": (lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr), {}),
+                        "D9": (
+                            lambda tr: lab.zs(
+                                np.concatenate([hm, group_pca(cm[:, :, 3:].reshape(lab.P, K, -1), tr, 16)], 2), tr
+                            ),
+                            {},
+                        ),
+                        "D13": (
+                            lambda tr: lab.zs(
+                                np.concatenate([hm, shape, inter, group_pca(cm[:, :, -1], tr, 16)], 2), tr
+                            ),
+                            {},
+                        ),
+                        "D14": (
+                            lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr),
+                            {"loss": "listnet"},
+                        ),
+                        "D15": (
+                            lambda tr: lab.zs(np.concatenate([hm, group_pca(lab.minilm["mean"], tr, 16)], 2), tr),
+                            {},
+                        ),
+                        "D17": (b3, {"loss": "policy", "epochs": 300}),
+                        "D21": (b3, {"loss": "policy", "epochs": 600}),
+                        "D22": (b3, {"loss": "policy", "epochs": 300, "wd": 0.1}),
+                    }
+                ),
+            ),
+            "D18": (
+                "mean of the group-z scores of B3, D4 and D15 (ensemble of three heads)",
+                lambda: sum(gz(table_[k][1]()) for k in ("B3n", "D4", "D15")),
+            ),
+            "D5": (
+                "B3 + group-z MiniLM layer 6 (384), linear BT thr .25, wd .1, 300 epochs lr 3e-3",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, gz(cm[:, :, -1])], 2), tr), epochs=300, lr=3e-3, wd=0.1
+                ),
+            ),
+        }
+    if lab.smol:
+        lp = lab.smol["lp"]
+        glp = np.stack([gz(lp[:, :, j]) for j in range(lp.shape[2])], 2)
+        last, scm = lab.smol["last"], lab.smol["cm"]
+        top = len(lab.smol_layers) - 1
+        e6 = dict(epochs=300, lr=3e-3, wd=0.1)
+        s_m = emb_mbr(scm[:, :, top])
+        out |= {
+            "E1": ("SmolLM2 mean log-prob of the completion (no training)", lambda: lp[:, :, 0]),
+            "E1b": ("SmolLM2 self-certainty (no training)", lambda: lp[:, :, 5]),
+            "E1c": ("SmolLM2 - mean entropy (no training)", lambda: -lp[:, :, 4]),
+            "E2": (
+                "SmolLM2 log-prob stats (8, raw + group-z), linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([lp, glp], 2), tr)),
+            ),
+            "E3": (
+                "B3 + SmolLM2 log-prob stats (raw + group-z), linear BT thr .25",
+                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, lp, glp], 2), tr)),
+            ),
+            "E4": (
+                "SmolLM2 last token, last layer, linear BT thr .25 (wd .1)",
+                lambda: lab.cv(lambda tr: lab.zs(last[:, :, top], tr), **e6),
+            ),
+            "E5": (
+                "SmolLM2 completion mean, last layer, linear BT thr .25 (wd .1)",
+                lambda: lab.cv(lambda tr: lab.zs(scm[:, :, top], tr), **e6),
+            ),
+            "E6": ("MBR SmolLM2 completion mean, last layer (no training)", lambda: s_m),
+            "E7": (
+                "B3 + SmolLM2 log-prob stats + MBR SmolLM2 (raw + group-z), linear BT thr .25",
+                lambda: lab.cv(
+                    lambda tr: lab.zs(np.concatenate([hm, lp, glp, s_m[:, :, None], gz(s_m)[:, :, None]], 2), tr)
+                ),
+            ),
+        }
+        for j, layer in enumerate(lab.smol_layers):
+            out[f"E8L{layer}"] = (
+                f"SmolLM2 completion mean, layer {layer}, linear BT thr .25 (wd .1)",
+                lambda j=j: lab.cv(lambda tr: lab.zs(scm[:, :, j], tr), **e6),
+            )
+            out[f"E9L{layer}"] = (
+                f"SmolLM2 last token, layer {layer}, linear BT thr .25 (wd .1)",
+                lambda j=j: lab.cv(lambda tr: lab.zs(last[:, :, j], tr), **e6),
+            )
+    out["B3n"] = ("B3 again (the reference for these folds)", lambda: lab.cv(b3))
+    table_ = out
     return out
 
 
@@ -324,19 +618,31 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=SHARED / "alpaca_bon16.jsonl.gz")
     ap.add_argument("--features", type=Path, default=None)
     ap.add_argument("--list", action="store_true")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--smollm2", type=Path, default=None, help="SmolLM2 cache of alpaca_features.py (E*)")
+    ap.add_argument("--fold-seed", type=int, default=0, help="seed of the prompt-disjoint folds (0: the old ones)")
+    ap.add_argument("--prompts", type=int, default=None, help="only the first N prompts of the file")
+    ap.add_argument("--save", type=Path, default=None, help="write each attempt's per-prompt N=11 gold (JSON)")
+    ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    lab = Lab(args.data, args.features)
+    if args.threads == 1 and os.environ.get("OPENBLAS_NUM_THREADS") != "1":
+        print("note: set OPENBLAS_NUM_THREADS=1 too (numpy's BLAS threads spin on a loaded machine)", flush=True)
+    lab = Lab(args.data, args.features, args.smollm2, args.fold_seed, args.prompts)
+    print(f"fold seed {args.fold_seed}, {lab.P} prompts", flush=True)
     table = attempts(lab)
     if args.list or not args.ids:
         for k, (name, _) in table.items():
             print(k, name)
         return
     lab.report("longest answer (random ties)", np.array([[len(c) for c in cs] for cs in lab.cands], float))
+    saved: dict[str, list[float]] = {"longest": lab.long11.tolist()}
     for k in args.ids:
         name, run = table[k]
-        lab.report(f"{k} {name}", run())
+        scores = run()
+        lab.report(f"{k} {name}", scores)
+        saved[k] = lab.bon(scores).tolist()
+        if args.save is not None:
+            args.save.write_text(json.dumps({"fold_seed": args.fold_seed, "ids": [r["id"] for r in lab.rows], **saved}))
 
 
 if __name__ == "__main__":
