@@ -224,3 +224,26 @@ def test_unfinished_answers_are_graded_as_answers(
     for mode, want in (("strict", strict), ("lenient", lenient)):
         result = MathAnswer(mode=mode).score({"completion": completion, "answer": answer})
         assert (result.score, result.info.get("reason")) == want, mode
+
+
+@pytest.mark.parametrize(
+    ("completion", "answer"),
+    [
+        # real SmolLM2 GRPO outputs (runs/grpo_rise_b): the tags were read as relations, '< answer > 11'
+        ("<think>4 + 5 = 9 <response>9</response>", "9"),
+        ("<think>2 + 9 = 11</think>", "11"),
+        ("so <answer>11 apples", "11"),
+        ("It is 11<|im_end|>", "11"),
+        ("#### 11</answer>", "11"),
+        ("The answer is 11</think>", "11"),
+    ],
+)
+def test_markup_is_not_mathematics(completion: str, answer: str) -> None:
+    from rewardlab.verifiers.math import MathAnswer
+
+    for mode in ("strict", "lenient"):
+        result = MathAnswer(mode=mode).score({"completion": completion, "answer": answer})
+        assert result.score == 1.0 and result.info["extracted"].endswith(answer), mode
+        assert "<" not in result.info["extracted"], mode
+    # a relation is still a relation
+    assert MathAnswer().score({"completion": "so x < 11", "answer": "11"}).info["reason"] == "relation"

@@ -50,6 +50,11 @@ it) was cut off while giving its final answer: ``cut_off`` says so, and the grad
 one more final answer, of unknown value (strict mode allows one final answer, so it pays nothing
 for ``<answer>11</answer> ... 9 + 11 = 20 <answer``; lenient grades the last answer given).
 
+**Markup is not mathematics.** For every strategy after ``answer_tag`` and ``boxed``, tags around
+answers (``<answer>``, ``</think>``, ``<response>``, ``<br/>``), chat special tokens (``<|im_end|>``)
+and an answer tag cut off at the end (``<ans``) are blanked: in ``<think>2 + 9 = 11</think>`` or
+``so <answer>11`` the ``<`` and ``>`` are not relation signs.
+
 Before searching, verbatim copies of the prompt (the whole prompt, or any of its sentences of
 20 characters or more) are blanked out of the completion: numbers and "the answer is" from a
 restated question are not answers. ``restated`` says whether anything was blanked.
@@ -970,21 +975,38 @@ def blank_prompt(text: str, prompt: str | None) -> tuple[str, bool]:
 
 
 # ---- the entry point ----------------------------------------------------------------------------
+_MARKUP = re.compile(
+    r"</?(?:answer|think|thinking|reasoning|reason|solution|final|output|response|result|step|br|p|b|i|strong|em)"
+    r"\b[^<>\n]{0,40}>|<\|[^|<>\n]{1,40}\|>|<(?:a|an|ans|answ|answe|answer)\s*$",
+    re.IGNORECASE,
+)
+"""Markup around answers -- tags (``<answer>``, ``</think>``, ``<br/>``), chat special tokens
+(``<|im_end|>``), an answer tag cut off at the end (``<ans``): no relation signs for the strategies
+after ``answer_tag`` and ``boxed`` (``<answer>11`` never closed is 11, not ``< answer > 11``)."""
+
+
+def _without_markup(text: str) -> str:
+    """``text`` with markup blanked to spaces (same length: candidates keep their positions)."""
+    if "<" not in text:
+        return text
+    return _MARKUP.sub(lambda m: " " * len(m.group(0)), text)
+
+
 def _run(strategy: str, text: str) -> list[Candidate]:
     if strategy == "boxed":
         return _box_candidates(text, "boxed")
     if strategy == "answer_tag":
         return _tag_candidates(text) if "<" in text else []
     if strategy == "gsm8k":
-        return _line_candidates(text, _GSM8K, "gsm8k") if "####" in text else []
+        return _line_candidates(_without_markup(text), _GSM8K, "gsm8k") if "####" in text else []
     if strategy == "answer_line":
-        return _line_candidates(text, _A_LINE, "answer_line") if "A" in text else []
+        return _line_candidates(_without_markup(text), _A_LINE, "answer_line") if "A" in text else []
     if strategy == "answer_is":
-        return _answer_is_candidates(text)
+        return _answer_is_candidates(_without_markup(text))
     if strategy == "last_math":
-        return _last_math(text)
+        return _last_math(_without_markup(text))
     if strategy == "last_number":
-        return _last_number(text)
+        return _last_number(_without_markup(text))
     raise ValueError(f"unknown extraction strategy '{strategy}'; expected one of {', '.join(STRATEGIES)}")
 
 
