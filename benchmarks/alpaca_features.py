@@ -50,6 +50,7 @@ def main() -> None:
     ap.add_argument("--backbone", choices=("minilm", "smollm2"), default="minilm")
     ap.add_argument("--layers", default="0,6,12,15,18,21,24,27,30", help="smollm2: hidden layers kept")
     ap.add_argument("--limit", type=int, default=None, help="only the first N candidates (timing)")
+    ap.add_argument("--offset", type=int, default=0, help="skip the first N candidates (a later chunk)")
     ap.add_argument("--batch", type=int, default=8)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -65,8 +66,8 @@ def main() -> None:
                 {"prompt": [{"role": "user", "content": r["instruction"]}], "completion": r["candidates"][k]}
             )
             keys.append((r["id"], k))
-    if args.limit:
-        samples, keys = samples[: args.limit], keys[: args.limit]
+    end = args.offset + args.limit if args.limit else None
+    samples, keys = samples[args.offset : end], keys[args.offset : end]
     enc = bb.encode([bb.render(s) for s in samples])
     if args.backbone == "smollm2":
         causal_features(bb, enc, keys, args)

@@ -102,7 +102,7 @@ class Lab:
         self,
         data: Path,
         features: Path | None,
-        smollm2: Path | None = None,
+        smollm2: list[Path] | None = None,
         fold_seed: int = 0,
         prompts: int | None = None,
     ) -> None:
@@ -131,8 +131,10 @@ class Lab:
                         out[pos[str(rid)], int(k)] = a[n]
                 self.minilm[name] = out
         self.smol: dict[str, np.ndarray] = {}
-        if smollm2 is not None:
-            f = np.load(smollm2)
+        if smollm2:
+            parts = [np.load(path) for path in smollm2]
+            f = {k: np.concatenate([part[k] for part in parts]) for k in ("last", "cm", "lp", "ids", "cand")}
+            f["layers"] = parts[0]["layers"]
             pos = {r["id"]: i for i, r in enumerate(self.rows)}
             for name in ("last", "cm", "lp"):
                 a = f[name]
@@ -612,13 +614,59 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
     return out
 
 
+LP_NAMES = (
+    "mean log-prob",
+    "log-prob std",
+    "log-prob 10% quantile",
+    "min log-prob",
+    "mean entropy",
+    "mean self-certainty",
+    "mean log-prob, first 32 tokens",
+    "log token count",
+)
+
+
+def signals(lab: Lab) -> None:
+    """Within-prompt signal of each SmolLM2 statistic, untrained: mean Spearman with gold over prompts,
+    the same after removing a within-prompt linear fit on log length from both (partial), pair
+    accuracy on pairs with gold difference > .25, and best-of-11 gold of its argmax (x100)."""
+    from scipy.stats import spearmanr
+
+    def partial(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> float:
+        def res(y: np.ndarray) -> np.ndarray:
+            x = np.stack([np.ones_like(c), c], 1)
+            return y - x @ np.linalg.lstsq(x, y, rcond=None)[0]
+
+        return float(spearmanr(res(a), res(b))[0])
+
+    cols = [(n, lab.smol["lp"][:, :, j]) for j, n in enumerate(LP_NAMES)] + [("log length (chars)", lab.loglen)]
+    for name, x in cols:
+        rho = np.nanmean([spearmanr(x[p], lab.gold[p])[0] for p in range(lab.P)])
+        prho = (
+            np.nan if x is lab.loglen else np.nanmean([partial(x[p], lab.gold[p], lab.loglen[p]) for p in range(lab.P)])
+        )
+        dg = lab.gold[:, :, None] - lab.gold[:, None, :]
+        dx = x[:, :, None] - x[:, None, :]
+        mask = dg > 0.25
+        acc = float(((dx > 0) & mask).sum() / mask.sum())
+        v = lab.bon(x)
+        print(
+            f"{name:32s} within-prompt Spearman {rho:+.3f}  partial on length {prho:+.3f}  "
+            f"pair acc {acc:.3f}  best-of-11 {100 * v.mean():.2f} (longest {100 * lab.long11.mean():.2f})",
+            flush=True,
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("ids", nargs="*")
     ap.add_argument("--data", type=Path, default=SHARED / "alpaca_bon16.jsonl.gz")
     ap.add_argument("--features", type=Path, default=None)
     ap.add_argument("--list", action="store_true")
-    ap.add_argument("--smollm2", type=Path, default=None, help="SmolLM2 cache of alpaca_features.py (E*)")
+    ap.add_argument("--signals", action="store_true", help="untrained within-prompt signal of SmolLM2 statistics")
+    ap.add_argument(
+        "--smollm2", type=Path, nargs="+", default=None, help="SmolLM2 cache(s) of alpaca_features.py (E*; chunks)"
+    )
     ap.add_argument("--fold-seed", type=int, default=0, help="seed of the prompt-disjoint folds (0: the old ones)")
     ap.add_argument("--prompts", type=int, default=None, help="only the first N prompts of the file")
     ap.add_argument("--save", type=Path, default=None, help="write each attempt's per-prompt N=11 gold (JSON)")
@@ -629,6 +677,9 @@ def main() -> None:
         print("note: set OPENBLAS_NUM_THREADS=1 too (numpy's BLAS threads spin on a loaded machine)", flush=True)
     lab = Lab(args.data, args.features, args.smollm2, args.fold_seed, args.prompts)
     print(f"fold seed {args.fold_seed}, {lab.P} prompts", flush=True)
+    if args.signals:
+        signals(lab)
+        return
     table = attempts(lab)
     if args.list or not args.ids:
         for k, (name, _) in table.items():
