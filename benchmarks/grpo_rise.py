@@ -503,11 +503,33 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+_TRAINING_ARGS = (
+    "spec", "steps", "prompts_per_step", "num_generations", "max_completion_length", "lr", "train_layers",
+    "eval_every", "eval_prompts", "eval_samples", "seed",
+)  # fmt: skip
+
+
+def _as_trained(args: argparse.Namespace) -> argparse.Namespace:
+    """``--report-only``: the run's own training settings (its last start in run.json), not this command's
+    defaults, describe the run in the report."""
+    starts = (
+        [r["args"] for r in read_jsonl(Path(args.out) / "run.json") if "args" in r]
+        if (Path(args.out) / "run.json").exists()
+        else []
+    )
+    if not starts:
+        return args
+    merged = vars(args) | {k: starts[-1][k] for k in _TRAINING_ARGS if k in starts[-1]}
+    return argparse.Namespace(**merged)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     random.seed(args.seed)
     if not args.report_only:
         train(args)
+    else:
+        args = _as_trained(args)
     report = analyse(Path(args.out), args.window)
     if args.plot:
         draw(report, args.plot, args.smooth)
