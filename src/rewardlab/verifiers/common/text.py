@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from .boxes import last_boxed
 
-__all__ = ["Extract", "Unit", "check_pattern", "extract_answer", "measure_length", "normalize_text"]
+__all__ = ["CUT_ANSWER_TAG", "Extract", "Unit", "check_pattern", "extract_answer", "measure_length", "normalize_text"]
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b", re.IGNORECASE)
 _PUNCT_TABLE = str.maketrans("", "", string.punctuation)
@@ -55,7 +55,10 @@ def normalize_text(
 
 
 _ANSWER_TAG = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
-_ANSWER_OPEN = re.compile(r"<answer>|<ans(?:w(?:e(?:r)?)?)?\s*$", re.IGNORECASE)
+CUT_ANSWER_TAG = r"<ans(?:w(?:e(?:r>?)?)?)?"
+"""The regex of an ``<answer>`` tag cut off while it was being opened (``<ans``, ``<answe``, ``<answer>``);
+anchored at the end of a text (``\\s*$``) by each reader that looks for one."""
+_ANSWER_OPEN = re.compile(r"<answer>|" + CUT_ANSWER_TAG + r"\s*$", re.IGNORECASE)
 """An answer tag opened (or cut off at the end while opening: ``<ans``) -- after the closed one, another answer."""
 
 

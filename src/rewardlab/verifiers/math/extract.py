@@ -88,6 +88,7 @@ from functools import lru_cache
 from typing import Literal
 
 from ..common.boxes import BOX_COMMANDS, BOX_OPEN, is_blank, read_boxes, unfinished_boxes
+from ..common.text import CUT_ANSWER_TAG
 from .errors import Reason
 from .kinds import read_value
 from .literals import number_tokens, parse_number
@@ -230,7 +231,7 @@ _TAG_OPEN = re.compile(r"<answer>", re.IGNORECASE)
 _CUT_CLOSING = re.compile(r"</(?:a(?:n(?:s(?:w(?:e(?:r)?)?)?)?)?)?\s*$", re.IGNORECASE)
 """A closing tag cut off at the end of the text (``</``, ``</ans``, ``</answer``)."""
 _CUT_OPENING = re.compile(
-    r"(?:<ans(?:w(?:e(?:r>?)?)?)?|\\(?:" + "|".join(BOX_COMMANDS) + r")(?:\s*\{)?)\s*$", re.IGNORECASE
+    r"(?:" + CUT_ANSWER_TAG + r"|\\(?:" + "|".join(BOX_COMMANDS) + r")(?:\s*\{)?)\s*$", re.IGNORECASE
 )
 """The opening of an answer at the very end of the text, nothing in it: ``<answer``, ``<answer>``, ``\\boxed{``."""
 _GSM8K = re.compile(r"^[ \t]*####[ \t]*(.*?)[ \t]*$", re.MULTILINE)
@@ -977,7 +978,7 @@ def blank_prompt(text: str, prompt: str | None) -> tuple[str, bool]:
 # ---- the entry point ----------------------------------------------------------------------------
 _MARKUP = re.compile(
     r"</?(?:answer|think|thinking|reasoning|reason|solution|final|output|response|result|step|br|p|b|i|strong|em)"
-    r"\b[^<>\n]{0,40}>|<\|[^|<>\n]{1,40}\|>|<(?:a|an|ans|answ|answe|answer)\s*$",
+    r"\b[^<>\n]{0,40}>|<\|[^|<>\n]{1,40}\|>|" + CUT_ANSWER_TAG + r"\s*$",
     re.IGNORECASE,
 )
 """Markup around answers -- tags (``<answer>``, ``</think>``, ``<br/>``), chat special tokens
@@ -992,21 +993,23 @@ def _without_markup(text: str) -> str:
     return _MARKUP.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def _run(strategy: str, text: str) -> list[Candidate]:
+def _run(strategy: str, text: str, plain: str) -> list[Candidate]:
+    """One strategy's candidates; ``plain`` is ``text`` without markup (:func:`_without_markup`, made once
+    per extraction), which every strategy after ``answer_tag`` and ``boxed`` reads."""
     if strategy == "boxed":
         return _box_candidates(text, "boxed")
     if strategy == "answer_tag":
         return _tag_candidates(text) if "<" in text else []
     if strategy == "gsm8k":
-        return _line_candidates(_without_markup(text), _GSM8K, "gsm8k") if "####" in text else []
+        return _line_candidates(plain, _GSM8K, "gsm8k") if "####" in text else []
     if strategy == "answer_line":
-        return _line_candidates(_without_markup(text), _A_LINE, "answer_line") if "A" in text else []
+        return _line_candidates(plain, _A_LINE, "answer_line") if "A" in text else []
     if strategy == "answer_is":
-        return _answer_is_candidates(_without_markup(text))
+        return _answer_is_candidates(plain)
     if strategy == "last_math":
-        return _last_math(_without_markup(text))
+        return _last_math(plain)
     if strategy == "last_number":
-        return _last_number(_without_markup(text))
+        return _last_number(plain)
     raise ValueError(f"unknown extraction strategy '{strategy}'; expected one of {', '.join(STRATEGIES)}")
 
 
@@ -1022,10 +1025,11 @@ def extract(
     truncated = len(completion) > max_chars
     text = completion[-max_chars:] if truncated else completion
     blanked, restated = blank_prompt(text, prompt)
+    plain = _without_markup(blanked)
     results: dict[str, list[Candidate]] = {}
     winner: str | None = None
     for strategy in order:
-        found = _run(strategy, blanked)
+        found = _run(strategy, blanked, plain)
         results[strategy] = found
         if any(not c.unfinished for c in found):  # an unfinished marker alone never wins
             winner = strategy
@@ -1034,11 +1038,12 @@ def extract(
     if cross_check:
         for strategy in order:
             if strategy in EXPLICIT:
-                found = results[strategy] if strategy in results else _run(strategy, blanked)
+                found = results[strategy] if strategy in results else _run(strategy, blanked, plain)
                 explicit.extend(found)
     blanked_candidates = False
     if winner is None and restated:
-        blanked_candidates = any(not c.unfinished for s in order for c in _run(s, text))
+        text_plain = _without_markup(text)
+        blanked_candidates = any(not c.unfinished for s in order for c in _run(s, text, text_plain))
     return Extraction(
         strategy=winner,
         candidates=tuple(results[winner]) if winner else (),
