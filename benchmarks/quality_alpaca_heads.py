@@ -405,7 +405,115 @@ def attempts(lab: Lab) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
             ),
         }
     out |= d_attempts(lab, hm)
+    out |= f_attempts(lab, hm)
     return out
+
+
+def recall_consensus(groups: list[list[str]], k: int = K, weight: str = "tfidf", ngram: int = 1) -> np.ndarray:
+    """[P, k] MBR with a recall utility: for each of a prompt's first ``k`` candidates, the mean over the
+    prompt's other candidates (all of ``groups[p]``, labelled or not) of the share of that other candidate's
+    term weight that this candidate also contains. Term weights: (1 + log tf) * idf (``tfidf``), idf, or 1
+    (``bin``); idf over every candidate of the file. No labels are used."""
+
+    def terms(c: str) -> Counter[object]:
+        words = WORD.findall(c.lower())
+        return Counter(words if ngram == 1 else zip(*[words[i:] for i in range(ngram)], strict=False))
+
+    docs = [[terms(c) for c in cs] for cs in groups]
+    df = Counter(w for ds in docs for d in ds for w in d)
+    n_docs = sum(len(ds) for ds in docs)
+
+    def vec(d: Counter[object]) -> dict[object, float]:
+        if weight == "bin":
+            return dict.fromkeys(d, 1.0)
+        idf = {w: math.log(n_docs / df[w]) for w in d}
+        return idf if weight == "idf" else {w: (1 + math.log(c)) * idf[w] for w, c in d.items()}
+
+    out = np.zeros((len(groups), k))
+    for p, ds in enumerate(docs):
+        vs = [vec(d) for d in ds]
+        mass = [sum(v.values()) or 1.0 for v in vs]
+        for i in range(k):
+            shares = [sum(x for w, x in vs[j].items() if w in vs[i]) / mass[j] for j in range(len(vs)) if j != i]
+            out[p, i] = float(np.mean(shares))
+    return out
+
+
+def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
+    """Session 4 (F*): recall-MBR consensus -- how much of the other samples' content a candidate covers --
+    over the 11 gold candidates or all 16 samples of the prompt (indices 11-15 have text, no gold)."""
+    all16 = [r["candidates"] for r in lab.rows]
+    cache: dict[object, np.ndarray] = {}
+
+    def rec(n: int, weight: str = "tfidf", ngram: int = 1) -> np.ndarray:
+        key = (n, weight, ngram)
+        if key not in cache:
+            cache[key] = recall_consensus([cs[:n] for cs in all16], weight=weight, ngram=ngram)
+        return cache[key]
+
+    def with_(*fs: Callable[[], np.ndarray], base: np.ndarray | None = hm) -> Callable[[list[int]], np.ndarray]:
+        def make(tr: list[int]) -> np.ndarray:
+            extra = [np.stack([f(), gz(f())], 2) for f in fs]
+            parts = ([base] if base is not None else []) + extra
+            return lab.zs(np.concatenate(parts, 2), tr)
+
+        return make
+
+    def prec16() -> np.ndarray:
+        """The converse: the share of this candidate's own term weight found in the other samples."""
+        docs = [[Counter(WORD.findall(c.lower())) for c in cs] for cs in all16]
+        df = Counter(w for ds in docs for d in ds for w in d)
+        n_docs = sum(len(ds) for ds in docs)
+        out = np.zeros((lab.P, K))
+        for p, ds in enumerate(docs):
+            vs = [{w: (1 + math.log(c)) * math.log(n_docs / df[w]) for w, c in d.items()} for d in ds]
+            for i in range(K):
+                own = sum(vs[i].values()) or 1.0
+                shares = [sum(x for w, x in vs[i].items() if w in vs[j]) / own for j in range(len(vs)) if j != i]
+                out[p, i] = float(np.mean(shares))
+        return out
+
+    ll = lambda: lab.loglen  # noqa: E731
+
+    def cos16() -> np.ndarray:
+        """Cosine consensus (B1's) over all 16 samples of the prompt."""
+        if "cos16" not in cache:
+            docs = [[Counter(WORD.findall(c.lower())) for c in cs] for cs in all16]
+            df = Counter(w for ds in docs for d in ds for w in d)
+            n_docs = sum(len(ds) for ds in docs)
+            out = np.zeros((lab.P, K))
+            for p, ds in enumerate(docs):
+                vs = [{w: (1 + math.log(c)) * math.log(n_docs / df[w]) for w, c in d.items()} for d in ds]
+                norms = [math.sqrt(sum(x * x for x in v.values())) or 1.0 for v in vs]
+                for i in range(K):
+                    sims = [
+                        sum(x * vs[j].get(w, 0.0) for w, x in vs[i].items()) / (norms[i] * norms[j])
+                        for j in range(len(vs))
+                        if j != i
+                    ]
+                    out[p, i] = float(np.mean(sims))
+            cache["cos16"] = out
+        return cache["cos16"]
+
+    return {
+        "F1": ("recall consensus over all 16 samples, tf-idf weights (no training)", lambda: rec(16)),
+        "F2": ("recall consensus over the 11 gold candidates only (no training)", lambda: rec(11)),
+        "F3": ("F1 with idf weights", lambda: rec(16, "idf")),
+        "F4": ("F1 with binary weights", lambda: rec(16, "bin")),
+        "F5": ("F2 with binary weights", lambda: rec(11, "bin")),
+        "F6": ("F1 on word bigrams", lambda: rec(16, ngram=2)),
+        "F7": ("F2 on word bigrams, idf weights", lambda: rec(11, "idf", 2)),
+        "F8": ("precision consensus over 16 samples (no training)", prec16),
+        "H1": ("B3 + F1 (raw, group-z), linear BT thr .25", lambda: lab.cv(with_(lambda: rec(16)))),
+        "H2": ("B3 + F1 + F8, linear BT thr .25", lambda: lab.cv(with_(lambda: rec(16), prec16))),
+        "H3": ("B3 + F2 (11 candidates only), linear BT thr .25", lambda: lab.cv(with_(lambda: rec(11)))),
+        "H4": ("log length + F1 (raw, group-z), BT thr .25", lambda: lab.cv(with_(ll, lambda: rec(16), base=None))),
+        "H5": ("log length + F2 (raw, group-z), BT thr .25", lambda: lab.cv(with_(ll, lambda: rec(11), base=None))),
+        "H6": (
+            "log length + F1 + cosine consensus over 16 (raw, group-z), BT thr .25",
+            lambda: lab.cv(with_(ll, lambda: rec(16), cos16, base=None)),
+        ),
+    }
 
 
 def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:

@@ -26,7 +26,7 @@ train_app = command_group(
     ),
 )
 
-_OWN_OUTPUTS = ("reward_model.json", "card.json", "MODEL_CARD.md")
+_OWN_OUTPUTS = ("reward_model.json", "consensus_model.json", "card.json", "MODEL_CARD.md")
 
 
 @train_app.command(
@@ -54,8 +54,12 @@ _OWN_OUTPUTS = ("reward_model.json", "card.json", "MODEL_CARD.md")
 def train_bt_command(
     data: str = typer.Option(..., "--data", "-d", help="Training preference pairs (JSONL, .gz ok)."),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for the model (weights, config, model card)."),
-    backbone: str = typer.Option(
-        "minilm", "--backbone", "-b", help="'minilm', 'smollm2', or a local Hugging Face model folder."
+    backbone: str | None = typer.Option(
+        None,
+        "--backbone",
+        "-b",
+        help="'minilm' (default for pairs), 'smollm2', a local Hugging Face model folder, or 'consensus' "
+        "(default for candidate lists with scores: no neural network, see below).",
     ),
     eval_data: str | None = typer.Option(
         None, "--eval-data", help="Held-out pairs file (default: hold out --eval-fraction of --data)."
@@ -143,10 +147,14 @@ def train_bt_command(
     """Train a Bradley-Terry reward model on preference pairs, or on candidate lists with scores.
 
     Candidate lists (a prompt, candidates, a score per candidate) become pairs (--pairs, --min-margin) and
-    the held-out share is a set of whole prompts. Options left unset take the candidate-list defaults
-    (rewardlab.models.bt.candidates.CANDIDATE_DEFAULTS: a linear probe on MiniLM at 512 tokens, 8 epochs,
-    all pairs whose scores differ by more than 0.25), the setting measured on alpaca_bon16 in
-    benchmarks/RESULTS.md.
+    the held-out share is a set of whole prompts. Their default model is the consensus reward model
+    (--backbone consensus): a linear Bradley-Terry head on each response's length and on how much of
+    what the other responses to the same prompt say it covers, fitted on all pairs whose scores differ
+    by more than 0.25 -- the learned reward that beats "pick the longest answer" on AlpacaEval
+    best-of-11 under prompt-disjoint cross-validation (benchmarks/RESULTS.md, issue 15). It trains in
+    seconds, needs no torch, and scores a prompt's responses together (score them in one call). With
+    --backbone minilm (or smollm2, a folder) options left unset take the neural candidate-list defaults
+    (rewardlab.models.bt.candidates.CANDIDATE_DEFAULTS: a linear probe at 512 tokens, 8 epochs).
 
     The loss is -log sigmoid(r_chosen - r_rejected - margin), plus lambda*(r_chosen + r_rejected)^2
     with --center-coef. The held-out accuracy is printed after every epoch. The folder gets the
@@ -176,6 +184,55 @@ def train_bt_command(
         fail("--pairs and --min-margin apply to candidate lists with scores only; this file holds pairs")
     if pair_strategy is not None and pair_strategy not in ("all", "best"):
         fail(f"--pairs '{pair_strategy}': expected all or best")
+    backbone = backbone or (CANDIDATE_DEFAULTS["backbone"] if lists_mode else "minilm")
+    if backbone == "consensus":
+        neural = {
+            "--epochs": epochs is not None,
+            "--lr": learning_rate != 5e-5,
+            "--head-lr": head_learning_rate is not None,
+            "--batch-size": batch_size is not None,
+            "--grad-accum": grad_accum != 1,
+            "--max-length": max_length is not None,
+            "--margin": margin != 0.0,
+            "--margin-from-data": margin_from_data,
+            "--center-coef": center_coef != 0.0,
+            "--weight-decay": weight_decay != 0.01,
+            "--warmup": warmup_ratio != 0.1,
+            "--pooling": pooling is not None,
+            "--bf16": bf16,
+            "--freeze-layers": freeze_layers is not None,
+            "--ensemble-mode": ensemble_mode != "members",
+            "--select": select != "last",
+            "--device": device != "auto",
+            "--threads": threads is not None,
+        }
+        given = [name for name, used in neural.items() if used]
+        if not lists_mode:
+            fail(
+                "--backbone consensus needs candidate lists with scores (a prompt, its candidates, a score each): "
+                "its features compare each response with the other responses to the same prompt; this file holds "
+                "pairs (use --backbone minilm, smollm2 or a model folder)"
+            )
+        if given:
+            fail(
+                f"{', '.join(given)}: {'applies' if len(given) == 1 else 'apply'} to neural backbones only; the "
+                "consensus model (the candidate-list default) is a linear head fitted in one go (choose --backbone "
+                "minilm, smollm2 or a model folder to use them)"
+            )
+        _check_out(out, overwrite)
+        _train_consensus(
+            data,
+            eval_data,
+            out,
+            eval_fraction=eval_fraction,
+            strategy=pair_strategy or CANDIDATE_DEFAULTS["pairs"],
+            min_margin=CANDIDATE_DEFAULTS["min_margin"] if min_margin is None else min_margin,
+            ensemble=ensemble,
+            seed=seed,
+            strict=strict,
+            limit=limit,
+        )
+        raise typer.Exit(EXIT_OK)
     if lists_mode:
         defaults = CANDIDATE_DEFAULTS
         epochs = defaults["epochs"] if epochs is None else epochs
@@ -304,12 +361,11 @@ def _pair_file_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[list[
     return pairs, [], info
 
 
-def _candidate_list_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
-    """Training and held-out pairs from candidate lists with scores; the held-out side is whole prompts."""
+def _candidate_lists(data: str, eval_data: str | None, **kw: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Training and held-out candidate lists with scores; the held-out side is whole prompts."""
     from ..core.errors import InputError
 
-    load, make_pairs, split = kw["load"], kw["make_pairs"], kw["split"]
-    strategy, min_margin, seed, limit = kw["strategy"], kw["min_margin"], kw["seed"], kw["limit"]
+    load, split, seed, limit = kw["load"], kw["split"], kw["seed"], kw["limit"]
     try:
         train_set = load(data, strict=kw["strict"])
         held_set = load(eval_data, strict=kw["strict"]) if eval_data else None
@@ -321,7 +377,7 @@ def _candidate_list_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[
         "train_file": data,
         "skipped_rows": len(train_set.skipped),
         "candidate_lists": len(lists),
-        "pairs_from_lists": f"{strategy} pairs with a score difference above {min_margin:g}",
+        "pairs_from_lists": f"{kw['strategy']} pairs with a score difference above {kw['min_margin']:g}",
     }
     if held_set is not None:
         _warn_skipped(held_set.skipped)
@@ -335,21 +391,66 @@ def _candidate_list_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[
         info["eval_source"] = "none"
         err_console.print("[yellow]warning:[/] no held-out prompts (--eval-fraction 0, no --eval-data): no accuracy")
     info["eval_lists"] = len(eval_lists)
+    return train_lists, eval_lists, info
+
+
+def _candidate_list_pairs(data: str, eval_data: str | None, **kw: Any) -> tuple[list[Any], list[Any], dict[str, Any]]:
+    """Training and held-out pairs from candidate lists with scores; the held-out side is whole prompts."""
+    strategy, min_margin, make_pairs = kw["strategy"], kw["min_margin"], kw["make_pairs"]
+    train_lists, eval_lists, info = _candidate_lists(data, eval_data, **kw)
     train_pairs = make_pairs(train_lists, strategy=strategy, min_margin=min_margin)
     eval_pairs = make_pairs(eval_lists, strategy=strategy, min_margin=min_margin)
     err_console.print(
-        f"{len(lists)} candidate lists: {len(train_pairs)} training pairs from {len(train_lists)} prompts, "
-        f"{len(eval_pairs)} held-out pairs from {len(eval_lists)} prompts ({strategy}, score margin > {min_margin:g})",
+        f"{len(train_lists) + len(eval_lists)} candidate lists: {len(train_pairs)} training pairs from "
+        f"{len(train_lists)} prompts, {len(eval_pairs)} held-out pairs from {len(eval_lists)} prompts "
+        f"({strategy}, score margin > {min_margin:g})",
         highlight=False,
     )
     return train_pairs, eval_pairs, info
+
+
+def _train_consensus(data: str, eval_data: str | None, out: Path, **kw: Any) -> None:
+    """``train bt --backbone consensus``: fit the consensus reward model on candidate lists, report."""
+    from ..models.bt.candidates import load_candidate_lists, split_lists
+    from ..models.consensus.train import ConsensusTrainConfig, train_consensus
+
+    train_lists, eval_lists, info = _candidate_lists(
+        data, eval_data, load=load_candidate_lists, split=split_lists, **kw
+    )
+    config = ConsensusTrainConfig(
+        strategy=kw["strategy"], min_margin=kw["min_margin"], ensemble=kw["ensemble"], seed=kw["seed"]
+    )
+    err_console.print(
+        f"consensus reward model: {len(train_lists)} training prompts, {len(eval_lists)} held out "
+        f"({config.strategy} pairs, score margin > {config.min_margin:g})",
+        highlight=False,
+    )
+    try:
+        report = train_consensus(
+            train_lists,
+            eval_lists,
+            out,
+            config,
+            message=lambda text: err_console.print(text, highlight=False),
+            data_info={**info, "backbone": "consensus"},
+        )
+    except ValueError as exc:
+        fail(f"{data}: {exc}")
+    _summary(report)
+    bon = report.best_of_n
+    if bon:
+        err_console.print(
+            f"held-out pick among every scored response ({int(bon['prompts'])} prompts): gold {bon['model']:.4f}; "
+            f"longest answer {bon['longest']:.4f}, random {bon['random']:.4f}, best possible {bon['oracle']:.4f}",
+            highlight=False,
+        )
 
 
 def _check_out(out: Path, overwrite: bool) -> None:
     if out.exists() and not out.is_dir():
         fail(f"--out {out}: exists and is not a folder")
     if out.is_dir() and any(out.iterdir()):
-        own = (out / "reward_model.json").is_file() or any(out.glob("member-*"))
+        own = any((out / name).is_file() for name in _OWN_OUTPUTS[:2]) or any(out.glob("member-*"))
         if not overwrite:
             hint = " (add --overwrite to replace the model)" if own else " (choose an empty or new folder)"
             fail(f"--out {out}: folder is not empty{hint}")

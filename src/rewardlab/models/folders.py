@@ -4,6 +4,8 @@
 ones; these functions decide which reward a folder becomes:
 
 - ``reward_model.json`` -> ``reward_model`` (written by ``rewardlab train bt``);
+- ``consensus_model.json`` -> ``consensus_model`` (written by ``rewardlab train bt`` from candidate
+  lists with scores, its default there);
 - ``prm.json`` -> ``prm`` (written by ``rewardlab train prm``);
 - ``config.json`` whose ``architectures`` name a ``...ForSequenceClassification`` ->
   ``hf_reward_model`` (Skywork-Reward, ArmoRM-style multi-head heads, OpenAssistant's DeBERTa,
@@ -86,6 +88,8 @@ def _task_of(folder: str | Path) -> HFTask | None:
 def rm_node(argument: str) -> dict[str, Any]:
     """The spec node of ``rm:DIR``: rewardlab's own folder, or a sequence-classification folder."""
     folder = Path(argument).expanduser()
+    if (folder / "consensus_model.json").is_file():
+        return {"type": "consensus_model", "path": argument}
     if not (folder / "reward_model.json").is_file() and _task_of(folder) == "sequence_classification":
         return {"type": "hf_reward_model", "path": argument}
     return {"type": "reward_model", "path": argument}

@@ -136,13 +136,17 @@ def test_load_skips_or_raises_bad_rows(tmp_path: Path) -> None:
 
 
 @pytest.mark.integration
-def test_train_bt_on_candidate_lists_uses_the_list_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_train_bt_on_candidate_lists_with_minilm_uses_the_probe_defaults(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A neural --backbone on candidate lists takes the neural list defaults (the consensus model, the
+    default without --backbone, is tested in tests/models/consensus)."""
     monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))
     data = _write(tmp_path / "bon.jsonl.gz", _lists_rows(20))
     out = tmp_path / "model"
     res = runner.invoke(
-        app, ["train", "bt", "--data", str(data), "--out", str(out), "--epochs", "2", "--max-length", "48",
-              "--eval-fraction", "0.2", "--no-progress"],
+        app, ["train", "bt", "--data", str(data), "--out", str(out), "--backbone", "minilm", "--epochs", "2",
+              "--max-length", "48", "--eval-fraction", "0.2", "--no-progress"],
     )  # fmt: skip
     assert res.exit_code == 0, res.output
     # 3 scored candidates, margins .8 .3 .5 all above 0.25: 3 pairs a prompt; 4 of 20 prompts held out

@@ -248,9 +248,12 @@ def split_lists(
     return train, evaluation
 
 
-# What ``rewardlab train bt`` does with candidate lists when an option is not given: the setting that
-# won the prompt-disjoint cross-validation on alpaca_bon16 (benchmarks/RESULTS.md, issue 15).
+# What ``rewardlab train bt`` does with candidate lists when an option is not given: the consensus
+# reward model (rewardlab.models.consensus), the setting that won the prompt-disjoint cross-validation
+# on alpaca_bon16 (benchmarks/RESULTS.md, issue 15); with a neural --backbone, a linear probe on it
+# (the best neural setting measured there).
 CANDIDATE_DEFAULTS: dict[str, Any] = {
+    "backbone": "consensus",
     "pairs": "all",
     "min_margin": 0.25,
     "max_length": 512,
