@@ -19,6 +19,7 @@ __all__ = ["overopt_command"]
         "  rewardlab eval overopt --data ../shared/data/alpaca_bon16.jsonl.gz --out runs/overopt\n\n"
         "  rewardlab eval overopt -d ../shared/data/alpaca_bon16.jsonl.gz --noise 0.25 --labels 300 --labels 3000 "
         "--members 5 -o runs/overopt-noisy\n\n"
+        "  rewardlab eval overopt -d ../shared/data/alpaca_bon16.jsonl.gz --backbone consensus -o runs/overopt-cons\n\n"
         "Data: JSONL rows with instruction, candidates and gold (a number or null per candidate), as eval bon.\n\n"
         "Exit status: 0 written; 2 bad arguments or data."
     ),
@@ -35,7 +36,13 @@ def overopt_command(
     clip_quantile: float = typer.Option(
         0.9, "--clip-quantile", min=0.0, max=1.0, help="Clip the mean proxy at this quantile of its training scores."
     ),
-    backbone: str = typer.Option("minilm", "--backbone", "-b", help="Frozen backbone of the proxies' features."),
+    backbone: str = typer.Option(
+        "minilm",
+        "--backbone",
+        "-b",
+        help="Features of the proxies: a frozen backbone (minilm, smollm2, a model folder) or 'consensus' (the "
+        "consensus reward model's: length and agreement with the other candidates; seconds, and they learn).",
+    ),
     max_length: int = typer.Option(256, "--max-length", min=8, help="Tokens per candidate for the features."),
     limit: int | None = typer.Option(None, "--limit", min=4, help="Use only the first N prompts."),
     seed: int = typer.Option(0, "--seed", help="Seed of the split, the annotators and the bootstraps."),

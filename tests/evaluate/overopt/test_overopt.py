@@ -139,3 +139,31 @@ def test_cli_runs_on_a_small_file_with_minilm(tmp_path: Path, monkeypatch: pytes
     assert again.exit_code == 0 and "features:" not in again.output
     bad = CliRunner().invoke(app, ["eval", "overopt", "-d", str(tmp_path / "none.jsonl"), "-o", str(out)])
     assert bad.exit_code == 2 and "no such file" in bad.output
+
+
+def test_consensus_proxies_learn_coverage_the_gold_pays(tmp_path: Path) -> None:
+    """--backbone consensus: the proxies' features are the consensus reward model's (no backbone to
+    load); on prompts whose gold is how many of the topic's words a candidate covers, the fitted
+    proxies pick far above a random pick."""
+    rng = np.random.default_rng(1)
+    words = ["honey", "wax", "pollen", "hive", "nectar", "queen", "drone", "comb"]
+    rows = []
+    for i in range(24):
+        cands, gold = [], []
+        for _ in range(8):
+            k = int(rng.integers(1, len(words) + 1))
+            filler = " ".join(["so"] * int(rng.integers(0, 40)))
+            cands.append(f"{filler} {' '.join(rng.permutation(words)[:k])}.")
+            gold.append(k / len(words))
+        rows.append({"id": f"q{i}", "instruction": f"About bees ({i})?", "candidates": cands, "gold": gold})
+    data = tmp_path / "bon.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "lab"
+    args = ["eval", "overopt", "-d", str(data), "-o", str(out), "--backbone", "consensus", "--labels", "200"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    summary = json.loads((out / "overopt.json").read_text())
+    assert "features.npz" not in {p.name for p in out.iterdir()}
+    single = next(r for r in summary["runs"] if r["mitigation"] == "single")
+    random_pick = summary["runs"][0]["curve"][0]["gold"]  # N = 1
+    assert single["curve"][-1]["gold"] > random_pick + 0.2

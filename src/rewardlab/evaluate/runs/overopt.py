@@ -2,7 +2,9 @@
 
 Steps (:func:`run_overopt`): the prompts are split in two (prompt-disjoint, seeded); features of
 every gold candidate come from a frozen backbone (MiniLM's mean over the response's tokens, the
-``train bt`` probe's features; computed once and kept in ``features.npz`` under the output folder);
+``train bt`` probe's features; computed once and kept in ``features.npz`` under the output folder)
+or, with ``backbone="consensus"``, are the consensus reward model's six (:func:`consensus_features`:
+length and agreement with the prompt's other candidates -- proxies that can learn the gold);
 for each label count, simulated annotators label pairs of training prompts by the gold with
 noise ``p`` (:func:`~rewardlab.evaluate.overopt.simulate_labels`); ``members`` linear BT proxies
 are fitted on bootstraps of the labels; each mitigation combines them and is optimized by
@@ -32,7 +34,7 @@ from ..overopt import (
     simulate_labels,
 )
 
-__all__ = ["candidate_features", "run_overopt", "write_report"]
+__all__ = ["candidate_features", "consensus_features", "run_overopt", "write_report"]
 
 DEFAULT_MITIGATIONS = ("single", "mean", "worst", "uwo", "clip", "par")
 
@@ -49,8 +51,11 @@ def candidate_features(
     """``[prompts, K, hidden]`` frozen features of every candidate with gold (zeros elsewhere).
 
     With ``cache``, features already computed for the same prompts, backbone and length are read
-    back from it, and new ones are written to it.
+    back from it, and new ones are written to it. ``backbone="consensus"``: :func:`consensus_features`
+    (seconds; no cache, no length limit).
     """
+    if backbone == "consensus":
+        return consensus_features(prompts)
     import torch
 
     from ...models.backbones import load_backbone
@@ -82,6 +87,34 @@ def candidate_features(
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         np.savez(cache, features=out, key=json.dumps(key))
+    return out
+
+
+def consensus_features(prompts: Sequence[BonPrompt]) -> np.ndarray:
+    """``[prompts, K, 6]`` the consensus reward model's features of every candidate with gold (zeros
+    elsewhere), standardized over those candidates: its length and its agreement with the prompt's
+    other candidates (all of them, with or without gold), raw and within the prompt
+    (:func:`rewardlab.models.consensus.group_features`). The vocabulary counts every candidate of
+    the file; no gold is read.
+
+    >>> p = BonPrompt("q", "Name a fruit.", ["apple", "an apple, red", "a car"], [0.9, 0.5, None])
+    >>> consensus_features([p, BonPrompt("r", "Hi", ["hello", "hi there"], [0.1, 0.2])]).shape
+    (2, 3, 6)
+    """
+    from ...models.consensus import FEATURES, Vocabulary, group_features
+
+    vocab = Vocabulary.fit(c for p in prompts for c in p.candidates)
+    width = max(len(p.candidates) for p in prompts)
+    out = np.zeros((len(prompts), width, len(FEATURES)))
+    mask = np.zeros((len(prompts), width), dtype=bool)
+    for i, p in enumerate(prompts):
+        if len(p.candidates) >= 2:
+            out[i, : len(p.candidates)] = group_features(p.candidates, vocab, counted=True)
+            mask[i, p.gold_indices] = True
+    rows = out[mask]
+    std = rows.std(0)
+    out = (out - rows.mean(0)) / np.where(std > 1e-12, std, 1.0)
+    out[~mask] = 0.0
     return out
 
 
