@@ -27,7 +27,7 @@ import json
 from pathlib import Path
 from typing import Any, Literal
 
-__all__ = ["HFTask", "hf_config_of", "hf_task", "prm_node", "read_hf_config", "rm_node"]
+__all__ = ["HFTask", "hf_config_of", "hf_task", "prm_node", "read_folder_json", "read_hf_config", "rm_node"]
 
 HFTask = Literal["sequence_classification", "token_classification"]
 
@@ -42,21 +42,27 @@ def hf_task(config: dict[str, Any]) -> HFTask | None:
     return None
 
 
-def read_hf_config(folder: str | Path) -> dict[str, Any]:
-    """The ``config.json`` of a Hugging Face model folder (``ValueError`` saying what is wrong)."""
+def read_folder_json(folder: str | Path, name: str, what: str, content: str = "JSON file") -> dict[str, Any]:
+    """The JSON object in ``folder/name``, ``ValueError`` saying what is wrong: no such folder, no
+    such file (the folder "is not a ``what``"), not readable ``content``, not an object."""
     path = Path(folder).expanduser()
     if not path.is_dir():
         raise ValueError(f"model folder '{path}' does not exist")
-    file = path / "config.json"
+    file = path / name
     if not file.is_file():
-        raise ValueError(f"'{path}' is not a Hugging Face model folder: it has no config.json")
+        raise ValueError(f"'{path}' is not a {what}: it has no {name}")
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as exc:
-        raise ValueError(f"{file}: not a readable JSON model config ({exc})") from None
+        raise ValueError(f"{file}: not a readable {content} ({exc})") from None
     if not isinstance(data, dict):
         raise ValueError(f"{file}: expected a JSON object, got {type(data).__name__}")
     return data
+
+
+def read_hf_config(folder: str | Path) -> dict[str, Any]:
+    """The ``config.json`` of a Hugging Face model folder (``ValueError`` saying what is wrong)."""
+    return read_folder_json(folder, "config.json", "Hugging Face model folder", "JSON model config")
 
 
 _HEAD_NAMES = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import platform
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from .config import BTTrainConfig
 if TYPE_CHECKING:  # pragma: no cover
     from .trainer import MemberResult
 
-__all__ = ["TrainReport", "card_data", "render_markdown", "write_card"]
+__all__ = ["TrainReport", "card_data", "render_markdown", "save_card", "write_card"]
 
 
 @dataclass
@@ -171,8 +172,14 @@ def render_markdown(card: dict[str, Any], folder: Path) -> str:
 
 def write_card(folder: str | Path, report: TrainReport, data_info: dict[str, Any]) -> dict[str, Any]:
     """Write ``card.json`` and ``MODEL_CARD.md`` into ``folder``; returns the card data."""
+    return save_card(folder, card_data(report, data_info), render_markdown)
+
+
+def save_card(
+    folder: str | Path, card: dict[str, Any], render: Callable[[dict[str, Any], Path], str]
+) -> dict[str, Any]:
+    """Write ``card`` as ``card.json`` and, rendered by ``render(card, folder)``, as ``MODEL_CARD.md``."""
     path = Path(folder)
-    card = card_data(report, data_info)
     (path / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    (path / "MODEL_CARD.md").write_text(render_markdown(card, path), encoding="utf-8")
+    (path / "MODEL_CARD.md").write_text(render(card, path), encoding="utf-8")
     return card

@@ -8,7 +8,6 @@ the learned weight of every feature, the time and the rewardlab version.
 
 from __future__ import annotations
 
-import json
 import platform
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import Any
 
 from ... import __version__
 from ..bt.candidates import PairStrategy
+from ..bt.card import save_card
 
 __all__ = ["ConsensusReport", "ConsensusTrainConfig", "card_data", "render_markdown", "write_card"]
 
@@ -137,8 +137,4 @@ def render_markdown(card: dict[str, Any], folder: Path) -> str:
 
 def write_card(folder: str | Path, report: ConsensusReport, data_info: dict[str, Any]) -> dict[str, Any]:
     """Write ``card.json`` and ``MODEL_CARD.md`` into ``folder``; returns the card data."""
-    path = Path(folder)
-    card = card_data(report, data_info)
-    (path / "card.json").write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
-    (path / "MODEL_CARD.md").write_text(render_markdown(card, path), encoding="utf-8")
-    return card
+    return save_card(folder, card_data(report, data_info), render_markdown)

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from ... import __version__
+from ..folders import read_folder_json
 from ..shared import SharedModels, file_stamp
 from .agreement import Vocabulary
 from .features import FEATURES, group_features
@@ -100,13 +101,11 @@ def save_model(folder: str | Path, model: ConsensusModelData) -> Path:
 def load_model(folder: str | Path) -> ConsensusModelData:
     """Read a folder written by :func:`save_model` (:class:`ConsensusModelError` saying what is wrong)."""
     file = Path(folder).expanduser() / CONSENSUS_FILE
-    if not file.is_file():
-        raise ConsensusModelError(f"'{folder}' is not a consensus reward model: it has no {CONSENSUS_FILE}")
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ConsensusModelError(f"{file}: not readable JSON ({exc})") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        data = read_folder_json(folder, CONSENSUS_FILE, "consensus reward model")
+    except ValueError as exc:
+        raise ConsensusModelError(str(exc)) from None
+    if data.get("format") != FORMAT:
         raise ConsensusModelError(f"{file}: expected format '{FORMAT}'")
     if data.get("format_version") != FORMAT_VERSION:
         raise ConsensusModelError(
