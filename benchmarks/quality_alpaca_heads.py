@@ -409,7 +409,17 @@ def attempts(lab: Lab) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
     return out
 
 
-def recall_consensus(groups: list[list[str]], k: int = K, weight: str = "tfidf", ngram: int = 1) -> np.ndarray:
+_SUFFIX = re.compile(r"(ies|ied|ing|ed|es|s|ly)$")
+
+
+def stem(word: str) -> str:
+    """A light suffix stripper (plural, -ing, -ed, -ly) for words of five letters or more."""
+    return _SUFFIX.sub("", word) if len(word) >= 5 else word
+
+
+def recall_consensus(
+    groups: list[list[str]], k: int = K, weight: str = "tfidf", ngram: int = 1, stemmed: bool = False
+) -> np.ndarray:
     """[P, k] MBR with a recall utility: for each of a prompt's first ``k`` candidates, the mean over the
     prompt's other candidates (all of ``groups[p]``, labelled or not) of the share of that other candidate's
     term weight that this candidate also contains. Term weights: (1 + log tf) * idf (``tfidf``), idf, or 1
@@ -417,6 +427,8 @@ def recall_consensus(groups: list[list[str]], k: int = K, weight: str = "tfidf",
 
     def terms(c: str) -> Counter[object]:
         words = WORD.findall(c.lower())
+        if stemmed:
+            words = [stem(w) for w in words]
         return Counter(words if ngram == 1 else zip(*[words[i:] for i in range(ngram)], strict=False))
 
     docs = [[terms(c) for c in cs] for cs in groups]
@@ -475,6 +487,11 @@ def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
 
     ll = lambda: lab.loglen  # noqa: E731
 
+    def rec16s() -> np.ndarray:
+        if "rec16s" not in cache:
+            cache["rec16s"] = recall_consensus(all16, stemmed=True)
+        return cache["rec16s"]
+
     def cos16() -> np.ndarray:
         """Cosine consensus (B1's) over all 16 samples of the prompt."""
         if "cos16" not in cache:
@@ -504,6 +521,8 @@ def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
         "F6": ("F1 on word bigrams", lambda: rec(16, ngram=2)),
         "F7": ("F2 on word bigrams, idf weights", lambda: rec(11, "idf", 2)),
         "F8": ("precision consensus over 16 samples (no training)", prec16),
+        "F9": ("F1 on lightly stemmed words", lambda: rec16s()),
+        "H7": ("log length + F9 (raw, group-z), BT thr .25", lambda: lab.cv(with_(ll, rec16s, base=None))),
         "H1": ("B3 + F1 (raw, group-z), linear BT thr .25", lambda: lab.cv(with_(lambda: rec(16)))),
         "H2": ("B3 + F1 + F8, linear BT thr .25", lambda: lab.cv(with_(lambda: rec(16), prec16))),
         "H3": ("B3 + F2 (11 candidates only), linear BT thr .25", lambda: lab.cv(with_(lambda: rec(11)))),
