@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -20,12 +21,23 @@ __all__ = ["overopt_command"]
         "  rewardlab eval overopt -d ../shared/data/alpaca_bon16.jsonl.gz --noise 0.25 --labels 300 --labels 3000 "
         "--members 5 -o runs/overopt-noisy\n\n"
         "  rewardlab eval overopt -d ../shared/data/alpaca_bon16.jsonl.gz --backbone consensus -o runs/overopt-cons\n\n"
-        "Data: JSONL rows with instruction, candidates and gold (a number or null per candidate), as eval bon.\n\n"
+        "  rewardlab sample -i prompts.jsonl -n 32 -o samples.jsonl && rewardlab eval overopt -d samples.jsonl "
+        "--gold math --backbone consensus -o runs/overopt-gsm8k   (sample more for a larger N; a verifier as gold)\n\n"
+        "Data: JSONL rows with instruction, candidates and gold (a number or null per candidate), as eval bon. "
+        "With --gold, the gold is that reward's score of each candidate instead, and --data may also be "
+        "candidate lists without gold or `rewardlab sample` output (rows grouped by group_id).\n\n"
         "Exit status: 0 written; 2 bad arguments or data."
     ),
 )
 def overopt_command(
     data: str = typer.Option(..., "--data", "-d", help="Candidates with gold (JSONL, .gz ok)."),
+    gold: str | None = typer.Option(
+        None,
+        "--gold",
+        "-g",
+        help="A reward whose score of each candidate is the gold (a verifier, a judge, rm:DIR) instead of the "
+        "data's gold field; --data may then be `rewardlab sample` output.",
+    ),
     out: Path = typer.Option(..., "--out", "-o", help="Folder for overopt.json, REPORT.md, overopt.png."),
     labels: list[int] = typer.Option(
         None, "--labels", min=10, help="Label counts of the proxies (repeatable; default 100 300 1000 3000 10000)."
@@ -62,7 +74,7 @@ def overopt_command(
     from ..evaluate.runs.overopt import candidate_features, run_overopt, write_report
 
     try:
-        prompts = load_bon(data, limit=limit)
+        prompts = load_bon(data, limit=limit) if gold is None else _gold_prompts(data, gold, limit)
     except InputError as exc:
         fail(exc)
     if len(prompts) < 4:
@@ -101,3 +113,24 @@ def overopt_command(
     for p in paths:
         print(p)
     raise typer.Exit(EXIT_OK)
+
+
+def _gold_prompts(data: str, gold: str, limit: int | None) -> list[Any]:
+    """The prompts of --data with the --gold reward's scores as their gold (progress and counts on stderr)."""
+    from ..core.errors import RewardlabError
+    from ..core.spec import resolve
+    from ..evaluate.runs.overopt_gold import gold_from_reward, load_candidates
+
+    inputs = load_candidates(data, limit=limit)
+    try:
+        spec = resolve(gold)
+    except RewardlabError as exc:
+        fail(f"--gold {gold}: {exc}")
+    n = sum(len(i.samples) for i in inputs)
+    err_console.print(f"gold: scoring {n} candidates of {len(inputs)} prompts with {spec.name}", highlight=False)
+    prompts, counts = gold_from_reward(inputs, spec)
+    summary = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+    err_console.print(f"gold: {summary}; {len(prompts)} prompts have two or more scored candidates", highlight=False)
+    if not prompts:
+        fail(f"--gold {gold}: no prompt has two candidates with a gold score ({summary})")
+    return prompts

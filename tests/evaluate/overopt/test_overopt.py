@@ -167,3 +167,42 @@ def test_consensus_proxies_learn_coverage_the_gold_pays(tmp_path: Path) -> None:
     single = next(r for r in summary["runs"] if r["mitigation"] == "single")
     random_pick = summary["runs"][0]["curve"][0]["gold"]  # N = 1
     assert single["curve"][-1]["gold"] > random_pick + 0.2
+
+
+def test_gold_from_a_reward_on_sampled_candidates(tmp_path: Path) -> None:
+    """--gold: a verifier scores every candidate and its score is the gold; `rewardlab sample` rows
+    (group_id, sample_index) are one prompt's candidates, so sampling more gives a larger N."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for q in range(16):
+        answer = str(q + 2)
+        for i in range(6):
+            right = rng.random() < 0.5
+            text = f"We add {q} and 2 step by step. " * int(rng.integers(1, 4)) + f"#### {answer if right else q}"
+            rows.append({"group_id": f"q{q}", "sample_index": i, "prompt": [{"role": "user", "content": f"{q}+2?"}],
+                         "completion": text, "answer": answer})  # fmt: skip
+    rows.append({"group_id": "q0", "sample_index": 6, "prompt": "0+2?", "completion": "", "answer": "2"})
+    data = tmp_path / "samples.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    out = tmp_path / "lab"
+    args = ["eval", "overopt", "-d", str(data), "-o", str(out), "--gold", "math", "--backbone", "consensus",
+            "--labels", "40", "--members", "2"]  # fmt: skip
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 0, res.output
+    assert "gold: scoring 97 candidates of 16 prompts with math" in res.output
+    summary = json.loads((out / "overopt.json").read_text())
+    assert summary["settings"]["ns"][-1] == 6  # q0 has 7 samples, the others 6: N goes to 6
+    assert 0.0 < summary["oracle"][0]["gold"] < summary["oracle"][-1]["gold"] <= 1.0
+
+
+def test_gold_options_say_what_is_wrong(tmp_path: Path) -> None:
+    lists = tmp_path / "lists.jsonl"
+    lists.write_text(json.dumps({"instruction": "q", "candidates": ["a", "b"]}) + "\n")
+    res = CliRunner().invoke(app, ["eval", "overopt", "-d", str(lists), "-o", str(tmp_path / "o"), "--gold", "nope"])
+    assert res.exit_code == 2 and "--gold nope" in res.output
+    odd = tmp_path / "odd.jsonl"
+    odd.write_text(json.dumps({"prompt": "q", "text": "a"}) + "\n")
+    res = CliRunner().invoke(app, ["eval", "overopt", "-d", str(odd), "-o", str(tmp_path / "o"), "--gold", "length"])
+    assert res.exit_code == 2 and "odd.jsonl:1" in res.output and "group_id" in res.output
+    res = CliRunner().invoke(app, ["eval", "overopt", "-d", str(lists), "-o", str(tmp_path / "o"), "--gold", "math"])
+    assert res.exit_code == 2 and "no prompt has two candidates with a gold score" in res.output
