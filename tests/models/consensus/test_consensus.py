@@ -261,3 +261,9 @@ def test_on_the_shared_alpaca_lists_it_beats_a_random_pick_on_held_out_prompts(
     assert report.eval_accuracy is not None and report.longer_wins_accuracy is not None
     assert report.eval_accuracy > 0.6
     assert report.best_of_n["model"] > report.best_of_n["random"] + 0.03
+
+
+def test_lists_sharing_an_id_each_give_their_own_pairs(tmp_path: Path) -> None:
+    a = CandidateList("same", [{"role": "user", "content": "q1"}], ["honey wax", "honey", "no"], [0.9, 0.5, 0.0])
+    b = CandidateList("same", [{"role": "user", "content": "q2"}], ["rain falls", "rain", "no"], [0.9, 0.5, 0.0])
+    assert train_consensus([a, b], [], tmp_path / "m").n_train == 6  # 3 pairs above 0.25 in each list

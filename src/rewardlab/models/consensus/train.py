@@ -50,18 +50,16 @@ def _pair_rows(
     lists: Sequence[CandidateList], feats: Sequence[np.ndarray | None], config: ConsensusTrainConfig
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
     """Chosen and rejected feature rows, the list index of each pair, and (list, chosen, rejected)."""
-    where = {lst.id: n for n, lst in enumerate(lists)}
     hi, lo, owner, keys = [], [], [], []
-    for pair in candidate_pairs(lists, strategy=config.strategy, min_margin=config.min_margin):
-        n = where[pair.meta["prompt_id"]]
-        x = feats[n]
+    for n, (lst, x) in enumerate(zip(lists, feats, strict=True)):
         if x is None:
             continue
-        a, b = pair.meta["chosen_index"], pair.meta["rejected_index"]
-        hi.append(x[a])
-        lo.append(x[b])
-        owner.append(n)
-        keys.append((n, a, b))
+        for pair in candidate_pairs([lst], strategy=config.strategy, min_margin=config.min_margin):
+            a, b = pair.meta["chosen_index"], pair.meta["rejected_index"]
+            hi.append(x[a])
+            lo.append(x[b])
+            owner.append(n)
+            keys.append((n, a, b))
     width = len(FEATURES)
     return (
         np.array(hi).reshape(-1, width),
