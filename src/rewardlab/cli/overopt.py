@@ -102,6 +102,8 @@ def overopt_command(
         )
     except (ValueError, FileNotFoundError) as exc:
         fail(str(exc))
+    result["settings"]["gold"] = f"the reward {gold}" if gold else "the data field gold"
+    result["settings"]["features"] = backbone
     paths = write_report(result, out)
     last = result["settings"]["ns"][-1]
     best = max(result["runs"], key=lambda r: r["curve"][-1]["gold"])

@@ -193,6 +193,7 @@ def test_gold_from_a_reward_on_sampled_candidates(tmp_path: Path) -> None:
     summary = json.loads((out / "overopt.json").read_text())
     assert summary["settings"]["ns"][-1] == 6  # q0 has 7 samples, the others 6: N goes to 6
     assert 0.0 < summary["oracle"][0]["gold"] < summary["oracle"][-1]["gold"] <= 1.0
+    assert "Gold: the reward math. Proxy features: consensus." in (out / "REPORT.md").read_text()
 
 
 def test_gold_options_say_what_is_wrong(tmp_path: Path) -> None:

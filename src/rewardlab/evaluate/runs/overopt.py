@@ -219,6 +219,8 @@ def write_report(result: dict[str, Any], out: Path) -> list[Path]:
         f"(bootstraps of the labels); uwo k = {s['uwo_k']}; clip at the {s['clip_quantile']:.0%} quantile of "
         "the training prompts' mean scores. Gold and proxy are exact expectations over random N-subsets.",
         "",
+        f"Gold: {s.get('gold', 'the data field gold')}. Proxy features: {s.get('features', 'minilm')}.",
+        "",
         f"Reference at N = {last}: oracle gold {result['oracle'][-1]['gold']:.4f}, longest answer "
         f"{result['longest'][-1]['gold']:.4f}, N = 1 (random) {result['oracle'][0]['gold']:.4f}.",
         "",
