@@ -512,7 +512,7 @@ def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
             cache["cos16"] = out
         return cache["cos16"]
 
-    return {
+    out: dict[str, tuple[str, Callable[[], np.ndarray]]] = {
         "F1": ("recall consensus over all 16 samples, tf-idf weights (no training)", lambda: rec(16)),
         "F2": ("recall consensus over the 11 gold candidates only (no training)", lambda: rec(11)),
         "F3": ("F1 with idf weights", lambda: rec(16, "idf")),
@@ -533,6 +533,13 @@ def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
             lambda: lab.cv(with_(ll, lambda: rec(16), cos16, base=None)),
         ),
     }
+    if lab.smol:
+        cols = [lambda j=j: lab.smol["lp"][:, :, j] for j in range(len(LP_NAMES))]
+        out["H8"] = (
+            "H4 + the 8 SmolLM2 log-likelihood statistics (raw, group-z), BT thr .25",
+            lambda: lab.cv(with_(ll, lambda: rec(16), *cols, base=None)),
+        )
+    return out
 
 
 def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np.ndarray]]]:
