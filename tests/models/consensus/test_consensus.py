@@ -267,3 +267,20 @@ def test_lists_sharing_an_id_each_give_their_own_pairs(tmp_path: Path) -> None:
     a = CandidateList("same", [{"role": "user", "content": "q1"}], ["honey wax", "honey", "no"], [0.9, 0.5, 0.0])
     b = CandidateList("same", [{"role": "user", "content": "q2"}], ["rain falls", "rain", "no"], [0.9, 0.5, 0.0])
     assert train_consensus([a, b], [], tmp_path / "m").n_train == 6  # 3 pairs above 0.25 in each list
+
+
+def test_through_trls_calling_convention(model_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a GRPOTrainer sends: the batch's prompts and completions as chat messages, each prompt's
+    generations together. Scores come back for every completion; a prompt with one completion gets
+    None (with a warning), never a made-up number."""
+    from rewardlab.integrations.trl import TRLReward
+
+    monkeypatch.setenv("REWARDLAB_HOME", str(tmp_path / "home"))
+    reward = TRLReward(f"rm:{model_dir}", name="consensus")
+    prompts = [[{"role": "user", "content": "What do bees make?"}]] * 3 + [[{"role": "user", "content": "Rain?"}]] * 3
+    texts = ["honey and wax", "honey", "cars", "water vapor clouds", "vapor", "no idea"]
+    completions = [[{"role": "assistant", "content": t}] for t in texts]
+    out = reward(prompts=prompts, completions=completions)
+    assert all(isinstance(v, float) for v in out) and out[0] > out[2] and out[3] > out[5]
+    with pytest.warns(RuntimeWarning, match="could not be scored"):
+        assert reward(prompts=prompts[:1], completions=completions[:1]) == [None]
