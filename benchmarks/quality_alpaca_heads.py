@@ -533,6 +533,24 @@ def f_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
             lambda: lab.cv(with_(ll, lambda: rec(16), cos16, base=None)),
         ),
     }
+
+    def unigram() -> np.ndarray:
+        """[P, K, 2] mean and std of each candidate's word log-frequency in the whole file (a unigram LM)."""
+        if "unigram" not in cache:
+            tf = Counter(w for cs in all16 for c in cs for w in WORD.findall(c.lower()))
+            total = sum(tf.values())
+            out = np.zeros((lab.P, K, 2))
+            for p, cs in enumerate(lab.cands):
+                for i, c in enumerate(cs):
+                    lp = [math.log(tf[w] / total) for w in WORD.findall(c.lower())] or [0.0]
+                    out[p, i] = [float(np.mean(lp)), float(np.std(lp))]
+            cache["unigram"] = out
+        return cache["unigram"]
+
+    out["H9"] = (
+        "H4 + unigram log-frequency mean and std of the words (raw, group-z), BT thr .25",
+        lambda: lab.cv(with_(ll, lambda: rec(16), lambda: unigram()[:, :, 0], lambda: unigram()[:, :, 1], base=None)),
+    )
     if lab.smol:
         cols = [lambda j=j: lab.smol["lp"][:, :, j] for j in range(len(LP_NAMES))]
         out["H8"] = (
