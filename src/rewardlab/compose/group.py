@@ -44,7 +44,7 @@ from ..core.sample import Sample
 from .normalize import RunningMeanStd, group_ids, group_rank, group_winrate, group_zscore, rloo, whiten
 from .wrappers import BatchWrapper, Refusal
 
-__all__ = ["BatchNorm", "GroupNorm", "RunningNorm", "group_keys", "is_missing_key"]
+__all__ = ["BatchNorm", "GroupNorm", "RunningNorm", "group_keys", "groups_of", "is_missing_key"]
 
 
 class _MissingKey(tuple):
@@ -54,6 +54,19 @@ class _MissingKey(tuple):
 def is_missing_key(value: Any) -> bool:
     """Whether a value from :func:`group_keys` stands for a missing group key."""
     return isinstance(value, _MissingKey)
+
+
+def groups_of(keys: Sequence[Any]) -> list[list[int]]:
+    """The indices of each group of :func:`group_keys`' keys, groups in order of first appearance (a
+    missing key is a group of its own; unhashable keys such as chat messages are compared by value).
+
+    >>> groups_of(["a", "b", "a", ["x"], ["x"]])
+    [[0, 2], [1], [3, 4]]
+    """
+    out: dict[int, list[int]] = {}
+    for i, g in enumerate(group_ids(keys).tolist()):
+        out.setdefault(g, []).append(i)
+    return list(out.values())
 
 
 def group_keys(samples: Sequence[Sample], key: str | None) -> list[Any]:

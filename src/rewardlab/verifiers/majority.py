@@ -40,7 +40,7 @@ from typing import Any, ClassVar, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from ..compose.group import group_keys, is_missing_key
+from ..compose.group import group_keys, groups_of, is_missing_key
 from ..core.context import ScoreContext
 from ..core.example import Example
 from ..core.registry import get_reward_class, register
@@ -138,11 +138,8 @@ class MajorityVote(Reward):
     def _score_batch(self, samples: list[Sample], ctx: ScoreContext) -> Sequence[Outcome]:
         key = self.group_key or ctx.group_key
         keys = group_keys(samples, key)
-        groups: dict[Any, list[int]] = {}
-        for i, k in enumerate(keys):
-            groups.setdefault(repr(k) if is_missing_key(k) else _hashable(k), []).append(i)
         out: list[Outcome] = [None] * len(samples)
-        for members in groups.values():
+        for members in groups_of(keys):
             if len(members) < 2:
                 i = members[0]
                 where = "the prompt" if key in (None, "prompt") else f"'{key}'"
@@ -216,11 +213,3 @@ class MajorityVote(Reward):
         field = getattr(self.inner, "answer_field", "answer")
         probe = {**group[speaker].to_json_dict(), field: reference}
         return self.inner.score_batch([probe])[0].score == 1.0
-
-
-def _hashable(value: Any) -> Any:
-    try:
-        hash(value)
-        return value
-    except TypeError:
-        return repr(value)

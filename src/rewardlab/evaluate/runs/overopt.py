@@ -102,6 +102,7 @@ def consensus_features(prompts: Sequence[BonPrompt]) -> np.ndarray:
     (2, 3, 6)
     """
     from ...models.consensus import FEATURES, Vocabulary, group_features
+    from ...models.consensus.head import LinearHead
 
     vocab = Vocabulary.fit(c for p in prompts for c in p.candidates)
     width = max(len(p.candidates) for p in prompts)
@@ -111,9 +112,7 @@ def consensus_features(prompts: Sequence[BonPrompt]) -> np.ndarray:
         if len(p.candidates) >= 2:
             out[i, : len(p.candidates)] = group_features(p.candidates, vocab, counted=True)
             mask[i, p.gold_indices] = True
-    rows = out[mask]
-    std = rows.std(0)
-    out = (out - rows.mean(0)) / np.where(std > 1e-12, std, 1.0)
+    out = LinearHead.standardizer(out[mask]).standardize(out)
     out[~mask] = 0.0
     return out
 

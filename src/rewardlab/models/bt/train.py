@@ -31,26 +31,12 @@ from .card import TrainReport, write_card
 from .checkpoint import RewardModelConfig, save_member, write_config
 from .config import BTTrainConfig
 from .features import FeatureCache
+from .metrics import longer_wins_accuracy, pairwise_accuracy
 from .network import ScalarRewardNetwork
 from .progress import NullReporter, TrainingReporter
-from .trainer import encode_pairs, pairwise_accuracy, train_member
+from .trainer import encode_pairs, train_member
 
 __all__ = ["longer_wins_accuracy", "train_bt"]
-
-
-def longer_wins_accuracy(pairs: Sequence[PreferencePair]) -> float | None:
-    """Accuracy of the "longer answer wins" baseline (characters; ties count one half).
-
-    >>> from rewardlab.data.preferences import PreferencePair
-    >>> longer_wins_accuracy([PreferencePair("a", [], "long answer", "short"), PreferencePair("b", [], "x", "yy")])
-    0.5
-    """
-    if not pairs:
-        return None
-    total = 0.0
-    for p in pairs:
-        total += 1.0 if len(p.chosen) > len(p.rejected) else 0.5 if len(p.chosen) == len(p.rejected) else 0.0
-    return total / len(pairs)
 
 
 def train_bt(

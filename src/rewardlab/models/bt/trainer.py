@@ -22,6 +22,7 @@ from .batches import bucketed_batches
 from .config import BTTrainConfig
 from .features import FeatureCache, body_key
 from .loss import bradley_terry_loss
+from .metrics import pairwise_accuracy
 from .network import ScalarRewardNetwork
 from .progress import TrainingReporter
 from .scorer import length_buckets
@@ -134,21 +135,6 @@ def pooled_features(
         finally:
             network.train(mode)
     return torch.stack([found[key] for key in keys]).to(network.head.weight.dtype)
-
-
-def pairwise_accuracy(chosen: Sequence[Sequence[float]], rejected: Sequence[Sequence[float]]) -> float:
-    """Share of pairs whose chosen side has the higher mean score (ties count one half).
-
-    >>> pairwise_accuracy([[1.0], [0.0], [2.0]], [[0.0], [1.0], [2.0]])
-    0.5
-    """
-    if not chosen:
-        return float("nan")
-    total = 0.0
-    for c, r in zip(chosen, rejected, strict=True):
-        mc, mr = sum(c) / len(c), sum(r) / len(r)
-        total += 1.0 if mc > mr else 0.5 if mc == mr else 0.0
-    return total / len(chosen)
 
 
 @dataclass

@@ -23,8 +23,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, PrivateAttr, field_validator
 
-from ...compose.group import group_keys, is_missing_key
-from ...compose.normalize import group_ids
+from ...compose.group import group_keys, groups_of, is_missing_key
 from ...core.context import ScoreContext
 from ...core.example import Example
 from ...core.registry import register
@@ -100,9 +99,9 @@ class ConsensusModel(LazyModelReward):
     @field_validator("path")
     @classmethod
     def _check_path(cls, value: str) -> str:
-        from .folder import load_model
+        from .folder import shared_model
 
-        load_model(value)  # raises with the precise reason
+        shared_model(value)  # raises with the precise reason; loaded once, then shared
         return value
 
     @property
@@ -116,10 +115,7 @@ class ConsensusModel(LazyModelReward):
         out, usable = split_completions(samples)
         key = self.group_key or ctx.group_key
         keys = group_keys([samples[i] for i in usable], key)
-        groups: dict[int, list[int]] = {}
-        for j, g in enumerate(group_ids([repr(k) if is_missing_key(k) else k for k in keys]).tolist()):
-            groups.setdefault(g, []).append(j)
-        for positions in groups.values():
+        for positions in groups_of(keys):
             members = [usable[j] for j in positions]
             if len(members) < 2:
                 out[members[0]] = RuntimeError(self._alone(key, is_missing_key(keys[positions[0]])))

@@ -30,7 +30,9 @@ from typing import Any
 
 import numpy as np
 
+from ...data.preferences import PreferencePair
 from ..bt.candidates import CandidateList, candidate_pairs
+from ..bt.metrics import longer_wins_accuracy, pairwise_accuracy
 from .agreement import Vocabulary
 from .card import ConsensusReport, ConsensusTrainConfig, write_card
 from .features import FEATURES, group_features
@@ -46,27 +48,19 @@ def _features(lists: Sequence[CandidateList], vocab: Vocabulary, *, counted: boo
     ]
 
 
-def _pair_rows(
+def _pairs(
     lists: Sequence[CandidateList], feats: Sequence[np.ndarray | None], config: ConsensusTrainConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int, int]]]:
-    """Chosen and rejected feature rows, the list index of each pair, and (list, chosen, rejected)."""
-    hi, lo, owner, keys = [], [], [], []
+) -> tuple[np.ndarray, list[PreferencePair]]:
+    """The [pairs, 3] (list, chosen, rejected) indices of every pair of the lists that have features,
+    and the pairs themselves."""
+    keys, pairs = [], []
     for n, (lst, x) in enumerate(zip(lists, feats, strict=True)):
         if x is None:
             continue
         for pair in candidate_pairs([lst], strategy=config.strategy, min_margin=config.min_margin):
-            a, b = pair.meta["chosen_index"], pair.meta["rejected_index"]
-            hi.append(x[a])
-            lo.append(x[b])
-            owner.append(n)
-            keys.append((n, a, b))
-    width = len(FEATURES)
-    return (
-        np.array(hi).reshape(-1, width),
-        np.array(lo).reshape(-1, width),
-        np.array(owner, dtype=np.int64),
-        keys,
-    )
+            keys.append((n, pair.meta["chosen_index"], pair.meta["rejected_index"]))
+            pairs.append(pair)
+    return np.array(keys, dtype=np.int64).reshape(-1, 3), pairs
 
 
 def _best_of_n(lists: Sequence[CandidateList], scores: Sequence[np.ndarray | None]) -> dict[str, float]:
@@ -113,23 +107,24 @@ def train_consensus(
     vocab = Vocabulary.fit(c for lst in train_lists for c in lst.candidates)
     say(f"vocabulary: {len(vocab.df)} words in {vocab.n_docs} training responses")
     feats = _features(train_lists, vocab, counted=True)
-    hi, lo, owner, _ = _pair_rows(train_lists, feats, config)
-    if len(hi) == 0:
+    keys, _ = _pairs(train_lists, feats, config)
+    if len(keys) == 0:
         raise ValueError(
             "no training pairs: no list has two scored responses whose scores differ by more than "
             f"{config.min_margin:g}"
         )
-    report.n_train = len(hi)
-    rows = np.concatenate([x for x in feats if x is not None])
-    head = LinearHead.standardizer(rows)
-    diffs = head.standardize(hi) - head.standardize(lo)
+    report.n_train = len(keys)
+    head = LinearHead.standardizer(np.concatenate([x for x in feats if x is not None]))
+    chosen = np.stack([feats[n][a] for n, a, _ in keys])  # type: ignore[index]
+    rejected = np.stack([feats[n][b] for n, _, b in keys])  # type: ignore[index]
+    diffs = head.standardize(chosen) - head.standardize(rejected)
     rng = random.Random(config.seed)
     for m in range(config.ensemble):
         if config.ensemble == 1:
             weights = None
         else:  # a bootstrap resample of the training prompts: each list's pairs weighted by its count
             counts = np.bincount([rng.randrange(len(train_lists)) for _ in train_lists], minlength=len(train_lists))
-            weights = counts[owner].astype(np.float64)
+            weights = counts[keys[:, 0]].astype(np.float64)
         head.members.append(
             fit_pairwise(
                 diffs,
@@ -139,7 +134,7 @@ def train_consensus(
                 weight_decay=config.weight_decay,
             )
         )
-        say(f"head {m + 1}/{config.ensemble} fitted on {len(hi)} pairs from {len(train_lists)} prompts")
+        say(f"head {m + 1}/{config.ensemble} fitted on {len(keys)} pairs from {len(train_lists)} prompts")
     mean_w = np.mean(head.members, 0)
     report.weights = {name: round(float(w), 4) for name, w in zip(FEATURES, mean_w, strict=True)}
     model = ConsensusModelData(head, vocab, {"pairs": report.n_train, "prompts": len(train_lists)})
@@ -166,16 +161,12 @@ def _evaluate(
 ) -> None:
     feats = _features(eval_lists, model.vocab, counted=False)
     scores = [None if x is None else model.head.scores(x).mean(1) for x in feats]
-    *_, keys = _pair_rows(eval_lists, feats, config)
+    keys, pairs = _pairs(eval_lists, feats, config)
     report.n_eval = len(keys)
-    if keys:
-        right = longer = 0.0
-        for n, a, b in keys:
-            s = scores[n]
-            assert s is not None
-            right += 1.0 if s[a] > s[b] else 0.5 if s[a] == s[b] else 0.0
-            la, lb = len(eval_lists[n].candidates[a]), len(eval_lists[n].candidates[b])
-            longer += 1.0 if la > lb else 0.5 if la == lb else 0.0
-        report.eval_accuracy = right / len(keys)
-        report.longer_wins_accuracy = longer / len(keys)
+    if len(keys):
+        report.eval_accuracy = pairwise_accuracy(
+            [[scores[n][a]] for n, a, _ in keys],  # type: ignore[index]
+            [[scores[n][b]] for n, _, b in keys],  # type: ignore[index]
+        )
+        report.longer_wins_accuracy = longer_wins_accuracy(pairs)
     report.best_of_n = _best_of_n(eval_lists, scores)
