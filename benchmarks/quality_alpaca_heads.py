@@ -602,6 +602,11 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
         mall = np.stack([emb_mbr(cm[:, :, j]) for j in range(cm.shape[2])], 2)
         d2 = np.concatenate([hm, m6[:, :, None], gz(m6)[:, :, None]], 2)
         d3 = np.concatenate([hm, mall, gz(mall)], 2)
+
+        def b3_pca(k: int) -> Callable[[list[int]], np.ndarray]:
+            """B3's features + group-PCA(k) of MiniLM layer 6, fitted on the training prompts ``tr``."""
+            return lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, k)], 2), tr)
+
         out |= {
             "D1": ("MBR MiniLM: mean cosine to the other candidates (layer 6, no training)", lambda: m6),
             "D1b": ("group-z(len) + 0.5 group-z(MBR MiniLM) (no training)", lambda: gz(lab.loglen) + 0.5 * gz(m6)),
@@ -611,21 +616,12 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
                 lambda: lab.cv(lambda tr: lab.zs(d3, tr)),
             ),
             "D4": (
-                "B3 + group-PCA(16) of MiniLM layer 6 (within-prompt centred), linear BT thr .25",
-                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr)),
+                "B3 + group-PCA(16) of MiniLM layer 6 (within-prompt centred), BT thr .25",
+                lambda: lab.cv(b3_pca(16)),
             ),
-            "D6": (
-                "B3 + group-PCA(8) of MiniLM layer 6, linear BT thr .25",
-                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 8)], 2), tr)),
-            ),
-            "D7": (
-                "B3 + group-PCA(32) of MiniLM layer 6, linear BT thr .25",
-                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 32)], 2), tr)),
-            ),
-            "D8": (
-                "B3 + group-PCA(64) of MiniLM layer 6, linear BT thr .25",
-                lambda: lab.cv(lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 64)], 2), tr)),
-            ),
+            "D6": ("B3 + group-PCA(8) of MiniLM layer 6, linear BT thr .25", lambda: lab.cv(b3_pca(8))),
+            "D7": ("B3 + group-PCA(32) of MiniLM layer 6, linear BT thr .25", lambda: lab.cv(b3_pca(32))),
+            "D8": ("B3 + group-PCA(64) of MiniLM layer 6, linear BT thr .25", lambda: lab.cv(b3_pca(64))),
             "D9": (
                 "B3 + group-PCA(16) of MiniLM layers 3-6 concatenated, linear BT thr .25",
                 lambda: lab.cv(
@@ -646,9 +642,7 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
             ),
             "D14": (
                 "D4 with ListNet",
-                lambda: lab.cv(
-                    lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr), loss="listnet"
-                ),
+                lambda: lab.cv(b3_pca(16), loss="listnet"),
             ),
             "D15": (
                 "B3 + group-PCA(16) of MiniLM all-token mean (prompt + completion), linear BT",
@@ -661,7 +655,7 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
             "D19": (
                 "D4 features (B3 + group-PCA(16) MiniLM), policy loss",
                 lambda: lab.cv(
-                    lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr),
+                    b3_pca(16),
                     loss="policy",
                     epochs=300,
                 ),
@@ -679,7 +673,7 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
                 lambda: lab.nested(
                     {
                         "B3": (b3, {}),
-                        "D4": (lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr), {}),
+                        "D4": (b3_pca(16), {}),
                         "D9": (
                             lambda tr: lab.zs(
                                 np.concatenate([hm, group_pca(cm[:, :, 3:].reshape(lab.P, K, -1), tr, 16)], 2), tr
@@ -693,7 +687,7 @@ def d_attempts(lab: Lab, hm: np.ndarray) -> dict[str, tuple[str, Callable[[], np
                             {},
                         ),
                         "D14": (
-                            lambda tr: lab.zs(np.concatenate([hm, group_pca(cm[:, :, -1], tr, 16)], 2), tr),
+                            b3_pca(16),
                             {"loss": "listnet"},
                         ),
                         "D15": (
